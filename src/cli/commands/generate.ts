@@ -1,0 +1,84 @@
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import {
+  DEFAULT_GENERATOR_PARAMS,
+  TASK_PROFILES,
+  generateDag,
+  validateGeneratorParams,
+  type GeneratorParams,
+  type TaskProfile,
+} from '../../dag/generate.js';
+import { writeDagFile, type DagFormat } from '../../dag/io.js';
+import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+
+interface GenerateOptions {
+  n: number;
+  fat: number;
+  density: number;
+  regular: number;
+  jump: number;
+  ccr: number;
+  minData: number;
+  maxData: number;
+  profile: TaskProfile;
+  count: number;
+  seed: number;
+  out: string;
+  format: DagFormat;
+}
+
+export function generateCommand(): Command {
+  const d = DEFAULT_GENERATOR_PARAMS;
+  return new Command('generate')
+    .description("generate a dataset of random DAGs with daggen's algorithm (seeded, reproducible)")
+    .requiredOption('--out <dir>', 'folder to write the DAG files into')
+    .option('--n <tasks>', 'tasks per DAG', parsePositiveInt, d.n)
+    .option('--fat <fat>', 'width: the ideal level size is n^fat', parseNumber, d.fat)
+    .option('--density <density>', 'edges between levels, 0..1', parseNumber, d.density)
+    .option('--regular <regular>', 'regularity of level sizes, 0..1', parseNumber, d.regular)
+    .option('--jump <levels>', 'how many levels up a parent may be', parsePositiveInt, d.jump)
+    .option('--ccr <ccr>', 'communication to computation ratio', parseNumber, d.ccr)
+    .option(
+      '--min-data <size>',
+      'smallest result volume, daggen units (reference profile)',
+      parseNumber,
+      d.minData,
+    )
+    .option(
+      '--max-data <size>',
+      'largest result volume, daggen units (reference profile)',
+      parseNumber,
+      d.maxData,
+    )
+    .addOption(
+      new Option('--profile <profile>', 'task sizes: fitted to the shared datasets, or Sec. 5.2 ranges')
+        .choices(TASK_PROFILES)
+        .default(d.profile),
+    )
+    .option('--count <count>', 'number of DAGs', parsePositiveInt, 100)
+    .option('--seed <seed>', 'random seed', parseNonNegativeInt, d.seed)
+    .addOption(new Option('--format <format>', 'file format').choices(['dot', 'json']).default('dot'))
+    .action((opts: GenerateOptions) => {
+      const params: GeneratorParams = {
+        n: opts.n,
+        fat: opts.fat,
+        density: opts.density,
+        regular: opts.regular,
+        jump: opts.jump,
+        ccr: opts.ccr,
+        minData: opts.minData,
+        maxData: opts.maxData,
+        profile: opts.profile,
+        seed: opts.seed,
+      };
+      validateGeneratorParams(params);
+      const ext = opts.format === 'dot' ? 'gv' : 'json';
+      for (let k = 0; k < opts.count; k++) {
+        const dag = generateDag(params, k);
+        writeDagFile(join(opts.out, `${dag.name}.${ext}`), dag, opts.format);
+      }
+      console.log(
+        `wrote ${opts.count} DAGs (n=${opts.n}, fat=${opts.fat}, density=${opts.density}, ccr=${opts.ccr}, seed=${opts.seed}) to ${opts.out}`,
+      );
+    });
+}

@@ -1,0 +1,68 @@
+/**
+ * The `mrlco` command line. Every failure the user can cause ends as one line on stderr and a
+ * non-zero exit: 1 for bad input files or values, 2 for bad command lines.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { InputError, UsageError } from '../util/errors.js';
+import { baselinesCommand } from './commands/baselines.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { examplesCommand } from './commands/examples.js';
+import { ganttCommand } from './commands/gantt.js';
+import { generateCommand } from './commands/generate.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mrlco')
+    .description('Task offloading in edge computing: DAG workloads, the MEC latency model, schedulers')
+    .version(version())
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`mrlco: ${text.replace(/^error: /, '')}`) });
+  for (const cmd of [
+    generateCommand(),
+    evaluateCommand(),
+    baselinesCommand(),
+    ganttCommand(),
+    examplesCommand(),
+  ]) {
+    cmd.exitOverride().configureOutput({
+      outputError: (text, write) => write(`mrlco ${cmd.name()}: ${text.replace(/^error: /, '')}`),
+    });
+    program.addCommand(cmd);
+  }
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its one-line message (or the help text).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      console.error(`mrlco: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof InputError) {
+      console.error(`mrlco: ${err.message}`);
+      return 1;
+    }
+    const e = err as Error;
+    console.error(
+      `mrlco: internal error: ${e.message ?? String(err)}${process.env.MRLCO_DEBUG ? `\n${e.stack}` : ' (set MRLCO_DEBUG=1 for details)'}`,
+    );
+    return 70;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,93 @@
+/** Option parsers and the system-model options shared by several commands. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_SYSTEM, type SystemParams } from '../mec/system.js';
+import { RANK_WEIGHTS, type RankWeight } from '../mec/rank.js';
+import { SIM_PROFILES, type SimProfile } from '../mec/simulator.js';
+import type { ModelOptions } from '../mec/problem.js';
+import { UsageError } from '../util/errors.js';
+
+export function parseNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number.');
+  return n;
+}
+
+export function parsePositive(value: string): number {
+  const n = parseNumber(value);
+  if (n <= 0) throw new InvalidArgumentError('expected a positive number.');
+  return n;
+}
+
+export function parseNonNegativeInt(value: string): number {
+  const n = parseNumber(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer.');
+  return n;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = parseNumber(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+export interface SystemCliOptions {
+  profile: SimProfile;
+  rankWeight?: RankWeight;
+  rate?: number;
+  rateUp?: number;
+  rateDown?: number;
+  ueGhz: number;
+  serverGhz: number;
+  users: number;
+}
+
+/** Adds the options that describe the MEC system and the latency model. */
+export function addSystemOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--profile <profile>', 'latency model: Eqs. 5-7 as printed, or the reference experiments')
+        .choices(SIM_PROFILES)
+        .default('paper'),
+    )
+    .addOption(
+      new Option(
+        '--rank-weight <weight>',
+        'task weight in the rank of Eq. 10 (default: offload for paper, min for reference)',
+      ).choices(RANK_WEIGHTS),
+    )
+    .option('--rate <mbps>', 'uplink and downlink rate, Mbit/s (default 7)', parsePositive)
+    .option('--rate-up <mbps>', 'uplink rate R_ul, Mbit/s', parsePositive)
+    .option('--rate-down <mbps>', 'downlink rate R_dl, Mbit/s', parsePositive)
+    .option('--ue-ghz <ghz>', 'device CPU f_UE, GHz', parsePositive, DEFAULT_SYSTEM.ueHz / 1e9)
+    .option(
+      '--server-ghz <ghz>',
+      'edge server capacity f_s (cores x clock), GHz',
+      parsePositive,
+      DEFAULT_SYSTEM.serverHz / 1e9,
+    )
+    .option(
+      '--users <k>',
+      'users sharing the server: f_vm = f_s / k',
+      parsePositiveInt,
+      DEFAULT_SYSTEM.users,
+    );
+}
+
+export function systemFromOptions(opts: SystemCliOptions): { system: SystemParams; model: ModelOptions } {
+  if (opts.rate !== undefined && (opts.rateUp !== undefined || opts.rateDown !== undefined)) {
+    throw new UsageError('give either --rate or --rate-up/--rate-down, not both');
+  }
+  const rate = opts.rate ?? DEFAULT_SYSTEM.uplinkBps / 1e6;
+  const system: SystemParams = {
+    ueHz: opts.ueGhz * 1e9,
+    serverHz: opts.serverGhz * 1e9,
+    users: opts.users,
+    uplinkBps: (opts.rateUp ?? rate) * 1e6,
+    downlinkBps: (opts.rateDown ?? rate) * 1e6,
+  };
+  const model: ModelOptions = {
+    profile: opts.profile,
+    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+  };
+  return { system, model };
+}

@@ -1,0 +1,96 @@
+/**
+ * Mean makespan of each scheduler over a dataset: the heuristic columns of the paper's Table 3.
+ */
+import type { Dataset } from '../dag/io.js';
+import { createProblem, type ModelOptions } from '../mec/problem.js';
+import type { SystemParams } from '../mec/system.js';
+import type { Scheduler } from '../schedulers/scheduler.js';
+
+export interface BaselineSummary {
+  scheduler: string;
+  dags: number;
+  meanMakespanMs: number;
+  /** Mean over DAGs of (makespan / optimum − 1), when Optimal ran too. */
+  meanGapToOptimum?: number;
+  wallMs: number;
+  /** Optimal only. */
+  meanNodes?: number;
+  maxNodes?: number;
+  proven?: number;
+  unproven?: number;
+}
+
+export interface BaselineOptions {
+  seed?: number;
+  /** Optimal: time limit per DAG in ms. */
+  timeLimitMs?: number;
+  /** Called after each (scheduler, DAG) pair, for progress displays. */
+  onProgress?: (scheduler: string, done: number, total: number) => void;
+}
+
+export interface BaselineReport {
+  summaries: BaselineSummary[];
+  /** makespans[scheduler][d] for DAG d of the dataset. */
+  makespans: Record<string, number[]>;
+}
+
+export function runBaselines(
+  dataset: Dataset,
+  schedulers: readonly Scheduler[],
+  system: SystemParams,
+  model: ModelOptions,
+  options: BaselineOptions = {},
+): BaselineReport {
+  const problems = dataset.dags.map((dag) => createProblem(dag, system, model));
+  const makespans: Record<string, number[]> = {};
+  const summaries: BaselineSummary[] = [];
+  for (const scheduler of schedulers) {
+    const started = performance.now();
+    const values: number[] = [];
+    let nodes = 0;
+    let maxNodes = 0;
+    let proven = 0;
+    problems.forEach((problem, d) => {
+      // Each DAG gets its own seed so that results do not depend on which DAGs come before it.
+      const result = scheduler.schedule(problem, {
+        seed: (options.seed ?? 0) * 1_000_003 + d,
+        timeLimitMs: options.timeLimitMs,
+      });
+      values.push(result.makespanMs);
+      if (result.stats) {
+        const n = Number(result.stats.nodes ?? 0);
+        nodes += n;
+        maxNodes = Math.max(maxNodes, n);
+        if (result.stats.proven === true) proven++;
+      }
+      options.onProgress?.(scheduler.name, d + 1, problems.length);
+    });
+    makespans[scheduler.name] = values;
+    const summary: BaselineSummary = {
+      scheduler: scheduler.name,
+      dags: values.length,
+      meanMakespanMs: mean(values),
+      wallMs: performance.now() - started,
+    };
+    if (scheduler.name === 'optimal') {
+      Object.assign(summary, {
+        meanNodes: nodes / values.length,
+        maxNodes,
+        proven,
+        unproven: values.length - proven,
+      });
+    }
+    summaries.push(summary);
+  }
+  const optimum = makespans.optimal;
+  if (optimum) {
+    for (const s of summaries) {
+      s.meanGapToOptimum = mean(makespans[s.scheduler].map((m, d) => m / optimum[d] - 1));
+    }
+  }
+  return { summaries, makespans };
+}
+
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath, referenceData } from './helpers/paths.js';
+
+function mrlco(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertOneLineError(r: { code: number; stderr: string; stdout: string }, pattern: RegExp): void {
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line, got: ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+  assert.doesNotMatch(r.stderr, /^\s+at\s/m, 'no stack trace');
+}
+
+const set8 = join(referenceData, 'meta_offloading_20/offload_random20_8');
+
+test('baselines --json prints the Table 3 numbers keyed by scheduler', () => {
+  const r = mrlco(
+    'baselines',
+    set8,
+    '--schedulers',
+    'greedy,heft',
+    '--profile',
+    'reference',
+    '--rate',
+    '7',
+    '--json',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Record<string, { meanMakespanMs: number }>;
+  assert.equal(out.greedy.meanMakespanMs.toFixed(2), '847.73');
+  assert.equal(out.heft.meanMakespanMs.toFixed(2), '800.75');
+});
+
+test('baselines --csv has a header and one row per scheduler', () => {
+  const r = mrlco(
+    'baselines',
+    join(referenceData, 'meta_offloading_n/offload_random10'),
+    '--schedulers',
+    'local,optimal',
+    '--csv',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^scheduler,mean_makespan_ms,gap_to_optimum_pct/);
+  assert.match(lines[2], /^optimal,[\d.]+,0,100,\d+,100\/100,/);
+});
+
+test('evaluate --json gives the makespan and a timeline; the plan length is checked', () => {
+  const file = join(set8, 'random.20.0.gv');
+  const plan = '01'.repeat(10);
+  const r = mrlco('evaluate', '--dag', file, '--plan', plan, '--profile', 'reference', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { makespanMs: number; tasks: { id: string; location: string }[] };
+  assert.ok(out.makespanMs > 0);
+  assert.equal(out.tasks.length, 20);
+  assert.equal(out.tasks.find((t) => t.id === '2')?.location, 'mec');
+  assertOneLineError(
+    mrlco('evaluate', '--dag', file, '--plan', '0101'),
+    /--plan has 4 digits but .* has 20 tasks/,
+  );
+  assertOneLineError(
+    mrlco('evaluate', '--dag', file, '--plan', '01x'),
+    /--plan must be a string of 0s and 1s/,
+  );
+});
+
+test('generate is deterministic for a seed and writes files the other commands read', () => {
+  const a = mkdtempSync(join(tmpdir(), 'mrlco-gen-a-'));
+  const b = mkdtempSync(join(tmpdir(), 'mrlco-gen-b-'));
+  for (const dir of [a, b])
+    assert.equal(mrlco('generate', '--n', '12', '--count', '5', '--seed', '9', '--out', dir).code, 0);
+  const files = readdirSync(a).sort();
+  assert.equal(files.length, 5);
+  for (const f of files) assert.equal(readFileSync(join(a, f), 'utf8'), readFileSync(join(b, f), 'utf8'));
+  assert.match(readFileSync(join(a, files[0]), 'utf8'), /--seed 9/);
+  const r = mrlco('baselines', a, '--schedulers', 'heft', '--json');
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('bad input: unknown options, missing files, malformed and cyclic graphs give one clear line', () => {
+  assertOneLineError(mrlco('baselines', set8, '--frobnicate'), /unknown option '--frobnicate'/);
+  assertOneLineError(mrlco('baselines', '/no/such/dir'), /\/no\/such\/dir: no such file or folder/);
+  assertOneLineError(mrlco('baselines', set8, '--schedulers', 'magic'), /unknown scheduler "magic"/);
+  assertOneLineError(mrlco('baselines', set8, '--rate', '-3'), /--rate/);
+  assertOneLineError(mrlco('generate', '--out', tmpdir(), '--fat', '2'), /fat/);
+  const dir = mkdtempSync(join(tmpdir(), 'mrlco-bad-'));
+  const cyclic = join(dir, 'cyclic.gv');
+  writeFileSync(
+    cyclic,
+    'digraph G { 1 [size="1", expect_size="1"] 2 [size="1", expect_size="1"] 1 -> 2 2 -> 1 }',
+  );
+  assertOneLineError(mrlco('evaluate', '--dag', cyclic, '--plan', '00'), /cyclic\.gv: the graph has a cycle/);
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{"format": "mrlco-dag", ');
+  assertOneLineError(mrlco('evaluate', '--dag', broken, '--plan', '0'), /broken\.json: malformed JSON/);
+  assertOneLineError(mrlco('nosuchcommand'), /unknown command/);
+});
+
+test('--help works on every command', () => {
+  for (const cmd of ['generate', 'evaluate', 'baselines', 'gantt', 'examples']) {
+    const r = mrlco(cmd, '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, new RegExp(`Usage: mrlco ${cmd}`));
+  }
+});
