@@ -50,7 +50,7 @@ test('baselines --csv has a header and one row per scheduler', () => {
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 3);
   assert.match(lines[0], /^scheduler,mean_makespan_ms,gap_to_optimum_pct/);
-  assert.match(lines[2], /^optimal,[\d.]+,0,100,\d+,100\/100,/);
+  assert.match(lines[2], /^optimal,[\d.]+,0.00,100,\d+,100\/100,/);
 });
 
 test('evaluate --json gives the makespan and a timeline; the plan length is checked', () => {

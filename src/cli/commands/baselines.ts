@@ -76,12 +76,12 @@ export function baselinesCommand(): Command {
     ];
     const rows = report.summaries.map((s) => [
       s.scheduler,
-      Number(s.meanMakespanMs.toFixed(2)),
-      s.meanGapToOptimum === undefined ? undefined : Number((100 * s.meanGapToOptimum).toFixed(2)),
+      s.meanMakespanMs.toFixed(2),
+      s.meanGapToOptimum === undefined ? undefined : (100 * s.meanGapToOptimum).toFixed(2),
       s.dags,
       s.meanNodes === undefined ? undefined : Math.round(s.meanNodes),
       s.proven === undefined ? undefined : `${s.proven}/${s.dags}`,
-      Number((s.wallMs / 1000).toFixed(3)),
+      (s.wallMs / 1000).toFixed(3),
     ]);
     if (opts.csv) {
       process.stdout.write(formatCsv(header, rows));

@@ -27,6 +27,7 @@ export function examplesCommand(): Command {
           );
         console.log(`wrote ${EXAMPLE_DAGS.length} DAGs to ${opts.out}`);
       }
-      console.log('sources: ' + EXAMPLE_DAGS.map((e) => `${e.key}: ${e.source}`).join(' | '));
+      console.log('\nsources:');
+      for (const e of EXAMPLE_DAGS) console.log(`  ${e.key}: ${e.source}`);
     });
 }
