@@ -4,7 +4,8 @@ export type Cell = string | number | undefined;
 export function formatTable(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const text = rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))));
   const widths = header.map((h, k) => Math.max(h.length, ...text.map((r) => (r[k] ?? '').length)));
-  const looksNumeric = (c: Cell): boolean => c === undefined || typeof c === 'number' || /^-?[\d.]+(\/\d+)?%?$/.test(c);
+  const looksNumeric = (c: Cell): boolean =>
+    c === undefined || typeof c === 'number' || /^-?[\d.]+(\/\d+)?%?$/.test(c);
   const numeric = header.map((_, k) => rows.every((r) => looksNumeric(r[k])));
   const line = (cells: readonly string[]): string =>
     cells
