@@ -1,0 +1,254 @@
+/**
+ * Attention of a decoder over encoder outputs, batch-major: encoder outputs E [B × Le × H], decoder
+ * outputs D [B × Ld × H], each batch entry b attending to its first lens[b] encoder steps.
+ *  - `luong`: multiplicative, score = d · (Wa e) (Luong et al. 2015, "general");
+ *  - `additive`: score = vᵀ tanh(W1 e + W2 d) (Bahdanau et al. 2015, the paper's [20]).
+ * The attentional output is tanh(Wc [d; context] + bc).
+ */
+import type { Backend } from './backend.js';
+import { Linear } from './linear.js';
+import type { Param, ParamSet } from './params.js';
+import { maskedSoftmaxRows, softmaxBackwardRows } from './softmax.js';
+
+export type AttentionKind = 'luong' | 'additive';
+export const ATTENTION_KINDS: readonly AttentionKind[] = ['luong', 'additive'];
+
+export interface AttentionKeys {
+  B: number;
+  Le: number;
+  E: Float32Array;
+  lens: ArrayLike<number>;
+  /** luong: Wa·e [B × Le × H]; additive: W1·e [B × Le × H]. */
+  keys: Float32Array;
+}
+
+export interface AttentionCache {
+  Ld: number;
+  D: Float32Array;
+  weights: Float32Array; // [B × Ld × Le]
+  concat: Float32Array; // [B × Ld × 2H]
+  out: Float32Array; // [B × Ld × H]
+  query?: Float32Array; // additive: W2·d [B × Ld × H]
+  hidden?: Float32Array; // additive: tanh(W1 e + W2 d) [B × Ld × Le × H]
+}
+
+export class Attention {
+  readonly keyProj: Linear;
+  readonly queryProj: Linear | undefined;
+  readonly score: Param | undefined;
+  readonly combine: Linear;
+
+  constructor(
+    params: ParamSet,
+    readonly name: string,
+    readonly hidden: number,
+    readonly kind: AttentionKind,
+  ) {
+    const H = hidden;
+    this.keyProj = new Linear(params, `${name}.key`, H, H, false);
+    if (kind === 'additive') {
+      this.queryProj = new Linear(params, `${name}.query`, H, H, false);
+      this.score = params.declare(`${name}.v`, [H], { kind: 'uniform', scale: Math.sqrt(3 / H) });
+    }
+    this.combine = new Linear(params, `${name}.combine`, 2 * H, H);
+  }
+
+  /** Per-sequence work done once per encoder pass. */
+  prepare(be: Backend, B: number, Le: number, E: Float32Array, lens: ArrayLike<number>): AttentionKeys {
+    const keys = new Float32Array(B * Le * this.hidden);
+    this.keyProj.forward(be, B * Le, E, keys);
+    return { B, Le, E, lens, keys };
+  }
+
+  forward(be: Backend, k: AttentionKeys, Ld: number, D: Float32Array): AttentionCache {
+    const { B, Le, E, lens } = k;
+    const H = this.hidden;
+    const scores = new Float32Array(B * Ld * Le);
+    const cache: AttentionCache = {
+      Ld,
+      D,
+      weights: new Float32Array(B * Ld * Le),
+      concat: new Float32Array(B * Ld * 2 * H),
+      out: new Float32Array(B * Ld * H),
+    };
+    if (this.kind === 'luong') {
+      for (let b = 0; b < B; b++) {
+        be.gemm(
+          false,
+          true,
+          Ld,
+          Le,
+          H,
+          1,
+          D.subarray(b * Ld * H),
+          H,
+          k.keys.subarray(b * Le * H),
+          H,
+          0,
+          scores.subarray(b * Ld * Le),
+          Le,
+        );
+      }
+    } else {
+      cache.query = new Float32Array(B * Ld * H);
+      this.queryProj!.forward(be, B * Ld, D, cache.query);
+      cache.hidden = new Float32Array(B * Ld * Le * H);
+      this.additiveScores(B, Ld, Le, k.keys, cache.query, cache.hidden, scores);
+    }
+    for (let b = 0; b < B; b++) {
+      const w = cache.weights.subarray(b * Ld * Le);
+      maskedSoftmaxRows(Ld, Le, scores.subarray(b * Ld * Le), lens[b], w);
+      // context = weights · E, written next to d in the concatenation [d; context].
+      const ctx = new Float32Array(Ld * H);
+      be.gemm(false, false, Ld, H, Le, 1, w, Le, E.subarray(b * Le * H), H, 0, ctx, H);
+      for (let t = 0; t < Ld; t++) {
+        const row = (b * Ld + t) * 2 * H;
+        cache.concat.set(D.subarray((b * Ld + t) * H, (b * Ld + t + 1) * H), row);
+        cache.concat.set(ctx.subarray(t * H, (t + 1) * H), row + H);
+      }
+    }
+    this.combine.forward(be, B * Ld, cache.concat, cache.out);
+    for (let i = 0; i < cache.out.length; i++) cache.out[i] = Math.tanh(cache.out[i]);
+    return cache;
+  }
+
+  private additiveScores(
+    B: number,
+    Ld: number,
+    Le: number,
+    P: Float32Array,
+    Q: Float32Array,
+    hidden: Float32Array,
+    scores: Float32Array,
+  ): void {
+    const H = this.hidden;
+    const v = this.score!.data;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < Ld; t++) {
+        const q = (b * Ld + t) * H;
+        for (let i = 0; i < Le; i++) {
+          const p = (b * Le + i) * H;
+          const h0 = ((b * Ld + t) * Le + i) * H;
+          let s = 0;
+          for (let j = 0; j < H; j++) {
+            const th = Math.tanh(P[p + j] + Q[q + j]);
+            hidden[h0 + j] = th;
+            s += v[j] * th;
+          }
+          scores[(b * Ld + t) * Le + i] = s;
+        }
+      }
+    }
+  }
+
+  /** Returns dD [B × Ld × H] and dE [B × Le × H]; accumulates parameter gradients. */
+  backward(
+    be: Backend,
+    k: AttentionKeys,
+    cache: AttentionCache,
+    dOut: Float32Array,
+  ): { dD: Float32Array; dE: Float32Array } {
+    const { B, Le, E } = k;
+    const { Ld, D } = cache;
+    const H = this.hidden;
+    const dPre = new Float32Array(dOut.length);
+    for (let i = 0; i < dOut.length; i++) dPre[i] = dOut[i] * (1 - cache.out[i] * cache.out[i]);
+    const dConcat = new Float32Array(B * Ld * 2 * H);
+    this.combine.backward(be, B * Ld, cache.concat, dPre, dConcat);
+
+    const dD = new Float32Array(B * Ld * H);
+    const dE = new Float32Array(B * Le * H);
+    const dKeys = new Float32Array(B * Le * H);
+    const dScores = new Float32Array(B * Ld * Le);
+    const dCtx = new Float32Array(Ld * H);
+    const dW = new Float32Array(Ld * Le);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < Ld; t++) {
+        const row = (b * Ld + t) * 2 * H;
+        const dRow = (b * Ld + t) * H;
+        for (let j = 0; j < H; j++) {
+          dD[dRow + j] = dConcat[row + j];
+          dCtx[t * H + j] = dConcat[row + H + j];
+        }
+      }
+      const w = cache.weights.subarray(b * Ld * Le);
+      const Eb = E.subarray(b * Le * H);
+      // dWeights = dCtx · Eᵀ; dE += weightsᵀ · dCtx.
+      be.gemm(false, true, Ld, Le, H, 1, dCtx, H, Eb, H, 0, dW, Le);
+      be.gemm(true, false, Le, H, Ld, 1, w, Le, dCtx, H, 1, dE.subarray(b * Le * H), H);
+      softmaxBackwardRows(Ld, Le, w, dW, dScores.subarray(b * Ld * Le));
+      if (this.kind === 'luong') {
+        const dS = dScores.subarray(b * Ld * Le);
+        be.gemm(
+          false,
+          false,
+          Ld,
+          H,
+          Le,
+          1,
+          dS,
+          Le,
+          k.keys.subarray(b * Le * H),
+          H,
+          1,
+          dD.subarray(b * Ld * H),
+          H,
+        );
+        be.gemm(
+          true,
+          false,
+          Le,
+          H,
+          Ld,
+          1,
+          dS,
+          Le,
+          D.subarray(b * Ld * H),
+          H,
+          1,
+          dKeys.subarray(b * Le * H),
+          H,
+        );
+      }
+    }
+    if (this.kind === 'additive') this.additiveBackward(be, B, Ld, Le, cache, dScores, dKeys, dD);
+    this.keyProj.backward(be, B * Le, E, dKeys, dE, true);
+    return { dD, dE };
+  }
+
+  private additiveBackward(
+    be: Backend,
+    B: number,
+    Ld: number,
+    Le: number,
+    cache: AttentionCache,
+    dScores: Float32Array,
+    dKeys: Float32Array,
+    dD: Float32Array,
+  ): void {
+    const H = this.hidden;
+    const v = this.score!.data;
+    const dv = this.score!.grad;
+    const hidden = cache.hidden!;
+    const dQuery = new Float32Array(B * Ld * H);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < Ld; t++) {
+        const q = (b * Ld + t) * H;
+        for (let i = 0; i < Le; i++) {
+          const ds = dScores[(b * Ld + t) * Le + i];
+          if (ds === 0) continue;
+          const p = (b * Le + i) * H;
+          const h0 = ((b * Ld + t) * Le + i) * H;
+          for (let j = 0; j < H; j++) {
+            const th = hidden[h0 + j];
+            dv[j] += ds * th;
+            const dPre = ds * v[j] * (1 - th * th);
+            dKeys[p + j] += dPre;
+            dQuery[q + j] += dPre;
+          }
+        }
+      }
+    }
+    this.queryProj!.backward(be, B * Ld, cache.D, dQuery, dD, true);
+  }
+}
