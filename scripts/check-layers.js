@@ -12,7 +12,7 @@ const allowed = {
   report: ['mec', 'dag', 'util'],
   nn: ['util'],
   policy: ['nn', 'mec', 'dag', 'util'],
-  rl: ['policy', 'nn', 'mec', 'schedulers', 'dag', 'util'],
+  rl: ['policy', 'nn', 'mec', 'dag', 'util'],
   meta: ['rl', 'policy', 'nn', 'mec', 'schedulers', 'dag', 'util'],
   experiments: ['meta', 'rl', 'policy', 'nn', 'schedulers', 'report', 'mec', 'dag', 'util'],
   services: ['meta', 'rl', 'policy', 'nn', 'schedulers', 'report', 'mec', 'dag', 'util'],

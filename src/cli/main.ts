@@ -10,6 +10,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { examplesCommand } from './commands/examples.js';
 import { ganttCommand } from './commands/gantt.js';
 import { generateCommand } from './commands/generate.js';
+import { infoCommand } from './commands/info.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     baselinesCommand(),
     ganttCommand(),
     examplesCommand(),
+    infoCommand(),
   ]) {
     cmd.exitOverride().configureOutput({
       outputError: (text, write) => write(`mrlco ${cmd.name()}: ${text.replace(/^error: /, '')}`),

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { backendInfo } from '../../nn/select-backend.js';
+
+export function infoCommand(): Command {
+  return new Command('info')
+    .description(
+      'the compute backend in use (native or js), the BLAS library and its threads, the Node version',
+    )
+    .option('--json', 'print a JSON object')
+    .action((opts: { json?: boolean }) => {
+      const info = backendInfo();
+      if (opts.json) {
+        console.log(JSON.stringify(info, null, 1));
+        return;
+      }
+      console.log(
+        `backend:   ${info.backend}${info.backend === 'js' ? ' (pure TypeScript; see README to build the native backend)' : ''}`,
+      );
+      if (info.blas)
+        console.log(
+          `BLAS:      ${info.blas.library} (core ${info.blas.coreType}, ${info.blas.threads} thread${info.blas.threads === 1 ? '' : 's'})`,
+        );
+      console.log(`OPENBLAS_NUM_THREADS: ${info.openblasNumThreads ?? '(unset: OpenBLAS chooses)'}`);
+      console.log(`node:      ${info.node}`);
+    });
+}

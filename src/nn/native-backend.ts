@@ -1,0 +1,110 @@
+/**
+ * The `native` backend: the N-API addon built from native/mrlco_nn.cc (OpenBLAS SGEMM plus fused LSTM
+ * kernels) by `npm install`. Loading is optional — when the addon was not built (no libopenblas-dev,
+ * MRLCO_SKIP_NATIVE=1, ...) or does not load, the functions here return undefined/null and never throw,
+ * so the caller can fall back to the TypeScript backend (see select-backend.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from './backend.js';
+
+/** What OpenBLAS reports about itself; `mrlco info` shows it so slow runs can be diagnosed. */
+export interface BlasInfo {
+  library: string;
+  threads: number;
+  coreType: string;
+}
+
+interface Addon extends Pick<Backend, 'gemm' | 'lstmCellForward' | 'lstmCellBackward'> {
+  blasInfo(): BlasInfo;
+}
+
+const PACKAGE_NAME = 'mrlco';
+const ADDON_RELATIVE = join('build', 'Release', 'mrlco_nn.node');
+
+/**
+ * The package root is the nearest folder above this module holding mrlco's package.json. Walking up
+ * (rather than a fixed '../../..') keeps this right for dist/src/nn/*.js, for a copy of dist with its
+ * own package.json, and for the .ts source run directly.
+ */
+function packageRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === PACKAGE_NAME)
+          return dir;
+      } catch {
+        // An unreadable package.json on the way up is not ours; keep walking.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * Where the addon is expected: MRLCO_NATIVE_PATH (an explicit .node file, for unusual layouts) or
+ * build/Release/mrlco_nn.node under the package root. Undefined when no root is found.
+ */
+export function nativeAddonPath(): string | undefined {
+  const override = process.env.MRLCO_NATIVE_PATH;
+  if (override) return resolve(override);
+  const root = packageRoot();
+  return root === undefined ? undefined : join(root, ADDON_RELATIVE);
+}
+
+let loaded: { backend: Backend | undefined; addon: Addon | undefined; error: string | undefined } | undefined;
+
+function load(): NonNullable<typeof loaded> {
+  if (loaded) return loaded;
+  const path = nativeAddonPath();
+  try {
+    if (path === undefined) throw new Error(`no ${PACKAGE_NAME} package.json found above ${import.meta.url}`);
+    if (!existsSync(path))
+      throw new Error(`${path} does not exist (install libopenblas-dev, then npm rebuild)`);
+    const addon = createRequire(import.meta.url)(path) as Partial<Addon>;
+    for (const fn of ['gemm', 'lstmCellForward', 'lstmCellBackward', 'blasInfo'] as const) {
+      if (typeof addon[fn] !== 'function') throw new Error(`${path} does not export ${fn}()`);
+    }
+    const a = addon as Addon;
+    // The addon's functions already have the Backend signatures; use them directly (no wrapper call).
+    const backend: Backend = {
+      name: 'native',
+      gemm: a.gemm,
+      lstmCellForward: a.lstmCellForward,
+      lstmCellBackward: a.lstmCellBackward,
+    };
+    loaded = { backend, addon: a, error: undefined };
+  } catch (e) {
+    // Keep only the first line: dlopen errors can be long, and callers print this as one line.
+    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    loaded = { backend: undefined, addon: undefined, error: message };
+  }
+  return loaded;
+}
+
+/** The native backend, or undefined when the addon is missing or does not load. Never throws. */
+export function loadNativeBackend(): Backend | undefined {
+  return load().backend;
+}
+
+/** Why the native backend is unavailable (one line), or undefined when it loaded. */
+export function nativeLoadError(): string | undefined {
+  return load().error;
+}
+
+/** OpenBLAS's build string, thread count and selected core, or null without the addon. */
+export function nativeBlasInfo(): BlasInfo | null {
+  const addon = load().addon;
+  if (!addon) return null;
+  try {
+    return addon.blasInfo();
+  } catch {
+    return null;
+  }
+}

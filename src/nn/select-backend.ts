@@ -1,0 +1,56 @@
+/**
+ * Picks the compute backend: `native` (OpenBLAS addon) when it loads, else the pure TypeScript one.
+ * MRLCO_BACKEND=js|native forces a choice — js for bit-for-bit reproducible reference runs, native to
+ * make a missing addon an error rather than a silent slowdown. Thread count is OpenBLAS's own business
+ * (it reads OPENBLAS_NUM_THREADS at load); OPENBLAS_CORETYPE is likewise left to the environment.
+ */
+import type { Backend, BackendName } from './backend.js';
+import { jsBackend } from './js-backend.js';
+import { loadNativeBackend, nativeBlasInfo, nativeLoadError, type BlasInfo } from './native-backend.js';
+
+let noticePrinted = false;
+
+function requested(): BackendName | undefined {
+  const value = process.env.MRLCO_BACKEND?.trim();
+  if (!value) return undefined;
+  if (value === 'js' || value === 'native') return value;
+  throw new Error(`MRLCO_BACKEND must be 'js' or 'native', got '${value}'`);
+}
+
+/** The backend to use; see the module comment. Throws only for a bad or unsatisfiable MRLCO_BACKEND. */
+export function getBackend(): Backend {
+  const want = requested();
+  if (want === 'js') return jsBackend;
+  const native = loadNativeBackend();
+  if (native) return native;
+  if (want === 'native') {
+    throw new Error(
+      `MRLCO_BACKEND=native but the native backend is unavailable: ${nativeLoadError() ?? 'unknown reason'}`,
+    );
+  }
+  if (!noticePrinted) {
+    noticePrinted = true;
+    process.stderr.write(
+      'mrlco: native backend unavailable, using the pure TypeScript backend (slower); see README\n',
+    );
+  }
+  return jsBackend;
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  blas: BlasInfo | null;
+  node: string;
+  openblasNumThreads: string | null;
+}
+
+/** What `mrlco info` reports: the backend in use, OpenBLAS details, and the settings that affect speed. */
+export function backendInfo(): BackendInfo {
+  const backend = getBackend().name;
+  return {
+    backend,
+    blas: backend === 'native' ? nativeBlasInfo() : null,
+    node: process.version,
+    openblasNumThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
+  };
+}
