@@ -102,10 +102,21 @@ test('bad input: unknown options, missing files, malformed and cyclic graphs giv
   writeFileSync(broken, '{"format": "mrlco-dag", ');
   assertOneLineError(mrlco('evaluate', '--dag', broken, '--plan', '0'), /broken\.json: malformed JSON/);
   assertOneLineError(mrlco('nosuchcommand'), /unknown command/);
+  const corrupt = join(dir, 'policy.bin');
+  writeFileSync(corrupt, 'MRLCOTNS garbage');
+  assertOneLineError(mrlco('adapt', '--from', corrupt, '--data', set8), /policy\.bin: (truncated|corrupt)/);
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ ppo: { learningrate: 1 } }));
+  assertOneLineError(
+    mrlco('train', '--data', set8, '--config', config),
+    /config\.json: unknown setting ppo\.learningrate/,
+  );
+  assertOneLineError(mrlco('train', '--data', set8, '--hidden', '0'), /--hidden/);
+  assertOneLineError(mrlco('train'), /--data is required/);
 });
 
 test('--help works on every command', () => {
-  for (const cmd of ['generate', 'evaluate', 'baselines', 'gantt', 'examples']) {
+  for (const cmd of ['generate', 'evaluate', 'baselines', 'gantt', 'examples', 'train', 'adapt', 'info']) {
     const r = mrlco(cmd, '--help');
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`Usage: mrlco ${cmd}`));

@@ -11,6 +11,8 @@ import { examplesCommand } from './commands/examples.js';
 import { ganttCommand } from './commands/gantt.js';
 import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
+import { trainCommand } from './commands/train.js';
+import { adaptCommand } from './commands/adapt.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
     baselinesCommand(),
     ganttCommand(),
     examplesCommand(),
+    trainCommand(),
+    adaptCommand(),
     infoCommand(),
   ]) {
     cmd.exitOverride().configureOutput({

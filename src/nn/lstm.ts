@@ -6,7 +6,6 @@
  * Gate order i, f, g, o; the forget gate's bias starts at 1.
  */
 import type { Backend } from './backend.js';
-import { layerNormBackward, layerNormForward } from './layer-norm.js';
 import { glorot, type Param, type ParamSet } from './params.js';
 
 export interface LstmState {
@@ -164,57 +163,63 @@ export class LstmLayer {
   ): void {
     const H = this.hidden;
     const G = 4 * H;
-    const xhat = cache.gateXhat!.subarray(t * rows * G, (t + 1) * rows * G);
-    const inv = cache.gateInvStd!.subarray(t * rows * 4, (t + 1) * rows * 4);
+    const xhat = cache.gateXhat!;
+    const inv = cache.gateInvStd!;
     const gain = this.lnGain!.data;
     const bias = this.lnBias!.data;
-    const invK = new Float32Array(rows);
-    const xhatK = new Float32Array(rows * H);
-    for (let k = 0; k < 4; k++) {
-      // Normalise gate k of every row in place (input and output stride G).
-      const view = g.subarray(k * H);
-      layerNormForward(
-        rows,
-        H,
-        view,
-        G,
-        gain.subarray(k * H, (k + 1) * H),
-        bias.subarray(k * H, (k + 1) * H),
-        view,
-        G,
-        xhatK,
-        invK,
-      );
-      for (let r = 0; r < rows; r++) {
-        xhat.set(xhatK.subarray(r * H, (r + 1) * H), r * G + k * H);
-        inv[r * 4 + k] = invK[r];
-      }
-    }
-    const cRaw = new Float32Array(rows * H);
+    const cGain = this.cellGain!.data;
+    const cBias = this.cellBias!.data;
+    const cXhat = cache.cellXhat!;
+    const cInv = cache.cellInvStd!;
+    const x0 = t * rows * G;
+    const s0 = t * rows * H;
     for (let r = 0; r < rows; r++) {
       const g0 = r * G;
-      const s0 = r * H;
+      // Normalise each gate block of this row, keeping x̂ and 1/σ for the backward pass.
+      for (let k = 0; k < 4; k++) {
+        const o = g0 + k * H;
+        let mean = 0;
+        for (let j = 0; j < H; j++) mean += g[o + j];
+        mean /= H;
+        let variance = 0;
+        for (let j = 0; j < H; j++) variance += (g[o + j] - mean) ** 2;
+        const is = 1 / Math.sqrt(variance / H + LN_EPS);
+        inv[(t * rows + r) * 4 + k] = is;
+        for (let j = 0; j < H; j++) {
+          const xh = (g[o + j] - mean) * is;
+          xhat[x0 + o + j] = xh;
+          g[o + j] = gain[k * H + j] * xh + bias[k * H + j];
+        }
+      }
+      // Activations and the raw cell state, then LN of the cell state.
+      const c0 = r * H;
+      let mean = 0;
       for (let j = 0; j < H; j++) {
-        const i = sigmoid(g[g0 + j]);
-        const f = sigmoid(g[g0 + H + j]);
+        const i = 1 / (1 + Math.exp(-g[g0 + j]));
+        const f = 1 / (1 + Math.exp(-g[g0 + H + j]));
         const gg = Math.tanh(g[g0 + 2 * H + j]);
-        const o = sigmoid(g[g0 + 3 * H + j]);
+        const o = 1 / (1 + Math.exp(-g[g0 + 3 * H + j]));
         g[g0 + j] = i;
         g[g0 + H + j] = f;
         g[g0 + 2 * H + j] = gg;
         g[g0 + 3 * H + j] = o;
-        cRaw[s0 + j] = f * cPrev[s0 + j] + i * gg;
+        const raw = f * cPrev[c0 + j] + i * gg;
+        ct[c0 + j] = raw;
+        mean += raw;
       }
-    }
-    const cXhat = cache.cellXhat!.subarray(t * rows * H, (t + 1) * rows * H);
-    const cInv = cache.cellInvStd!.subarray(t * rows, (t + 1) * rows);
-    layerNormForward(rows, H, cRaw, H, this.cellGain!.data, this.cellBias!.data, ct, H, cXhat, cInv);
-    for (let r = 0; r < rows; r++) {
+      mean /= H;
+      let variance = 0;
+      for (let j = 0; j < H; j++) variance += (ct[c0 + j] - mean) ** 2;
+      const is = 1 / Math.sqrt(variance / H + LN_EPS);
+      cInv[t * rows + r] = is;
       for (let j = 0; j < H; j++) {
-        const idx = r * H + j;
-        const th = Math.tanh(ct[idx]);
-        tt[idx] = th;
-        ht[idx] = g[r * G + 3 * H + j] * th;
+        const xh = (ct[c0 + j] - mean) * is;
+        cXhat[s0 + c0 + j] = xh;
+        const c = cGain[j] * xh + cBias[j];
+        ct[c0 + j] = c;
+        const th = Math.tanh(c);
+        tt[c0 + j] = th;
+        ht[c0 + j] = g[g0 + 3 * H + j] * th;
       }
     }
   }
@@ -289,76 +294,81 @@ export class LstmLayer {
   ): void {
     const H = this.hidden;
     const G = 4 * H;
-    const gates = cache.gates.subarray(t * rows * G, (t + 1) * rows * G);
-    const tanhC = cache.tanhC.subarray(t * rows * H, (t + 1) * rows * H);
-    const dcNorm = new Float32Array(rows * H);
-    const dAct = new Float32Array(rows * G);
+    const gates = cache.gates;
+    const tanhC = cache.tanhC;
+    const xhat = cache.gateXhat!;
+    const inv = cache.gateInvStd!;
+    const cXhat = cache.cellXhat!;
+    const cInv = cache.cellInvStd!;
+    const gain = this.lnGain!.data;
+    const dGain = this.lnGain!.grad;
+    const dBias = this.lnBias!.grad;
+    const cGain = this.cellGain!.data;
+    const dcGain = this.cellGain!.grad;
+    const dcBias = this.cellBias!.grad;
+    const x0 = t * rows * G;
+    const s0 = t * rows * H;
+    const dAct = new Float32Array(G);
+    const dcNorm = new Float32Array(H);
     for (let r = 0; r < rows; r++) {
+      const g0 = x0 + r * G;
+      const c0 = r * H;
+      // Through h = o ⊙ tanh(c): gradients of the normalised cell state and of the output gate.
+      let meanD = 0;
+      let meanDX = 0;
       for (let j = 0; j < H; j++) {
-        const idx = r * H + j;
-        const o = gates[r * G + 3 * H + j];
-        const th = tanhC[idx];
-        dcNorm[idx] = dc[idx] + dh[idx] * o * (1 - th * th);
-        dAct[r * G + 3 * H + j] = dh[idx] * th * o * (1 - o);
+        const o = gates[g0 + 3 * H + j];
+        const th = tanhC[s0 + c0 + j];
+        const d = dc[c0 + j] + dh[c0 + j] * o * (1 - th * th);
+        dcNorm[j] = d;
+        dAct[3 * H + j] = dh[c0 + j] * th * o * (1 - o);
+        dcBias[j] += d;
+        dcGain[j] += d * cXhat[s0 + c0 + j];
+        const dxh = d * cGain[j];
+        meanD += dxh;
+        meanDX += dxh * cXhat[s0 + c0 + j];
       }
-    }
-    const dcRaw = new Float32Array(rows * H);
-    const cXhat = cache.cellXhat!.subarray(t * rows * H, (t + 1) * rows * H);
-    const cInv = cache.cellInvStd!.subarray(t * rows, (t + 1) * rows);
-    layerNormBackward(
-      rows,
-      H,
-      dcNorm,
-      H,
-      cXhat,
-      cInv,
-      this.cellGain!.data,
-      this.cellGain!.grad,
-      this.cellBias!.grad,
-      dcRaw,
-      H,
-    );
-    for (let r = 0; r < rows; r++) {
-      const g0 = r * G;
+      meanD /= H;
+      meanDX /= H;
+      const is = cInv[t * rows + r];
+      // Through the cell LN to the raw cell state, then to the gates and to cPrev.
       for (let j = 0; j < H; j++) {
-        const idx = r * H + j;
+        const dRaw = is * (dcNorm[j] * cGain[j] - meanD - cXhat[s0 + c0 + j] * meanDX);
         const i = gates[g0 + j];
         const f = gates[g0 + H + j];
         const g = gates[g0 + 2 * H + j];
-        const d = dcRaw[idx];
-        dAct[g0 + j] = d * g * i * (1 - i);
-        dAct[g0 + H + j] = d * cPrev[idx] * f * (1 - f);
-        dAct[g0 + 2 * H + j] = d * i * (1 - g * g);
-        dc[idx] = d * f;
+        dAct[j] = dRaw * g * i * (1 - i);
+        dAct[H + j] = dRaw * cPrev[c0 + j] * f * (1 - f);
+        dAct[2 * H + j] = dRaw * i * (1 - g * g);
+        dc[c0 + j] = dRaw * f;
       }
-    }
-    const xhat = cache.gateXhat!.subarray(t * rows * G, (t + 1) * rows * G);
-    const inv = cache.gateInvStd!.subarray(t * rows * 4, (t + 1) * rows * 4);
-    const xhatK = new Float32Array(rows * H);
-    const invK = new Float32Array(rows);
-    for (let k = 0; k < 4; k++) {
-      for (let r = 0; r < rows; r++) {
-        xhatK.set(xhat.subarray(r * G + k * H, r * G + (k + 1) * H), r * H);
-        invK[r] = inv[r * 4 + k];
+      // Through each gate's LN to the pre-activations.
+      for (let k = 0; k < 4; k++) {
+        const o = k * H;
+        let mD = 0;
+        let mDX = 0;
+        for (let j = 0; j < H; j++) {
+          const d = dAct[o + j];
+          const xh = xhat[g0 + o + j];
+          dBias[o + j] += d;
+          dGain[o + j] += d * xh;
+          const dxh = d * gain[o + j];
+          mD += dxh;
+          mDX += dxh * xh;
+        }
+        mD /= H;
+        mDX /= H;
+        const isk = inv[(t * rows + r) * 4 + k];
+        for (let j = 0; j < H; j++) {
+          dPre[r * G + o + j] = isk * (dAct[o + j] * gain[o + j] - mD - xhat[g0 + o + j] * mDX);
+        }
       }
-      layerNormBackward(
-        rows,
-        H,
-        dAct.subarray(k * H),
-        G,
-        xhatK,
-        invK,
-        this.lnGain!.data.subarray(k * H, (k + 1) * H),
-        this.lnGain!.grad.subarray(k * H, (k + 1) * H),
-        this.lnBias!.grad.subarray(k * H, (k + 1) * H),
-        dPre.subarray(k * H),
-        G,
-      );
     }
   }
 }
 
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+/** Must match layer-norm.ts. */
+const LN_EPS = 1e-5;
 
 function addBias(rows: number, width: number, y: Float32Array, b: Float32Array): void {
   for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) y[r * width + j] += b[j];

@@ -1,0 +1,83 @@
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { heuristicReferences, trainDrl } from '../../experiments/drl.js';
+import { getBackend } from '../../nn/select-backend.js';
+import {
+  addRunOptions,
+  runConfigFromOptions,
+  taskSpecsFromOptions,
+  type RunCliOptions,
+} from '../run-options.js';
+import { progressBar } from '../progress.js';
+
+interface TrainOptions extends RunCliOptions {
+  out?: string;
+  resume?: boolean;
+  json?: boolean;
+}
+
+export function trainCommand(): Command {
+  const cmd = new Command('train')
+    .description(
+      'train one policy with PPO on one or more datasets (the fine-tuning DRL baseline, no meta-learning)',
+    )
+    .option('--data <dirs>', 'dataset folders, comma-separated (one learning task each)')
+    .option(
+      '--out <dir>',
+      'run folder: config.json, metrics.jsonl/.csv, checkpoint.bin (default runs/train-<seed>)',
+    )
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option('--json', 'make the last line of output a JSON summary of the run');
+  addRunOptions(cmd);
+  return cmd.action((opts: TrainOptions) => {
+    const config = runConfigFromOptions(opts);
+    const specs = taskSpecsFromOptions(opts);
+    const outDir = opts.out ?? join('runs', `train-${config.seed}`);
+    const refs = heuristicReferences(specs);
+    const be = getBackend();
+    const dags = specs.reduce((n, s) => n + s.dataset.dags.length, 0);
+    console.error(
+      `training on ${specs.map((s) => s.dataset.name).join(', ')} (${dags} DAGs, ${specs[0].profile} profile), backend ${be.name}, hidden ${config.policy.hidden}, seed ${config.seed} -> ${outDir}`,
+    );
+    let best = Infinity;
+    let last: number | undefined;
+    const bar = progressBar('train', config.iterations, 0);
+    const started = performance.now();
+    const result = trainDrl({
+      be,
+      config,
+      specs,
+      outDir,
+      ...(opts.resume ? { resume: true } : {}),
+      onIteration: (m) => {
+        if (m.evalMakespanMs !== undefined) {
+          last = m.evalMakespanMs;
+          best = Math.min(best, m.evalMakespanMs);
+        }
+        bar.update(
+          m.iteration,
+          `policy ${last?.toFixed(1) ?? '-'} ms | HEFT ${refs.heftMs.toFixed(1)} | Greedy ${refs.greedyMs.toFixed(1)} | ${m.wallS.toFixed(1)} s/it`,
+        );
+      },
+    });
+    bar.stop();
+    const finalRow = result.metrics[result.metrics.length - 1];
+    const summary = {
+      outDir,
+      checkpoint: join(outDir, 'checkpoint.bin'),
+      iterations: config.iterations,
+      resumedFrom: result.resumedFrom ?? null,
+      finalMakespanMs: finalRow?.evalMakespanMs ?? null,
+      bestMakespanMs: Number.isFinite(best) ? best : null,
+      heftMs: refs.heftMs,
+      greedyMs: refs.greedyMs,
+      wallS: (performance.now() - started) / 1000,
+      backend: be.name,
+    };
+    if (opts.json) console.log(JSON.stringify(summary));
+    else
+      console.log(
+        `done: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; checkpoint ${summary.checkpoint}`,
+      );
+  });
+}

@@ -1,0 +1,138 @@
+/**
+ * The fine-tuning DRL baseline end to end: datasets → learning tasks → PPO training (with the
+ * heuristics of the same data as reference lines), and adaptation of a trained policy to a new task
+ * next to HEFT, Greedy and the exact optimum.
+ */
+import { join } from 'node:path';
+import type { Dataset } from '../dag/io.js';
+import type { SimProfile } from '../mec/simulator.js';
+import type { SystemParams } from '../mec/system.js';
+import type { Backend } from '../nn/backend.js';
+import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
+import type { PpoConfig, RunConfig } from '../rl/config.js';
+import { compileTask, type CompiledTask } from '../rl/learning-task.js';
+import { trainPpo, type IterationMetrics, type TrainResult } from '../rl/trainer.js';
+import { greedy, heft } from '../schedulers/earliest-finish.js';
+import { optimal } from '../schedulers/optimal.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { runBaselines } from './baselines.js';
+
+export interface TaskSpec {
+  dataset: Dataset;
+  system: SystemParams;
+  profile: SimProfile;
+}
+
+export function compileTasks(specs: readonly TaskSpec[], neighbours: number): CompiledTask[] {
+  return specs.map((s) =>
+    compileTask(
+      { name: s.dataset.name, dags: s.dataset.dags, system: s.system, profile: s.profile },
+      neighbours,
+    ),
+  );
+}
+
+/** Mean HEFT and Greedy makespans over all DAGs of the tasks (the reference lines of training). */
+export function heuristicReferences(specs: readonly TaskSpec[]): { heftMs: number; greedyMs: number } {
+  let heftSum = 0;
+  let greedySum = 0;
+  let count = 0;
+  for (const s of specs) {
+    const r = runBaselines(s.dataset, [heft, greedy], s.system, { profile: s.profile });
+    heftSum += r.makespans.heft.reduce((a, b) => a + b, 0);
+    greedySum += r.makespans.greedy.reduce((a, b) => a + b, 0);
+    count += s.dataset.dags.length;
+  }
+  return { heftMs: heftSum / count, greedyMs: greedySum / count };
+}
+
+export interface DrlTrainOptions {
+  be: Backend;
+  config: RunConfig;
+  specs: readonly TaskSpec[];
+  outDir?: string;
+  resume?: boolean;
+  onIteration?: (m: IterationMetrics) => void;
+}
+
+export function trainDrl(o: DrlTrainOptions): TrainResult {
+  const tasks = compileTasks(o.specs, o.config.policy.neighbours);
+  return trainPpo({
+    be: o.be,
+    config: o.config,
+    tasks,
+    ...(o.outDir ? { outDir: o.outDir } : {}),
+    ...(o.resume ? { resume: true } : {}),
+    ...(o.onIteration ? { onIteration: o.onIteration } : {}),
+    description: {
+      datasets: o.specs.map((s) => ({ dir: s.dataset.dir, profile: s.profile, system: s.system })),
+    },
+  });
+}
+
+export interface AdaptReferences {
+  heftMs: number;
+  greedyMs: number;
+  optimalMs?: number;
+  optimalProven?: number;
+}
+
+export function adaptReferences(spec: TaskSpec, optimalTimeLimitMs: number | undefined): AdaptReferences {
+  const schedulers = optimalTimeLimitMs === 0 ? [heft, greedy] : [heft, greedy, optimal];
+  const r = runBaselines(
+    spec.dataset,
+    schedulers,
+    spec.system,
+    { profile: spec.profile },
+    optimalTimeLimitMs ? { timeLimitMs: optimalTimeLimitMs } : {},
+  );
+  const by = Object.fromEntries(r.summaries.map((s) => [s.scheduler, s]));
+  return {
+    heftMs: by.heft.meanMakespanMs,
+    greedyMs: by.greedy.meanMakespanMs,
+    ...(by.optimal ? { optimalMs: by.optimal.meanMakespanMs, optimalProven: by.optimal.proven } : {}),
+  };
+}
+
+export interface DrlAdaptOptions {
+  be: Backend;
+  from: Seq2SeqPolicy;
+  spec: TaskSpec;
+  ppo: PpoConfig;
+  steps: number;
+  seed: number;
+  references: AdaptReferences;
+  outDir?: string;
+  onStep?: (p: AdaptPoint) => void;
+}
+
+export function adaptDrl(o: DrlAdaptOptions): { curve: AdaptPoint[]; policy: Seq2SeqPolicy } {
+  const [task] = compileTasks([o.spec], o.from.config.neighbours);
+  const result = adaptPolicy({
+    be: o.be,
+    from: o.from,
+    task,
+    ppo: o.ppo,
+    steps: o.steps,
+    seed: o.seed,
+    ...(o.onStep ? { onStep: o.onStep } : {}),
+  });
+  if (o.outDir) writeFileAtomic(join(o.outDir, 'adapt.csv'), adaptCsv(result.curve, o.references));
+  return result;
+}
+
+export function adaptCsv(curve: readonly AdaptPoint[], refs: AdaptReferences): string {
+  const header = 'step,makespan_ms,heft_ms,greedy_ms,optimal_ms,wall_s';
+  const rows = curve.map((p) =>
+    [
+      p.step,
+      p.makespanMs.toFixed(4),
+      refs.heftMs.toFixed(4),
+      refs.greedyMs.toFixed(4),
+      refs.optimalMs?.toFixed(4) ?? '',
+      p.wallS.toFixed(3),
+    ].join(','),
+  );
+  return [header, ...rows].join('\n') + '\n';
+}

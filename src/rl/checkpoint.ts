@@ -1,0 +1,93 @@
+/**
+ * Checkpoints: the policy's parameters, the optimiser state, the RNG states and the iteration, in one
+ * tensor file (nn/tensor-file.ts) written atomically. A checkpoint also serves as a policy file.
+ */
+import type { Adam } from '../nn/adam.js';
+import { readTensorFile, writeTensorFile } from '../nn/tensor-file.js';
+import { Seq2SeqPolicy, type PolicyConfig } from '../policy/seq2seq.js';
+import { InputError } from '../util/errors.js';
+import type { RngState } from '../util/rng.js';
+import type { RunConfig } from './config.js';
+
+export const CHECKPOINT_KIND = 'mrlco-checkpoint';
+
+export interface CheckpointState {
+  run: RunConfig;
+  iteration: number;
+  rng: Record<string, RngState>;
+  /** Free-form: task names, what produced it. */
+  info: Record<string, unknown>;
+}
+
+export function saveCheckpoint(
+  path: string,
+  policy: Seq2SeqPolicy,
+  adam: Adam | undefined,
+  state: CheckpointState,
+): void {
+  const arrays: Record<string, Float32Array> = { values: policy.params.values };
+  if (adam) {
+    arrays['adam.m'] = adam.state.m;
+    arrays['adam.v'] = adam.state.v;
+  }
+  writeTensorFile(path, {
+    meta: { kind: CHECKPOINT_KIND, policy: policy.config, ...state, adamStep: adam?.state.step ?? 0 },
+    tensors: policy.params.params.map((p) => ({ name: p.name, shape: [...p.shape] })),
+    arrays,
+  });
+}
+
+export interface LoadedCheckpoint {
+  policy: Seq2SeqPolicy;
+  state: CheckpointState;
+  adam?: { step: number; m: Float32Array; v: Float32Array };
+}
+
+/** Loads a checkpoint; every mismatch (kind, tensor names or shapes, sizes) is one line naming the file. */
+export function loadCheckpoint(path: string): LoadedCheckpoint {
+  const file = readTensorFile(path);
+  const meta = file.meta as Partial<CheckpointState> & {
+    kind?: string;
+    policy?: PolicyConfig;
+    adamStep?: number;
+  };
+  if (meta.kind !== CHECKPOINT_KIND || !meta.policy || !meta.run)
+    throw InputError.inFile(path, 'not an mrlco policy checkpoint');
+  let policy: Seq2SeqPolicy;
+  try {
+    policy = new Seq2SeqPolicy(meta.policy, 0);
+  } catch {
+    throw InputError.inFile(path, 'the checkpoint describes an invalid policy configuration');
+  }
+  const expected = policy.params.params;
+  if (file.tensors.length !== expected.length)
+    throw InputError.inFile(path, `has ${file.tensors.length} tensors, the policy needs ${expected.length}`);
+  expected.forEach((p, k) => {
+    const t = file.tensors[k];
+    if (t.name !== p.name || t.shape.join('x') !== p.shape.join('x')) {
+      throw InputError.inFile(
+        path,
+        `tensor ${k} is ${t.name} [${t.shape.join(', ')}], expected ${p.name} [${p.shape.join(', ')}]`,
+      );
+    }
+  });
+  const values = file.arrays.values;
+  if (!values || values.length !== policy.params.size)
+    throw InputError.inFile(path, 'parameter values missing or of the wrong size');
+  policy.params.setValues(values);
+  const m = file.arrays['adam.m'];
+  const v = file.arrays['adam.v'];
+  const adam =
+    m && v && m.length === values.length && v.length === values.length
+      ? { step: meta.adamStep ?? 0, m, v }
+      : undefined;
+  return {
+    policy,
+    state: { run: meta.run, iteration: meta.iteration ?? 0, rng: meta.rng ?? {}, info: meta.info ?? {} },
+    ...(adam ? { adam } : {}),
+  };
+}
+
+export function restoreAdam(adam: Adam, saved: { step: number; m: Float32Array; v: Float32Array }): void {
+  adam.state = { step: saved.step, m: saved.m.slice(), v: saved.v.slice() };
+}

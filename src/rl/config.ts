@@ -1,0 +1,195 @@
+/**
+ * Every setting of a training run in one validated object. Defaults are the paper's Table 2 where it
+ * gives one; the rest are documented choices. Loadable from a JSON file (unknown keys are errors) and
+ * saved with every run.
+ */
+import { readFileSync } from 'node:fs';
+import { ATTENTION_KINDS } from '../nn/attention.js';
+import { PAPER_POLICY, type PolicyConfig } from '../policy/seq2seq.js';
+import { InputError } from '../util/errors.js';
+
+export interface PpoConfig {
+  /** Adam learning rate (α in Table 2). */
+  learningRate: number;
+  adamBeta1: number;
+  adamBeta2: number;
+  adamEps: number;
+  /** Discount γ and GAE λ (Eq. 18). */
+  gamma: number;
+  gaeLambda: number;
+  /** Clipping constant ε of Eq. 17. */
+  clipEpsilon: number;
+  /** Value-loss coefficient c1 of Eq. 19. */
+  valueCoef: number;
+  /** Entropy bonus coefficient (not in the paper: 0). */
+  entropyCoef: number;
+  /** m: gradient steps per batch of trajectories (Table 2: 3). */
+  gradientSteps: number;
+  /** Minibatches per gradient step (1 = the whole batch, as the paper). */
+  minibatches: number;
+  normalizeAdvantages: boolean;
+  /** Clip the value loss around the old values with ε (not in the paper: off). */
+  clipValueLoss: boolean;
+  /** Global gradient-norm clipping (not in the paper; 0 turns it off). */
+  maxGradNorm: number;
+  /** Trajectories sampled per DAG per batch (Sec. 5.3: 20). */
+  trajectoriesPerDag: number;
+  /** DAGs per batch; when the data holds more, a seeded random subset is drawn each iteration. */
+  dagsPerBatch: number;
+}
+
+export const DEFAULT_PPO: PpoConfig = {
+  learningRate: 5e-4,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEps: 1e-8,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipEpsilon: 0.2,
+  valueCoef: 0.5,
+  entropyCoef: 0,
+  gradientSteps: 3,
+  minibatches: 1,
+  normalizeAdvantages: true,
+  clipValueLoss: false,
+  maxGradNorm: 0.5,
+  trajectoriesPerDag: 20,
+  dagsPerBatch: 100,
+};
+
+export interface RunConfig {
+  policy: PolicyConfig;
+  ppo: PpoConfig;
+  iterations: number;
+  /** Evaluate (argmax decoding) every this many iterations; the last iteration is always evaluated. */
+  evalEvery: number;
+  checkpointEvery: number;
+  seed: number;
+}
+
+export const DEFAULT_RUN: RunConfig = {
+  policy: PAPER_POLICY,
+  ppo: DEFAULT_PPO,
+  iterations: 100,
+  evalEvery: 1,
+  checkpointEvery: 1,
+  seed: 1,
+};
+
+type Checker = (value: unknown) => string | undefined;
+const positive: Checker = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number';
+const nonNegative: Checker = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a non-negative number';
+const unit: Checker = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a number in [0, 1]');
+const openUnit: Checker = (v) =>
+  typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)';
+const positiveInt: Checker = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'a positive integer';
+const nonNegativeInt: Checker = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'a non-negative integer';
+const bool: Checker = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const oneOf =
+  (values: readonly string[]): Checker =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
+
+const PPO_CHECKS: Record<keyof PpoConfig, Checker> = {
+  learningRate: positive,
+  adamBeta1: openUnit,
+  adamBeta2: openUnit,
+  adamEps: positive,
+  gamma: unit,
+  gaeLambda: unit,
+  clipEpsilon: positive,
+  valueCoef: nonNegative,
+  entropyCoef: nonNegative,
+  gradientSteps: positiveInt,
+  minibatches: positiveInt,
+  normalizeAdvantages: bool,
+  clipValueLoss: bool,
+  maxGradNorm: nonNegative,
+  trajectoriesPerDag: positiveInt,
+  dagsPerBatch: positiveInt,
+};
+
+const POLICY_CHECKS: Record<keyof PolicyConfig, Checker> = {
+  neighbours: nonNegativeInt,
+  hidden: positiveInt,
+  layers: positiveInt,
+  layerNorm: bool,
+  attention: oneOf(ATTENTION_KINDS),
+};
+
+const RUN_CHECKS: Record<Exclude<keyof RunConfig, 'policy' | 'ppo'>, Checker> = {
+  iterations: nonNegativeInt,
+  evalEvery: positiveInt,
+  checkpointEvery: positiveInt,
+  seed: nonNegativeInt,
+};
+
+function mergeSection<T extends object>(
+  base: T,
+  patch: unknown,
+  checks: Record<string, Checker>,
+  where: string,
+  origin: string,
+): T {
+  if (patch === undefined) return base;
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+    throw InputError.inFile(origin, `${where} must be an object`);
+  const out = { ...base } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    const check = checks[key];
+    if (!check)
+      throw InputError.inFile(
+        origin,
+        `unknown setting ${where}.${key} (known: ${Object.keys(checks).join(', ')})`,
+      );
+    const problem = check(value);
+    if (problem)
+      throw InputError.inFile(origin, `${where}.${key} must be ${problem}, got ${JSON.stringify(value)}`);
+    out[key] = value;
+  }
+  return out as T;
+}
+
+/** Applies a partial configuration (from a file or from flags) on top of `base`, validating each value. */
+export function mergeRunConfig(base: RunConfig, patch: unknown, origin: string): RunConfig {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+    throw InputError.inFile(origin, 'the configuration must be a JSON object');
+  const { policy, ppo, ...rest } = patch as Record<string, unknown>;
+  const top = mergeSection(
+    {
+      iterations: base.iterations,
+      evalEvery: base.evalEvery,
+      checkpointEvery: base.checkpointEvery,
+      seed: base.seed,
+    },
+    rest,
+    RUN_CHECKS,
+    'run',
+    origin,
+  );
+  return {
+    ...top,
+    policy: mergeSection(base.policy, policy, POLICY_CHECKS, 'policy', origin),
+    ppo: mergeSection(base.ppo, ppo, PPO_CHECKS, 'ppo', origin),
+  };
+}
+
+export function loadRunConfig(path: string, base: RunConfig = DEFAULT_RUN): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw InputError.inFile(path, 'cannot read the configuration file');
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw InputError.inFile(path, `malformed JSON: ${(err as Error).message}`);
+  }
+  return mergeRunConfig(base, doc, path);
+}

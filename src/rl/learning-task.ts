@@ -1,0 +1,36 @@
+/**
+ * A learning task (Sec. 5): a dataset of DAGs together with the system it runs on (rates, f_UE,
+ * f_s, k) and the simulator profile. Compiled once into offloading problems and encoded observations.
+ */
+import type { Dag } from '../dag/dag.js';
+import { createProblem, type OffloadingProblem } from '../mec/problem.js';
+import { LOCAL } from '../mec/simulator.js';
+import type { SimProfile } from '../mec/simulator.js';
+import type { SystemParams } from '../mec/system.js';
+import { encodeProblem } from '../policy/observation.js';
+
+export interface LearningTask {
+  readonly name: string;
+  readonly dags: readonly Dag[];
+  readonly system: SystemParams;
+  readonly profile: SimProfile;
+}
+
+export interface CompiledTask {
+  readonly task: LearningTask;
+  readonly problems: readonly OffloadingProblem[];
+  /** Encoded observation of each DAG (see policy/observation.ts). */
+  readonly encoded: readonly Float32Array[];
+  /** Per-DAG reward scale: the all-local makespan, so that an episode's return is −makespan / scale. */
+  readonly scales: Float64Array;
+}
+
+export function compileTask(task: LearningTask, neighbours: number): CompiledTask {
+  const problems = task.dags.map((dag) => createProblem(dag, task.system, { profile: task.profile }));
+  const encoded = problems.map((p) => encodeProblem(p, neighbours));
+  const scales = Float64Array.from(problems, (p) => {
+    const local = p.simulator.run(p.order, new Uint8Array(p.order.length).fill(LOCAL));
+    return local > 0 ? local : 1;
+  });
+  return { task, problems, encoded, scales };
+}

@@ -1,0 +1,156 @@
+/**
+ * PPO training of one offloading policy (the DRL method of the paper's [12]): CleanRL-style, one
+ * readable loop. Each iteration draws DAGs, samples trajectories, runs the PPO update, evaluates the
+ * argmax policy, logs metrics and checkpoints atomically. A run in an existing folder resumes from its
+ * checkpoint and continues exactly as an uninterrupted run would.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../nn/backend.js';
+import { Adam } from '../nn/adam.js';
+import { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { InputError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { loadCheckpoint, restoreAdam, saveCheckpoint } from './checkpoint.js';
+import type { RunConfig } from './config.js';
+import type { CompiledTask } from './learning-task.js';
+import { MetricsLog } from './metrics-log.js';
+import { ppoUpdate, type PpoStats } from './ppo.js';
+import { allDags, evaluateGreedy, sampleRollout, type DagRef } from './sampler.js';
+
+export interface IterationMetrics extends PpoStats {
+  iteration: number;
+  /** Mean makespan of the sampled trajectories (ms). */
+  sampledMakespanMs: number;
+  /** Mean makespan of argmax decoding over the evaluation DAGs (ms), when evaluated. */
+  evalMakespanMs?: number;
+  wallS: number;
+}
+
+export interface TrainOptions {
+  be: Backend;
+  config: RunConfig;
+  tasks: readonly CompiledTask[];
+  /** Run folder: config.json, metrics.jsonl/.csv, checkpoint.bin. Optional (tests). */
+  outDir?: string;
+  resume?: boolean;
+  /** Start from these parameters instead of a fresh initialisation. */
+  initialValues?: Float32Array;
+  /** Called after every iteration, e.g. for a progress bar. */
+  onIteration?: (m: IterationMetrics) => void;
+  /** Recorded in config.json (e.g. dataset paths). */
+  description?: Record<string, unknown>;
+}
+
+export interface TrainResult {
+  policy: Seq2SeqPolicy;
+  metrics: IterationMetrics[];
+  resumedFrom?: number;
+}
+
+/** The pool of DAGs and the per-iteration draw of `dagsPerBatch` of them. */
+function drawDags(pool: readonly DagRef[], count: number, rng: Rng): DagRef[] {
+  if (pool.length <= count) return [...pool];
+  const idx = Array.from({ length: pool.length }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(rng.next() * (idx.length - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .map((i) => pool[i]);
+}
+
+export function trainPpo(options: TrainOptions): TrainResult {
+  const { be, config, tasks, outDir } = options;
+  const { ppo } = config;
+  const checkpointPath = outDir ? join(outDir, 'checkpoint.bin') : undefined;
+
+  // Everything random derives from the one seed, one stream per purpose.
+  let policy = new Seq2SeqPolicy(config.policy, config.seed);
+  if (options.initialValues) policy.params.setValues(options.initialValues);
+  const adam = new Adam(policy.params.size, {
+    lr: ppo.learningRate,
+    beta1: ppo.adamBeta1,
+    beta2: ppo.adamBeta2,
+    eps: ppo.adamEps,
+  });
+  const sampleRng = new Rng(config.seed, 1);
+  const dataRng = new Rng(config.seed, 2);
+  const log = new MetricsLog(outDir);
+  let start = 1;
+  let resumedFrom: number | undefined;
+
+  if (outDir) {
+    mkdirSync(outDir, { recursive: true });
+    if (checkpointPath && existsSync(checkpointPath)) {
+      if (!options.resume)
+        throw InputError.inFile(
+          outDir,
+          'already holds a run (checkpoint.bin); use --resume to continue it or choose another --out',
+        );
+      const saved = loadCheckpoint(checkpointPath);
+      if (
+        JSON.stringify(saved.state.run.policy) !== JSON.stringify(config.policy) ||
+        saved.state.run.seed !== config.seed
+      ) {
+        throw InputError.inFile(
+          checkpointPath,
+          'was written with another policy configuration or seed than this run',
+        );
+      }
+      policy = saved.policy;
+      if (saved.adam) restoreAdam(adam, saved.adam);
+      sampleRng.setState(saved.state.rng.sample);
+      dataRng.setState(saved.state.rng.data);
+      start = saved.state.iteration + 1;
+      resumedFrom = saved.state.iteration;
+      log.reload('iteration', saved.state.iteration);
+    }
+    writeFileAtomic(
+      join(outDir, 'config.json'),
+      JSON.stringify({ ...config, tasks: tasks.map((t) => t.task.name), ...options.description }, null, 1) +
+        '\n',
+    );
+  }
+
+  const pool = allDags(tasks);
+  const metrics = log.rows as unknown as IterationMetrics[];
+  for (let iteration = start; iteration <= config.iterations; iteration++) {
+    const started = performance.now();
+    const batch = drawDags(pool, ppo.dagsPerBatch, dataRng);
+    const rollout = sampleRollout(be, policy, batch, ppo.trajectoriesPerDag, sampleRng);
+    const stats = ppoUpdate(be, policy, adam, rollout, ppo, dataRng);
+    const row: IterationMetrics = {
+      iteration,
+      sampledMakespanMs: mean(rollout.makespans),
+      ...stats,
+      wallS: 0,
+    };
+    if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
+      row.evalMakespanMs = mean(evaluateGreedy(be, policy, pool).makespans);
+    }
+    row.wallS = (performance.now() - started) / 1000;
+    // Metrics first: a crash between the two writes loses nothing, since a resume truncates the
+    // metrics to the checkpoint's iteration and recomputes the rest.
+    log.append(row as unknown as Record<string, number>);
+    if (checkpointPath && (iteration % config.checkpointEvery === 0 || iteration === config.iterations)) {
+      saveCheckpoint(checkpointPath, policy, adam, {
+        run: config,
+        iteration,
+        rng: { sample: sampleRng.getState(), data: dataRng.getState() },
+        info: { tasks: tasks.map((t) => t.task.name) },
+      });
+    }
+    options.onIteration?.(row);
+  }
+  return { policy, metrics, ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
+}
+
+export function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return values.length === 0 ? NaN : s / values.length;
+}
