@@ -13,7 +13,7 @@ const allowed = {
   nn: ['util'],
   policy: ['nn', 'mec', 'dag', 'util'],
   rl: ['policy', 'nn', 'mec', 'dag', 'util'],
-  meta: ['rl', 'policy', 'nn', 'mec', 'schedulers', 'dag', 'util'],
+  meta: ['rl', 'policy', 'nn', 'mec', 'dag', 'util'],
   experiments: ['meta', 'rl', 'policy', 'nn', 'schedulers', 'report', 'mec', 'dag', 'util'],
   services: ['meta', 'rl', 'policy', 'nn', 'schedulers', 'report', 'mec', 'dag', 'util'],
   cli: [

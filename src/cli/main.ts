@@ -13,6 +13,8 @@ import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { trainCommand } from './commands/train.js';
 import { adaptCommand } from './commands/adapt.js';
+import { metaTrainCommand } from './commands/meta-train.js';
+import { experimentCommand } from './commands/experiment.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -36,6 +38,8 @@ export function buildProgram(): Command {
     examplesCommand(),
     trainCommand(),
     adaptCommand(),
+    metaTrainCommand(),
+    experimentCommand(),
     infoCommand(),
   ]) {
     cmd.exitOverride().configureOutput({

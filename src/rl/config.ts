@@ -57,9 +57,20 @@ export const DEFAULT_PPO: PpoConfig = {
   dagsPerBatch: 100,
 };
 
+/** The outer loop of MRLCO (Alg. 1); the inner loop uses `ppo` (α = ppo.learningRate, m = ppo.gradientSteps). */
+export interface MetaSettings {
+  /** n: learning tasks per meta-batch. */
+  metaBatch: number;
+  /** β: the outer Adam's learning rate (Table 2: 5e-4). */
+  outerLearningRate: number;
+}
+
+export const DEFAULT_META: MetaSettings = { metaBatch: 10, outerLearningRate: 5e-4 };
+
 export interface RunConfig {
   policy: PolicyConfig;
   ppo: PpoConfig;
+  meta: MetaSettings;
   iterations: number;
   /** Evaluate (argmax decoding) every this many iterations; the last iteration is always evaluated. */
   evalEvery: number;
@@ -70,6 +81,7 @@ export interface RunConfig {
 export const DEFAULT_RUN: RunConfig = {
   policy: PAPER_POLICY,
   ppo: DEFAULT_PPO,
+  meta: DEFAULT_META,
   iterations: 100,
   evalEvery: 1,
   checkpointEvery: 1,
@@ -121,7 +133,12 @@ const POLICY_CHECKS: Record<keyof PolicyConfig, Checker> = {
   attention: oneOf(ATTENTION_KINDS),
 };
 
-const RUN_CHECKS: Record<Exclude<keyof RunConfig, 'policy' | 'ppo'>, Checker> = {
+const META_CHECKS: Record<keyof MetaSettings, Checker> = {
+  metaBatch: positiveInt,
+  outerLearningRate: positive,
+};
+
+const RUN_CHECKS: Record<Exclude<keyof RunConfig, 'policy' | 'ppo' | 'meta'>, Checker> = {
   iterations: nonNegativeInt,
   evalEvery: positiveInt,
   checkpointEvery: positiveInt,
@@ -158,7 +175,7 @@ function mergeSection<T extends object>(
 export function mergeRunConfig(base: RunConfig, patch: unknown, origin: string): RunConfig {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
     throw InputError.inFile(origin, 'the configuration must be a JSON object');
-  const { policy, ppo, ...rest } = patch as Record<string, unknown>;
+  const { policy, ppo, meta, ...rest } = patch as Record<string, unknown>;
   const top = mergeSection(
     {
       iterations: base.iterations,
@@ -175,6 +192,7 @@ export function mergeRunConfig(base: RunConfig, patch: unknown, origin: string):
     ...top,
     policy: mergeSection(base.policy, policy, POLICY_CHECKS, 'policy', origin),
     ppo: mergeSection(base.ppo, ppo, PPO_CHECKS, 'ppo', origin),
+    meta: mergeSection(base.meta ?? DEFAULT_META, meta, META_CHECKS, 'meta', origin),
   };
 }
 

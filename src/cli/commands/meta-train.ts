@@ -1,0 +1,122 @@
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import { metaTrain } from '../../meta/meta-trainer.js';
+import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../experiments/presets.js';
+import { getBackend } from '../../nn/select-backend.js';
+import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
+import { parsePositive, parsePositiveInt, parseNonNegativeInt } from '../options.js';
+import { progressBar } from '../progress.js';
+import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
+import { defaultDataRoot, limitBlasThreadsForWorkers } from '../data-root.js';
+
+interface MetaTrainOptions extends RunCliOptions {
+  preset: PresetName;
+  metaBatch?: number;
+  innerSteps?: number;
+  outerLr?: number;
+  out?: string;
+  resume?: boolean;
+  dataRoot: string;
+  workers: number;
+  maxDags?: number;
+  json?: boolean;
+}
+
+export function metaTrainCommand(): Command {
+  const cmd = new Command('meta-train')
+    .description('MRLCO meta-training (Alg. 1) on the training tasks of a preset experiment')
+    .addOption(
+      new Option('--preset <name>', 'the experiment whose training tasks to use')
+        .choices(PRESET_NAMES)
+        .makeOptionMandatory(),
+    )
+    .option(
+      '--meta-batch <n>',
+      "learning tasks per meta-batch (default: the preset's, 10 or 5)",
+      parsePositiveInt,
+    )
+    .option(
+      '--inner-steps <m>',
+      `PPO gradient steps of the inner loop (default ${DEFAULT_RUN.ppo.gradientSteps})`,
+      parsePositiveInt,
+    )
+    .option(
+      '--outer-lr <rate>',
+      `outer Adam learning rate beta (default ${DEFAULT_RUN.meta.outerLearningRate})`,
+      parsePositive,
+    )
+    .option('--out <dir>', 'run folder (default runs/meta-<preset>-<seed>)')
+    .option('--resume', 'continue the run in --out from its checkpoint')
+    .option(
+      '--data-root <dir>',
+      'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
+      defaultDataRoot(),
+    )
+    .option('--workers <n>', 'worker threads for the inner loops (0: none)', parseNonNegativeInt, 2)
+    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
+    .option('--json', 'make the last line of output a JSON summary');
+  addRunOptions(cmd);
+  return cmd.action(async (opts: MetaTrainOptions) => {
+    const preset = PRESETS[opts.preset];
+    limitBlasThreadsForWorkers(opts.workers);
+    let config = runConfigFromOptions(
+      opts,
+      mergeRunConfig(DEFAULT_RUN, { meta: { metaBatch: preset.metaBatch } }, 'preset'),
+    );
+    const meta: Record<string, number> = {};
+    if (opts.metaBatch !== undefined) meta.metaBatch = opts.metaBatch;
+    if (opts.outerLr !== undefined) meta.outerLearningRate = opts.outerLr;
+    config = mergeRunConfig(
+      config,
+      { meta, ppo: opts.innerSteps !== undefined ? { gradientSteps: opts.innerSteps } : {} },
+      'command line',
+    );
+    const train = loadPresetTasks(preset.train, opts.dataRoot, opts.maxDags);
+    const test = loadPresetTasks(preset.test, opts.dataRoot, opts.maxDags);
+    const outDir = opts.out ?? join('runs', `meta-${preset.name}-${config.seed}`);
+    const be = getBackend();
+    console.error(
+      `meta-training on ${train.length} tasks of preset ${preset.name}, meta-batch ${config.meta.metaBatch}, backend ${be.name}, ${opts.workers} workers -> ${outDir}`,
+    );
+    const bar = progressBar('meta-train', config.iterations);
+    const started = performance.now();
+    const result = await metaTrain({
+      be,
+      config,
+      trainTasks: train.map((t) => ({
+        name: t.label,
+        dags: t.dataset.dags,
+        system: t.system,
+        profile: t.profile,
+      })),
+      testTasks: test.map((t) => ({
+        name: t.label,
+        dags: t.dataset.dags,
+        system: t.system,
+        profile: t.profile,
+      })),
+      workers: opts.workers,
+      outDir,
+      ...(opts.resume ? { resume: true } : {}),
+      description: { preset: preset.name, dataRoot: opts.dataRoot },
+      onIteration: (m) =>
+        bar.update(
+          m.iteration,
+          `inner sampled ${m.innerSampledMakespanMs.toFixed(1)} ms | meta policy train ${m.trainMakespanMs?.toFixed(1) ?? '-'} test ${m.testMakespanMs?.toFixed(1) ?? '-'} ms | ${m.wallS.toFixed(1)} s/it`,
+        ),
+    });
+    bar.stop();
+    const last = result.metrics[result.metrics.length - 1];
+    const summary = {
+      outDir,
+      checkpoint: join(outDir, 'checkpoint.bin'),
+      iterations: config.iterations,
+      resumedFrom: result.resumedFrom ?? null,
+      trainMakespanMs: last?.trainMakespanMs ?? null,
+      testMakespanMs: last?.testMakespanMs ?? null,
+      wallS: (performance.now() - started) / 1000,
+    };
+    if (opts.json) console.log(JSON.stringify(summary));
+    else console.log(`done: checkpoint ${summary.checkpoint}`);
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Alg. 1, lines 5-7: the inner loop for one learning task. Start from θ, sample trajectories with it,
+ * run m PPO gradient steps with a fresh Adam (learning rate α), return θ'. A pure function of its
+ * inputs (the RNG stream is derived from the seed, the iteration and the task's slot in the
+ * meta-batch), so that running inner loops in parallel gives the same θ' as running them in turn.
+ */
+import type { Backend } from '../nn/backend.js';
+import { Adam } from '../nn/adam.js';
+import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import type { PpoConfig } from '../rl/config.js';
+import type { CompiledTask } from '../rl/learning-task.js';
+import { ppoUpdate } from '../rl/ppo.js';
+import { allDags, sampleRollout, type DagRef } from '../rl/sampler.js';
+import { Rng } from '../util/rng.js';
+
+export interface InnerLoopJob {
+  seed: number;
+  iteration: number;
+  /** The task's position in this iteration's meta-batch. */
+  slot: number;
+}
+
+/** The RNG stream of one inner loop: distinct per (iteration, slot), independent of execution order. */
+export function innerLoopRng(job: InnerLoopJob): Rng {
+  return new Rng(job.seed, 1_000_003 + job.iteration * 1024 + job.slot);
+}
+
+export function drawTaskDags(task: CompiledTask, count: number, rng: Rng): DagRef[] {
+  const dags = allDags([task]);
+  if (dags.length <= count) return dags;
+  const idx = Array.from({ length: dags.length }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(rng.next() * (idx.length - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .map((i) => dags[i]);
+}
+
+/** Runs the inner loop on `scratch` (its parameters are overwritten with θ first); returns θ' and the sampled makespan. */
+export function runInnerLoop(
+  be: Backend,
+  scratch: Seq2SeqPolicy,
+  theta: Float32Array,
+  task: CompiledTask,
+  ppo: PpoConfig,
+  job: InnerLoopJob,
+): { thetaPrime: Float32Array; sampledMakespanMs: number } {
+  scratch.params.setValues(theta);
+  const rng = innerLoopRng(job);
+  const dags = drawTaskDags(task, ppo.dagsPerBatch, rng);
+  const rollout = sampleRollout(be, scratch, dags, ppo.trajectoriesPerDag, rng);
+  const adam = new Adam(scratch.params.size, {
+    lr: ppo.learningRate,
+    beta1: ppo.adamBeta1,
+    beta2: ppo.adamBeta2,
+    eps: ppo.adamEps,
+  });
+  ppoUpdate(be, scratch, adam, rollout, ppo, rng);
+  let sum = 0;
+  for (const m of rollout.makespans) sum += m;
+  return { thetaPrime: scratch.params.values.slice(), sampledMakespanMs: sum / rollout.makespans.length };
+}

@@ -1,0 +1,173 @@
+/**
+ * MRLCO meta-training, Alg. 1 exactly: each iteration samples a meta-batch of n learning tasks; for each,
+ * the inner loop starts from θ, samples trajectories with it and runs m PPO steps with Adam (α) → θ'_i;
+ * then the first-order meta-gradient of Eq. (22), g = (1/n) Σ_i (θ'_i − θ) / (α m), is applied once per
+ * iteration by the outer Adam (learning rate β) as gradient ascent θ ← θ + β·Adam(g). Inner loops run in
+ * worker threads when asked, with the same results as running them in turn.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../nn/backend.js';
+import { Adam } from '../nn/adam.js';
+import { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { loadCheckpoint, restoreAdam, saveCheckpoint } from '../rl/checkpoint.js';
+import type { RunConfig } from '../rl/config.js';
+import type { LearningTask } from '../rl/learning-task.js';
+import { MetaOffloadingEnv } from '../rl/meta-env.js';
+import { MetricsLog } from '../rl/metrics-log.js';
+import { allDags, evaluateGreedy } from '../rl/sampler.js';
+import { mean } from '../rl/trainer.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { InputError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { SequentialInnerLoops, WorkerInnerLoops, type InnerLoopRunner } from './inner-loop-pool.js';
+
+export interface MetaIterationMetrics {
+  iteration: number;
+  /** Mean makespan of the trajectories the inner loops sampled (with θ), ms. */
+  innerSampledMakespanMs: number;
+  /** Mean argmax makespan of θ itself (no adaptation) on the training / test tasks, when evaluated. */
+  trainMakespanMs?: number;
+  testMakespanMs?: number;
+  /** ‖g‖ of Eq. (22). */
+  metaGradNorm: number;
+  tasks: string;
+  wallS: number;
+}
+
+export interface MetaTrainOptions {
+  be: Backend;
+  config: RunConfig;
+  trainTasks: readonly LearningTask[];
+  testTasks?: readonly LearningTask[];
+  /** Inner loops in this many worker threads (0: in turn, in this thread). */
+  workers?: number;
+  outDir?: string;
+  resume?: boolean;
+  onIteration?: (m: MetaIterationMetrics) => void;
+  description?: Record<string, unknown>;
+}
+
+export interface MetaTrainResult {
+  policy: Seq2SeqPolicy;
+  metrics: MetaIterationMetrics[];
+  resumedFrom?: number;
+}
+
+export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
+  const { be, config, outDir } = o;
+  const { ppo, meta } = config;
+  const env = new MetaOffloadingEnv(o.trainTasks, o.testTasks ?? [], config.policy.neighbours);
+  let policy = new Seq2SeqPolicy(config.policy, config.seed);
+  const outer = new Adam(policy.params.size, {
+    lr: meta.outerLearningRate,
+    beta1: ppo.adamBeta1,
+    beta2: ppo.adamBeta2,
+    eps: ppo.adamEps,
+  });
+  const taskRng = new Rng(config.seed, 3);
+  const log = new MetricsLog(outDir);
+  const checkpointPath = outDir ? join(outDir, 'checkpoint.bin') : undefined;
+  let start = 1;
+  let resumedFrom: number | undefined;
+
+  if (outDir) {
+    mkdirSync(outDir, { recursive: true });
+    if (checkpointPath && existsSync(checkpointPath)) {
+      if (!o.resume)
+        throw InputError.inFile(
+          outDir,
+          'already holds a run (checkpoint.bin); use --resume to continue it or choose another --out',
+        );
+      const saved = loadCheckpoint(checkpointPath);
+      if (
+        JSON.stringify(saved.state.run.policy) !== JSON.stringify(config.policy) ||
+        saved.state.run.seed !== config.seed
+      ) {
+        throw InputError.inFile(
+          checkpointPath,
+          'was written with another policy configuration or seed than this run',
+        );
+      }
+      policy = saved.policy;
+      if (saved.adam) restoreAdam(outer, saved.adam);
+      taskRng.setState(saved.state.rng.tasks);
+      start = saved.state.iteration + 1;
+      resumedFrom = saved.state.iteration;
+      log.reload('iteration', saved.state.iteration);
+    }
+    writeFileAtomic(
+      join(outDir, 'config.json'),
+      JSON.stringify(
+        {
+          ...config,
+          trainTasks: o.trainTasks.map((t) => t.name),
+          testTasks: (o.testTasks ?? []).map((t) => t.name),
+          ...o.description,
+        },
+        null,
+        1,
+      ) + '\n',
+    );
+  }
+
+  const runner: InnerLoopRunner =
+    o.workers && o.workers > 0
+      ? new WorkerInnerLoops(o.workers, { tasks: o.trainTasks.map((t) => ({ ...t })), policy: config.policy })
+      : new SequentialInnerLoops(be, env.train, config.policy);
+  const theta = policy.params.values;
+  const scale = 1 / (meta.metaBatch * ppo.learningRate * ppo.gradientSteps);
+  try {
+    for (let iteration = start; iteration <= config.iterations; iteration++) {
+      const started = performance.now();
+      const batch = env.sampleTasks(meta.metaBatch, taskRng);
+      const jobs = batch.map((task, slot) => ({
+        taskIndex: env.train.indexOf(task),
+        job: { seed: config.seed, iteration, slot },
+      }));
+      const results = await runner.run(theta, jobs, ppo);
+      // Eq. (22), summed in meta-batch order so that the result does not depend on which worker finished first.
+      const g = new Float64Array(theta.length);
+      for (const r of results) for (let i = 0; i < theta.length; i++) g[i] += r.thetaPrime[i] - theta[i];
+      const descent = new Float32Array(theta.length);
+      let norm = 0;
+      for (let i = 0; i < theta.length; i++) {
+        const gi = g[i] * scale;
+        norm += gi * gi;
+        descent[i] = -gi; // Adam minimises; ascent along g is descent along −g.
+      }
+      outer.step(theta, descent);
+
+      const row: MetaIterationMetrics = {
+        iteration,
+        innerSampledMakespanMs: mean(results.map((r) => r.sampledMakespanMs)),
+        metaGradNorm: Math.sqrt(norm),
+        tasks: batch.map((t) => t.task.name).join(' '),
+        wallS: 0,
+      };
+      if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
+        row.trainMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.train)).makespans);
+        if (env.test.length > 0)
+          row.testMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.test)).makespans);
+      }
+      row.wallS = (performance.now() - started) / 1000;
+      log.append(row as unknown as Record<string, number | string>);
+      if (checkpointPath && (iteration % config.checkpointEvery === 0 || iteration === config.iterations)) {
+        saveCheckpoint(checkpointPath, policy, outer, {
+          run: config,
+          iteration,
+          rng: { tasks: taskRng.getState() },
+          info: { kind: 'meta', trainTasks: o.trainTasks.map((t) => t.name) },
+        });
+      }
+      o.onIteration?.(row);
+    }
+  } finally {
+    await runner.close();
+  }
+  return {
+    policy,
+    metrics: log.rows as unknown as MetaIterationMetrics[],
+    ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+  };
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readDataset } from '../src/dag/io.js';
+import { DEFAULT_SYSTEM } from '../src/mec/system.js';
+import { metaTrain } from '../src/meta/meta-trainer.js';
+import { runInnerLoop } from '../src/meta/inner-loop.js';
+import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
+import { compileTask } from '../src/rl/learning-task.js';
+import { getBackend } from '../src/nn/select-backend.js';
+import { Seq2SeqPolicy } from '../src/policy/seq2seq.js';
+import { referenceData } from './helpers/paths.js';
+
+function tasks() {
+  const ds = readDataset(join(referenceData, 'meta_offloading_n/offload_random10'));
+  return [4, 7, 10, 13].map((r) => ({
+    name: `r${r}`,
+    dags: ds.dags.slice(r, r + 6),
+    system: { ...DEFAULT_SYSTEM, uplinkBps: r * 1e6, downlinkBps: r * 1e6 },
+    profile: 'reference' as const,
+  }));
+}
+
+const config = mergeRunConfig(
+  DEFAULT_RUN,
+  {
+    iterations: 2,
+    seed: 5,
+    policy: { hidden: 10, attention: 'luong' },
+    ppo: { trajectoriesPerDag: 3 },
+    meta: { metaBatch: 3 },
+  },
+  'test',
+);
+
+test('meta-training: inner loops in worker threads give exactly the θ of running them in turn', async () => {
+  const be = getBackend();
+  const inTurn = await metaTrain({ be, config, trainTasks: tasks(), workers: 0 });
+  const parallel = await metaTrain({ be, config, trainTasks: tasks(), workers: 2 });
+  assert.deepEqual(parallel.policy.params.values, inTurn.policy.params.values);
+  assert.deepEqual(
+    parallel.metrics.map((m) => m.tasks),
+    inTurn.metrics.map((m) => m.tasks),
+  );
+});
+
+test('meta-training applies Eq. (22) once per iteration through the outer Adam (gradient ascent toward the θ′)', async () => {
+  const be = getBackend();
+  const one = mergeRunConfig(
+    config,
+    { iterations: 1, meta: { metaBatch: 2, outerLearningRate: 1e-3 } },
+    'test',
+  );
+  const trainTasks = tasks();
+  const result = await metaTrain({ be, config: one, trainTasks, workers: 0 });
+  // Recompute the two inner loops by hand, with the same task draw as the trainer.
+  const theta = new Seq2SeqPolicy(one.policy, one.seed).params.values.slice();
+  const compiled = trainTasks.map((t) => compileTask(t, one.policy.neighbours));
+  const names = result.metrics[0].tasks.split(' ');
+  const scratch = new Seq2SeqPolicy(one.policy, 0);
+  const sum = new Float64Array(theta.length);
+  names.forEach((name, slot) => {
+    const task = compiled.find((c) => c.task.name === name)!;
+    const r = runInnerLoop(be, scratch, theta, task, one.ppo, { seed: one.seed, iteration: 1, slot });
+    for (let i = 0; i < theta.length; i++) sum[i] += r.thetaPrime[i] - theta[i];
+  });
+  // The first Adam step moves each parameter by β in the direction of g (|m̂/√v̂| = 1).
+  const after = result.policy.params.values;
+  let checked = 0;
+  for (let i = 0; i < theta.length; i++) {
+    if (Math.abs(sum[i]) < 1e-6) continue;
+    const step = after[i] - theta[i];
+    assert.ok(Math.abs(Math.abs(step) - 1e-3) < 2e-5, `|Δθ_${i}| = ${step}`);
+    assert.equal(Math.sign(step), Math.sign(sum[i]), `direction of parameter ${i}`);
+    checked++;
+  }
+  assert.ok(checked > theta.length / 2, `${checked} parameters moved`);
+});
