@@ -1,4 +1,4 @@
-/** Per-iteration metrics as JSON Lines and CSV, both rewritten atomically after every iteration. */
+/** Per-iteration metrics as JSON Lines (camelCase keys) and CSV (snake_case columns), both rewritten atomically after every iteration. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -34,11 +34,17 @@ export class MetricsLog {
     );
     const columns = [...new Set(this.rows.flatMap((r) => Object.keys(r)))];
     const csv =
-      [columns.join(','), ...this.rows.map((r) => columns.map((c) => formatCell(r[c])).join(','))].join(
-        '\n',
-      ) + '\n';
+      [
+        columns.map(snakeCase).join(','),
+        ...this.rows.map((r) => columns.map((c) => formatCell(r[c])).join(',')),
+      ].join('\n') + '\n';
     writeFileAtomic(join(this.dir, `${this.basename}.csv`), csv);
   }
+}
+
+/** CSV columns in snake_case (evalMakespanMs → eval_makespan_ms), as spreadsheets and pandas like them. */
+function snakeCase(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 function formatCell(v: number | string | undefined): string {
