@@ -1,16 +1,26 @@
 // The `native` compute backend (see src/nn/backend.ts for the contract and src/nn/js-backend.ts for the
-// reference semantics): a row-major SGEMM through OpenBLAS's CBLAS, and the LSTM cell's elementwise
-// math fused into single loops. Every call validates its arguments before touching memory, so a bad
-// stride or a short array becomes a JS RangeError/TypeError instead of a crash or a silent overrun.
+// reference semantics): a row-major SGEMM, either OpenBLAS's CBLAS or the builtin AVX2/AVX-512 one of
+// sgemm.cc, and the LSTM cell's elementwise math fused into single loops (lstm_cell.cc). Every call
+// validates its arguments before touching memory, so a bad stride or a short array becomes a JS
+// RangeError/TypeError instead of a crash or a silent overrun.
 #include <napi.h>
 
 #include <cblas.h>
 
+#include <atomic>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <limits>
+#include <new>
 #include <string>
+
+#include "cpu.h"
+#include "lstm_cell.h"
+#include "sgemm.h"
 
 // OpenBLAS declares these in its cblas.h; another vendor's cblas.h (picked by Debian's alternatives
 // when e.g. libblas-dev is installed too) does not, yet we still link libopenblas.
@@ -23,6 +33,81 @@ char* openblas_get_corename(void);
 #endif
 
 namespace {
+
+// Which GEMM runs. OpenBLAS picks its kernel from the CPU at load time, and when it does not know the
+// CPU (Debian 12's 0.3.21 on Sapphire Rapids, for one) it falls back to a generic SSE "Prescott"
+// kernel at a fraction of the machine's speed. Then, if the CPU has AVX2+FMA, the builtin GEMM is used
+// instead. The choice depends only on the machine (and MRLCO_GEMM), never on the call.
+enum class GemmKernel { kOpenBLAS, kBuiltinAvx2, kBuiltinAvx512 };
+
+std::atomic<GemmKernel> g_gemm{GemmKernel::kOpenBLAS};
+std::atomic<mrlco::CellKernel> g_cell{mrlco::CellKernel::kScalar};
+
+const char* GemmKernelName(GemmKernel k) {
+  switch (k) {
+    case GemmKernel::kBuiltinAvx2: return "builtin-avx2";
+    case GemmKernel::kBuiltinAvx512: return "builtin-avx512";
+    default: return "openblas";
+  }
+}
+
+const char* CellKernelName(mrlco::CellKernel k) {
+  switch (k) {
+    case mrlco::CellKernel::kAvx2: return "avx2";
+    case mrlco::CellKernel::kAvx512: return "avx512";
+    default: return "scalar";
+  }
+}
+
+std::string Trimmed(const char* s) {
+  std::string out = s != nullptr ? s : "";
+  const size_t b = out.find_first_not_of(' ');
+  const size_t e = out.find_last_not_of(' ');
+  return b == std::string::npos ? std::string() : out.substr(b, e - b + 1);
+}
+
+// OpenBLAS's generic x86 cores, all older than AVX2: when OpenBLAS reports one of these (or a name it
+// could not determine) it is not using the CPU's vector units, whatever the CPU has.
+bool OpenBlasCoreIsGeneric() {
+  std::string core = Trimmed(openblas_get_corename());
+  for (char& ch : core) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* generic : {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai",
+                              "coppermine", "northwood", "banias", "unknown", ""}) {
+    if (core == generic) return true;
+  }
+  return false;
+}
+
+GemmKernel BestBuiltinGemm() {
+  if (mrlco::CpuSupports(mrlco::Isa::kAvx512)) return GemmKernel::kBuiltinAvx512;
+  if (mrlco::CpuSupports(mrlco::Isa::kAvx2)) return GemmKernel::kBuiltinAvx2;
+  return GemmKernel::kOpenBLAS;
+}
+
+GemmKernel AutoGemm() { return OpenBlasCoreIsGeneric() ? BestBuiltinGemm() : GemmKernel::kOpenBLAS; }
+
+mrlco::CellKernel AutoCell() {
+  if (mrlco::CpuSupports(mrlco::Isa::kAvx512)) return mrlco::CellKernel::kAvx512;
+  if (mrlco::CpuSupports(mrlco::Isa::kAvx2)) return mrlco::CellKernel::kAvx2;
+  return mrlco::CellKernel::kScalar;
+}
+
+// Resolves a GEMM name (MRLCO_GEMM or setGemmKernel): 'auto', 'openblas', 'builtin' (the best builtin
+// this CPU runs, OpenBLAS if none), or an explicit 'builtin-avx2' / 'builtin-avx512'. Returns an error
+// message for an unknown name or an ISA this CPU lacks.
+std::string ResolveGemm(const std::string& name, GemmKernel* out) {
+  if (name == "auto" || name.empty()) *out = AutoGemm();
+  else if (name == "openblas") *out = GemmKernel::kOpenBLAS;
+  else if (name == "builtin") *out = BestBuiltinGemm();
+  else if (name == "builtin-avx2" || name == "builtin-avx512") {
+    const mrlco::Isa isa = name == "builtin-avx2" ? mrlco::Isa::kAvx2 : mrlco::Isa::kAvx512;
+    if (!mrlco::CpuSupports(isa)) return "this CPU cannot run the " + name + " GEMM";
+    *out = isa == mrlco::Isa::kAvx2 ? GemmKernel::kBuiltinAvx2 : GemmKernel::kBuiltinAvx512;
+  } else {
+    return "must be 'auto', 'openblas', 'builtin', 'builtin-avx2' or 'builtin-avx512', got '" + name + "'";
+  }
+  return "";
+}
 
 struct F32 {
   float* data;
@@ -126,13 +211,25 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
 
+  const GemmKernel kernel = g_gemm.load(std::memory_order_relaxed);
+  if (kernel != GemmKernel::kOpenBLAS) {
+    // The builtin GEMM stores alpha·AB without reading C when beta == 0, so NaNs in C vanish too.
+    try {
+      mrlco::BuiltinSgemm(kernel == GemmKernel::kBuiltinAvx512 ? mrlco::Isa::kAvx512 : mrlco::Isa::kAvx2, transA,
+                          transB, M, N, K, static_cast<float>(alpha), A.data, lda, B.data, ldb,
+                          static_cast<float>(beta), C.data, ldc);
+    } catch (const std::bad_alloc&) {
+      throw Napi::Error::New(env, "gemm: out of memory for the packing buffers");
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, std::string("gemm: ") + e.what());
+    }
+    return env.Undefined();
+  }
   // OpenBLAS's beta kernel writes zeros when beta == 0 (it does not compute 0·C), so NaNs in C vanish.
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
               static_cast<float>(alpha), A.data, lda, B.data, ldb, static_cast<float>(beta), C.data, ldc);
   return env.Undefined();
 }
-
-inline float Sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // lstmCellForward(rows, H, gates, cPrev, c, tanhC, h)
 Napi::Value LstmCellForward(const Napi::CallbackInfo& info) {
@@ -152,27 +249,8 @@ Napi::Value LstmCellForward(const Napi::CallbackInfo& info) {
   CheckLength(env, "tanhC", tanhC, n);
   CheckLength(env, "h", h, n);
 
-  const size_t hs = static_cast<size_t>(H);
-  for (size_t r = 0; r < static_cast<size_t>(rows); r++) {
-    float* g0 = gates.data + r * 4 * hs;
-    const size_t s0 = r * hs;
-    for (size_t j = 0; j < hs; j++) {
-      const float i = Sigmoid(g0[j]);
-      const float f = Sigmoid(g0[hs + j]);
-      const float g = tanhf(g0[2 * hs + j]);
-      const float o = Sigmoid(g0[3 * hs + j]);
-      g0[j] = i;
-      g0[hs + j] = f;
-      g0[2 * hs + j] = g;
-      g0[3 * hs + j] = o;
-      // cPrev is read before c is written, so c may alias cPrev (same as the JS backend).
-      const float cell = f * cPrev.data[s0 + j] + i * g;
-      const float t = tanhf(cell);
-      c.data[s0 + j] = cell;
-      tanhC.data[s0 + j] = t;
-      h.data[s0 + j] = o * t;
-    }
-  }
+  mrlco::LstmCellForward(g_cell.load(std::memory_order_relaxed), static_cast<size_t>(rows), static_cast<size_t>(H),
+                         gates.data, cPrev.data, c.data, tanhC.data, h.data);
   return env.Undefined();
 }
 
@@ -196,51 +274,103 @@ Napi::Value LstmCellBackward(const Napi::CallbackInfo& info) {
   CheckLength(env, "dc", dc, n);
   CheckLength(env, "dGates", dGates, 4 * n);
 
-  const size_t hs = static_cast<size_t>(H);
-  for (size_t r = 0; r < static_cast<size_t>(rows); r++) {
-    const float* g0 = gates.data + r * 4 * hs;
-    float* d0 = dGates.data + r * 4 * hs;
-    const size_t s0 = r * hs;
-    for (size_t j = 0; j < hs; j++) {
-      const float i = g0[j];
-      const float f = g0[hs + j];
-      const float g = g0[2 * hs + j];
-      const float o = g0[3 * hs + j];
-      const float t = tanhC.data[s0 + j];
-      const float dhj = dh.data[s0 + j];
-      const float dcj = dc.data[s0 + j] + dhj * o * (1 - t * t);
-      const float cp = cPrev.data[s0 + j];
-      d0[j] = dcj * g * i * (1 - i);
-      d0[hs + j] = dcj * cp * f * (1 - f);
-      d0[2 * hs + j] = dcj * i * (1 - g * g);
-      d0[3 * hs + j] = dhj * t * o * (1 - o);
-      dc.data[s0 + j] = dcj * f;
-    }
-  }
+  mrlco::LstmCellBackward(g_cell.load(std::memory_order_relaxed), static_cast<size_t>(rows), static_cast<size_t>(H),
+                          gates.data, cPrev.data, tanhC.data, dh.data, dc.data, dGates.data);
   return env.Undefined();
 }
 
-// blasInfo(): what `mrlco info` reports, so a slow run can be traced to the BLAS build/core/threads.
+// blasInfo(): what `mrlco info` reports, so a slow run can be traced to the BLAS build/core/threads and
+// to the GEMM and cell kernels actually in use.
 Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto trimmed = [](const char* s) {
-    std::string out = s != nullptr ? s : "";
-    const size_t b = out.find_first_not_of(' ');
-    const size_t e = out.find_last_not_of(' ');
-    return b == std::string::npos ? std::string() : out.substr(b, e - b + 1);
-  };
   Napi::Object o = Napi::Object::New(env);
-  o.Set("library", trimmed(openblas_get_config()));
+  o.Set("library", Trimmed(openblas_get_config()));
   o.Set("threads", openblas_get_num_threads());
-  o.Set("coreType", trimmed(openblas_get_corename()));
+  o.Set("coreType", Trimmed(openblas_get_corename()));
+  o.Set("gemm", GemmKernelName(g_gemm.load()));
+  o.Set("gemmThreads", g_gemm.load() == GemmKernel::kOpenBLAS ? openblas_get_num_threads() : mrlco::BuiltinThreads());
+  o.Set("cell", CellKernelName(g_cell.load()));
   return o;
 }
 
+// gemmKernel(): 'openblas' | 'builtin-avx2' | 'builtin-avx512'.
+Napi::Value GemmKernelInfo(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), GemmKernelName(g_gemm.load()));
+}
+
+// setGemmKernel(name) -> gemmKernel(): for tests and benchmarks, which compare the GEMMs in one
+// process. Names as MRLCO_GEMM, plus 'auto' (the load-time default without MRLCO_GEMM).
+Napi::Value SetGemmKernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "setGemmKernel expects a name");
+  GemmKernel k = GemmKernel::kOpenBLAS;
+  const std::string error = ResolveGemm(info[0].As<Napi::String>().Utf8Value(), &k);
+  if (!error.empty()) throw Napi::RangeError::New(env, "setGemmKernel: " + error);
+  g_gemm.store(k);
+  return Napi::String::New(env, GemmKernelName(k));
+}
+
+// setGemmThreads(n) -> the previous count: sets the builtin GEMM's threads (clamped to 1..2), for the
+// test that the two-thread split gives bit-identical results. Load time sets it from OpenBLAS's own
+// count (OPENBLAS_NUM_THREADS, or the CPUs when unset), capped at 2.
+Napi::Value SetGemmThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireArgs(info, 1, "setGemmThreads");
+  const int previous = mrlco::BuiltinThreads();
+  mrlco::SetBuiltinThreads(GetInt(info, 0, "threads"));
+  return Napi::Number::New(env, previous);
+}
+
+// cellKernel(): 'scalar' | 'avx2' | 'avx512'.
+Napi::Value CellKernelInfo(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), CellKernelName(g_cell.load()));
+}
+
+// setCellKernel('auto' | 'scalar' | 'avx2' | 'avx512') -> cellKernel(): for tests, so that the scalar
+// path (the one CPUs without AVX2 run) is checked on this machine too.
+Napi::Value SetCellKernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "setCellKernel expects a name");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  mrlco::CellKernel k;
+  if (name == "auto") k = AutoCell();
+  else if (name == "scalar") k = mrlco::CellKernel::kScalar;
+  else if (name == "avx2" || name == "avx512") {
+    if (!mrlco::CpuSupports(name == "avx2" ? mrlco::Isa::kAvx2 : mrlco::Isa::kAvx512))
+      throw Napi::RangeError::New(env, "setCellKernel: this CPU cannot run the " + name + " kernels");
+    k = name == "avx2" ? mrlco::CellKernel::kAvx2 : mrlco::CellKernel::kAvx512;
+  } else {
+    throw Napi::RangeError::New(env, "setCellKernel: must be 'auto', 'scalar', 'avx2' or 'avx512', got '" + name + "'");
+  }
+  g_cell.store(k);
+  return Napi::String::New(env, CellKernelName(k));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // MRLCO_GEMM=openblas|builtin|builtin-avx2|builtin-avx512 overrides the automatic choice; a bad value
+  // fails the load (with this message) rather than being ignored.
+  // The defaults are set once per process: a worker thread loading the addon again must not reset
+  // them under the threads already running.
+  static const std::string error = [] {
+    const char* requested = std::getenv("MRLCO_GEMM");
+    GemmKernel gemm = GemmKernel::kOpenBLAS;
+    std::string e = ResolveGemm(requested != nullptr ? Trimmed(requested) : "", &gemm);
+    g_gemm.store(gemm);
+    g_cell.store(AutoCell());
+    mrlco::SetBuiltinThreads(openblas_get_num_threads());
+    return e;
+  }();
+  if (!error.empty()) throw Napi::Error::New(env, "MRLCO_GEMM " + error);
+
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("lstmCellForward", Napi::Function::New(env, LstmCellForward, "lstmCellForward"));
   exports.Set("lstmCellBackward", Napi::Function::New(env, LstmCellBackward, "lstmCellBackward"));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));
+  exports.Set("gemmKernel", Napi::Function::New(env, GemmKernelInfo, "gemmKernel"));
+  exports.Set("setGemmKernel", Napi::Function::New(env, SetGemmKernel, "setGemmKernel"));
+  exports.Set("setGemmThreads", Napi::Function::New(env, SetGemmThreads, "setGemmThreads"));
+  exports.Set("cellKernel", Napi::Function::New(env, CellKernelInfo, "cellKernel"));
+  exports.Set("setCellKernel", Napi::Function::New(env, SetCellKernel, "setCellKernel"));
   return exports;
 }
 

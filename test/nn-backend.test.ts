@@ -3,11 +3,15 @@
  * strides, subarray views and alpha/beta corner cases; the LSTM cell kernels against a float64 forward,
  * a float64 backward and central finite differences. The native backend is tested whenever it loads,
  * and must load whenever build/Release/mrlco_nn.node exists (a built-but-broken addon is a failure).
+ * Every native GEMM this CPU can run (OpenBLAS, builtin AVX2, builtin AVX-512) and every cell kernel
+ * (scalar, AVX2, AVX-512) is tested, switched through the addon's test hooks, not only the one that the
+ * machine picks by default.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Backend } from '../src/nn/backend.js';
 import { jsBackend } from '../src/nn/js-backend.js';
 import {
@@ -21,7 +25,76 @@ import { Rng } from '../src/util/rng.js';
 const addonPath = nativeAddonPath();
 const addonBuilt = addonPath !== undefined && existsSync(addonPath);
 const native = loadNativeBackend();
-const backends: Backend[] = native ? [jsBackend, native] : [jsBackend];
+
+/** The addon's kernel switches (not part of the Backend contract; the same module instance as native). */
+interface KernelHooks {
+  gemmKernel(): string;
+  setGemmKernel(name: string): string;
+  /** Returns the previous count. */
+  setGemmThreads(threads: number): number;
+  cellKernel(): string;
+  setCellKernel(name: string): string;
+}
+const hooks: KernelHooks | undefined =
+  native && addonPath ? (createRequire(import.meta.url)(addonPath) as KernelHooks) : undefined;
+
+// The kernels chosen at load (MRLCO_GEMM included), restored after every test that switches them.
+const initialGemm = hooks?.gemmKernel() ?? 'openblas';
+const initialCell = hooks?.cellKernel() ?? 'scalar';
+function restoreKernels(): void {
+  hooks?.setGemmKernel(initialGemm);
+  hooks?.setCellKernel(initialCell);
+}
+
+/** The names a setter accepts on this CPU (it throws RangeError for an ISA the CPU lacks). */
+function runnable(set: (name: string) => string, names: string[]): string[] {
+  const ok = names.filter((name) => {
+    try {
+      set(name);
+      return true;
+    } catch (e) {
+      assert.ok(e instanceof RangeError, String(e));
+      return false;
+    }
+  });
+  restoreKernels();
+  return ok;
+}
+const gemmKernels = hooks
+  ? runnable((n) => hooks.setGemmKernel(n), ['openblas', 'builtin-avx2', 'builtin-avx512'])
+  : [];
+const cellKernels = hooks ? runnable((n) => hooks.setCellKernel(n), ['scalar', 'avx2', 'avx512']) : [];
+
+/** A backend under test; `use` selects its kernel before each test body (and `auto` is restored after). */
+interface Variant {
+  label: string;
+  backend: Backend;
+  use: () => void;
+}
+const jsVariant: Variant = { label: 'js', backend: jsBackend, use: () => {} };
+const gemmVariants: Variant[] = [
+  jsVariant,
+  ...gemmKernels.map((k) => ({ label: `native ${k}`, backend: native!, use: () => hooks!.setGemmKernel(k) })),
+];
+const cellVariants: Variant[] = [
+  jsVariant,
+  ...cellKernels.map((k) => ({
+    label: `native cell ${k}`,
+    backend: native!,
+    use: () => hooks!.setCellKernel(k),
+  })),
+];
+
+function testVariant(name: string, v: Variant, body: () => void): void {
+  test(`${v.label} ${name}`, () => {
+    v.use();
+    try {
+      body();
+    } finally {
+      restoreKernels();
+    }
+  });
+}
 
 const TOL = 1e-5;
 const SENTINEL = 12345.5;
@@ -36,6 +109,10 @@ test('the native backend loads whenever its addon has been built', () => {
     assert.match(info.library, /\S/);
     assert.ok(Number.isInteger(info.threads) && info.threads >= 1, `threads ${info.threads}`);
     assert.equal(typeof info.coreType, 'string');
+    assert.equal(info.gemm, hooks!.gemmKernel());
+    assert.equal(info.cell, hooks!.cellKernel());
+    assert.ok(gemmKernels.includes('openblas'));
+    assert.ok(cellKernels.includes('scalar'));
   } else {
     assert.equal(nativeBlasInfo(), null);
   }
@@ -69,7 +146,8 @@ interface GemmShape {
 const ALPHAS_BETAS = [1, 0, 0.5, -2];
 
 /** One shape, random A and B, every alpha/beta pair; the float64 op(A)·op(B) is computed once per shape. */
-function checkGemm(backend: Backend, rng: Rng, shape: GemmShape): void {
+function checkGemm(v: Variant, rng: Rng, shape: GemmShape): void {
+  const backend = v.backend;
   const { transA, transB, M, N, K, pad } = shape;
   const [aRows, aCols] = transA ? [K, M] : [M, K];
   const [bRows, bCols] = transB ? [N, K] : [K, N];
@@ -100,7 +178,7 @@ function checkGemm(backend: Backend, rng: Rng, shape: GemmShape): void {
 
   for (const alpha of ALPHAS_BETAS)
     for (const beta of ALPHAS_BETAS) {
-      const label = `${backend.name} ${JSON.stringify({ ...shape, alpha, beta })}`;
+      const label = `${v.label} ${JSON.stringify({ ...shape, alpha, beta })}`;
       // Stride padding inside C must survive untouched; with beta 0 the live elements start as NaN garbage.
       const C = view(lenC, 1 + pad);
       C.v.fill(SENTINEL);
@@ -127,36 +205,235 @@ function checkGemm(backend: Backend, rng: Rng, shape: GemmShape): void {
       }
       assertGuardsIntact(C.whole, C.offset, lenC, `${label} C`);
     }
-  assertGuardsIntact(A.whole, A.offset, lenA, `${backend.name} A`);
-  assertGuardsIntact(B.whole, B.offset, lenB, `${backend.name} B`);
+  assertGuardsIntact(A.whole, A.offset, lenA, `${v.label} A`);
+  assertGuardsIntact(B.whole, B.offset, lenB, `${v.label} B`);
 }
 
-for (const backend of backends) {
-  test(`${backend.name} gemm matches a float64 reference (transposes, odd sizes, strides, views, alpha/beta)`, () => {
-    const rng = new Rng(20210101);
-    const sizes = [1, 3, 17, 64];
+/** Sizes at and around the builtin GEMM's block edges: MR (6, 12), NR (16, 32), the dot path's N <= 24. */
+const EDGES = [1, 5, 6, 7, 11, 12, 13, 15, 16, 17, 24, 25, 31, 33, 255, 257];
+
+for (const v of gemmVariants) {
+  testVariant(
+    'gemm matches a float64 reference (transposes, odd sizes, strides, views, alpha/beta)',
+    v,
+    () => {
+      const rng = new Rng(20210101);
+      const sizes = [1, 3, 17, 64];
+      let n = 0;
+      for (const transA of [false, true])
+        for (const transB of [false, true])
+          for (const M of sizes)
+            for (const N of sizes)
+              for (const K of sizes) {
+                // Cycle the stride padding (0 = tight rows) so every shape sees padded strides somewhere.
+                checkGemm(v, rng, { transA, transB, M, N, K, pad: [0, 2, 5][n++ % 3] });
+              }
+    },
+  );
+
+  testVariant('gemm matches a float64 reference at the block edges of M, N and K', v, () => {
+    const rng = new Rng(4242);
     let n = 0;
+    const pad = () => [0, 3, 1][n++ % 3];
     for (const transA of [false, true])
-      for (const transB of [false, true])
-        for (const M of sizes)
-          for (const N of sizes)
-            for (const K of sizes) {
-              // Cycle the stride padding (0 = tight rows) so every shape sees padded strides somewhere.
-              checkGemm(backend, rng, { transA, transB, M, N, K, pad: [0, 2, 5][n++ % 3] });
-            }
+      for (const transB of [false, true]) {
+        for (const M of EDGES)
+          checkGemm(v, rng, { transA, transB, M, N: [1, 17, 33][M % 3], K: 31, pad: pad() });
+        for (const N of EDGES)
+          checkGemm(v, rng, { transA, transB, M: [1, 6, 13][N % 3], N, K: 20, pad: pad() });
+        // K around the builtin's depth blocks (256; K is split into equal blocks of at most 256).
+        for (const K of [1, 7, 8, 9, 255, 256, 257, 513])
+          checkGemm(v, rng, { transA, transB, M: 7, N: 33, K, pad: pad() });
+      }
+    // Around the B block width (512 columns for K = 256) and one full-size output layer tile grid.
+    for (const N of [511, 513]) checkGemm(v, rng, { transA: false, transB: true, M: 13, N, K: 256, pad: 1 });
   });
 
-  test(`${backend.name} gemm with beta 0 discards NaN in C, also when alpha is 0 or K is 0`, () => {
-    for (const [alpha, K] of [
-      [0, 4],
-      [1, 0],
-      [1, 4],
-    ]) {
-      const A = new Float32Array(Math.max(1, 2 * K)).fill(1);
-      const B = new Float32Array(Math.max(1, 3 * K)).fill(1);
-      const C = new Float32Array(6).fill(NaN);
-      backend.gemm(false, false, 2, 3, K, alpha, A, Math.max(1, K), B, 3, 0, C, 3);
-      assert.deepEqual(Array.from(C), new Array(6).fill(alpha * K), `alpha ${alpha}, K ${K}`);
+  test(`${v.label} gemm with beta 0 discards NaN in C, also when alpha is 0 or K is 0`, () => {
+    v.use();
+    try {
+      for (const [alpha, K] of [
+        [0, 4],
+        [1, 0],
+        [1, 4],
+      ]) {
+        const A = new Float32Array(Math.max(1, 2 * K)).fill(1);
+        const B = new Float32Array(Math.max(1, 3 * K)).fill(1);
+        const C = new Float32Array(6).fill(NaN);
+        v.backend.gemm(false, false, 2, 3, K, alpha, A, Math.max(1, K), B, 3, 0, C, 3);
+        assert.deepEqual(Array.from(C), new Array(6).fill(alpha * K), `alpha ${alpha}, K ${K}`);
+      }
+      // The same on a shape that goes through the builtin's blocked path (N > 24) with NaN everywhere.
+      const C = new Float32Array(40 * 50).fill(NaN);
+      v.backend.gemm(
+        false,
+        false,
+        40,
+        50,
+        3,
+        1,
+        new Float32Array(120).fill(1),
+        3,
+        new Float32Array(150).fill(1),
+        50,
+        0,
+        C,
+        50,
+      );
+      assert.ok(C.every((x) => x === 3));
+    } finally {
+      restoreKernels();
+    }
+  });
+}
+
+/**
+ * The layer shapes of the policy's train step (B = 100 sequences, L = 20, H = 256), each against a
+ * float64 reference, on every native GEMM. For the largest, the reference covers a sample of rows (every
+ * 7th or 37th and the last), which still lands on every position within the builtin's MR-row tiles.
+ */
+const LAYER_SHAPES: [number, number, number, boolean, boolean][] = [
+  [100, 1024, 256, false, false],
+  [100, 256, 1024, false, true],
+  [2000, 1024, 256, false, false],
+  [2000, 256, 1024, false, true],
+  [256, 1024, 2000, true, false],
+  [2000, 256, 512, false, false],
+  [20, 20, 256, false, true],
+  [20, 256, 20, false, false],
+  [1, 20, 256, false, true],
+  [2000, 3, 256, false, false],
+];
+
+if (native) {
+  test('native gemm matches a float64 reference on the policy layer shapes, on every GEMM kernel', () => {
+    const rng = new Rng(99);
+    for (const [M, N, K, transA, transB] of LAYER_SHAPES) {
+      const A = Float32Array.from({ length: M * K }, () => rng.uniform(-1, 1));
+      const B = Float32Array.from({ length: K * N }, () => rng.uniform(-1, 1));
+      const C0 = Float32Array.from({ length: M * N }, () => rng.uniform(-1, 1));
+      const [lda, ldb] = [transA ? M : K, transB ? K : N];
+      const stride = M * N * K > 1e8 ? 37 : M * N * K > 2e7 ? 7 : 1;
+      const rows = Array.from({ length: M }, (_, i) => i).filter((i) => i % stride === 0 || i === M - 1);
+      const ref = new Map<number, { prod: Float64Array; abs: Float64Array }>();
+      for (const i of rows) {
+        const prod = new Float64Array(N);
+        const abs = new Float64Array(N);
+        for (let k = 0; k < K; k++) {
+          const a = transA ? A[k * lda + i] : A[i * lda + k];
+          for (let j = 0; j < N; j++) {
+            const ab = a * (transB ? B[j * ldb + k] : B[k * ldb + j]);
+            prod[j] += ab;
+            abs[j] += Math.abs(ab);
+          }
+        }
+        ref.set(i, { prod, abs });
+      }
+      for (const kernel of gemmKernels) {
+        hooks!.setGemmKernel(kernel);
+        for (const [alpha, beta] of [
+          [1, 0],
+          [-0.5, 2],
+        ]) {
+          const C = Float32Array.from(C0);
+          native.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, N);
+          for (const i of rows) {
+            const { prod, abs } = ref.get(i)!;
+            for (let j = 0; j < N; j++) {
+              const old = beta === 0 ? 0 : beta * C0[i * N + j];
+              const want = alpha * prod[j] + old;
+              const scale = Math.abs(alpha) * abs[j] + Math.abs(old);
+              const got = C[i * N + j];
+              if (!(Math.abs(got - want) <= TOL * scale))
+                assert.fail(
+                  `${kernel} ${JSON.stringify({ M, N, K, transA, transB, alpha, beta })}: C[${i},${j}] = ${got}, want ${want}`,
+                );
+            }
+          }
+        }
+      }
+      restoreKernels();
+    }
+  });
+
+  test('the builtin GEMM gives bit-identical results on 1 and 2 threads', () => {
+    const builtins = gemmKernels.filter((k) => k.startsWith('builtin'));
+    const initial = hooks!.setGemmThreads(2);
+    try {
+      const rng = new Rng(5);
+      // [M, N, K, transA, transB]; N = 129 and 1000 split off the panel grid; K = 300 and 500 are two depth blocks.
+      for (const [M, N, K, transA, transB] of [
+        [100, 1024, 256, false, false],
+        [256, 1024, 2000, true, false],
+        [2000, 256, 1024, false, true],
+        [37, 1000, 300, true, true],
+        [200, 129, 500, false, false],
+      ] as const) {
+        const A = Float32Array.from({ length: M * K }, () => rng.uniform(-1, 1));
+        const B = Float32Array.from({ length: K * N }, () => rng.uniform(-1, 1));
+        const C0 = Float32Array.from({ length: M * N }, () => rng.uniform(-1, 1));
+        for (const kernel of builtins) {
+          hooks!.setGemmKernel(kernel);
+          const run = (threads: number): Float32Array => {
+            hooks!.setGemmThreads(threads);
+            const C = Float32Array.from(C0);
+            native.gemm(transA, transB, M, N, K, 0.7, A, transA ? M : K, B, transB ? K : N, 0.3, C, N);
+            return C;
+          };
+          const one = run(1);
+          const two = run(2);
+          const same = Buffer.from(one.buffer).equals(Buffer.from(two.buffer));
+          assert.ok(
+            same,
+            `${kernel} ${JSON.stringify({ M, N, K, transA, transB })} differs between 1 and 2 threads`,
+          );
+        }
+      }
+    } finally {
+      hooks!.setGemmThreads(initial);
+      restoreKernels();
+    }
+  });
+
+  test('the GEMM is chosen per machine: builtin when OpenBLAS runs a generic pre-AVX2 core on an AVX2 CPU; MRLCO_GEMM overrides', () => {
+    const probe = (env: Record<string, string>) =>
+      spawnSync(
+        process.execPath,
+        ['-e', `const a = require(${JSON.stringify(addonPath)}); console.log(JSON.stringify(a.blasInfo()))`],
+        { encoding: 'utf8', env: { ...process.env, MRLCO_GEMM: '', ...env } },
+      );
+    const info = (env: Record<string, string>) => {
+      const r = probe(env);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { coreType: string; gemm: string };
+    };
+    const best = gemmKernels.includes('builtin-avx512')
+      ? 'builtin-avx512'
+      : gemmKernels.includes('builtin-avx2')
+        ? 'builtin-avx2'
+        : 'openblas';
+    const auto = info({});
+    const generic =
+      /^(prescott|core2|penryn|dunnington|nehalem|atom|katmai|coppermine|northwood|banias|unknown|)$/i;
+    assert.equal(auto.gemm, generic.test(auto.coreType) ? best : 'openblas', `core ${auto.coreType}`);
+    assert.equal(info({ MRLCO_GEMM: 'openblas' }).gemm, 'openblas');
+    assert.equal(info({ MRLCO_GEMM: 'builtin' }).gemm, best);
+    const bad = probe({ MRLCO_GEMM: 'fast' });
+    assert.notEqual(bad.status, 0);
+    assert.match(
+      bad.stderr,
+      /MRLCO_GEMM must be 'auto', 'openblas', 'builtin', 'builtin-avx2' or 'builtin-avx512', got 'fast'/,
+    );
+    // The CPU check agrees with what the kernel reports (Linux only: /proc/cpuinfo).
+    if (existsSync('/proc/cpuinfo')) {
+      const flags = new Set(
+        /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim().split(/\s+/),
+      );
+      assert.equal(gemmKernels.includes('builtin-avx2'), flags.has('avx2') && flags.has('fma'));
+      assert.equal(
+        cellKernels.includes('avx512'),
+        flags.has('avx512f') && flags.has('avx2') && flags.has('fma'),
+      );
     }
   });
 }
@@ -278,19 +555,25 @@ function randomF32(rng: Rng, n: number, lo: number, hi: number, offset: number) 
   return r;
 }
 
+// H around the vector widths (8, 16) for the masked tails, and the policy's H = 256.
 const LSTM_SHAPES: [number, number][] = [
   [1, 1],
   [3, 5],
   [2, 17],
   [4, 64],
+  [2, 7],
+  [2, 15],
+  [3, 33],
+  [3, 256],
 ];
 
-for (const backend of backends) {
-  test(`${backend.name} lstmCellForward/Backward match float64 references (on subarray views)`, () => {
+for (const v of cellVariants) {
+  const backend = v.backend;
+  testVariant('lstmCellForward/Backward match float64 references (on subarray views)', v, () => {
     const rng = new Rng(7, 1);
     for (const [rows, H] of LSTM_SHAPES) {
       const n = rows * H;
-      const label = `${backend.name} rows ${rows} H ${H}`;
+      const label = `${v.label} rows ${rows} H ${H}`;
       const gates = randomF32(rng, 4 * n, -4, 4, 2);
       const pre = Float64Array.from(gates.v);
       const cPrev = randomF32(rng, n, -2, 2, 1);
@@ -325,11 +608,11 @@ for (const backend of backends) {
     }
   });
 
-  test(`${backend.name} lstmCellBackward matches central finite differences of a scalar loss`, () => {
+  testVariant('lstmCellBackward matches central finite differences of a scalar loss', v, () => {
     const rng = new Rng(11, 2);
     for (const [rows, H] of LSTM_SHAPES.slice(0, 3)) {
       const n = rows * H;
-      const label = `${backend.name} rows ${rows} H ${H}`;
+      const label = `${v.label} rows ${rows} H ${H}`;
       // Float32-representable inputs, so the float64 loss sees exactly what the backend sees.
       const pre = Float32Array.from({ length: 4 * n }, () => rng.uniform(-3, 3));
       const cPrev = Float32Array.from({ length: n }, () => rng.uniform(-2, 2));
@@ -368,6 +651,56 @@ for (const backend of backends) {
       assertClose(dGates, fdGates, TOL, `${label} dL/dgates`);
       assertClose(dc, fdCPrev, TOL, `${label} dL/dcPrev`);
     }
+  });
+
+  // The vector kernels' exp/tanh are polynomial approximations: check them relative to the value (not
+  // only to max(1, |value|)) across the branch points (|x| = 0.625 in tanh), tiny inputs, saturation
+  // and the exp clamp (|x| >= 87).
+  testVariant('LSTM activations are accurate to 2e-6 relative, from tiny inputs to saturation', v, () => {
+    const xs = [
+      0, 1e-30, 1e-8, 3e-5, 1e-3, 0.1, 0.5, 0.6249, 0.625, 0.6251, 0.7, 1, 2, 3.7, 8.9, 9.1, 15, 20, 40, 87,
+      88.5, 100,
+    ];
+    const inputs = Float32Array.from([...xs, ...xs.map((x) => -x)]);
+    const H = inputs.length;
+    const gates = new Float32Array(4 * H);
+    for (let q = 0; q < 4; q++) gates.set(inputs, q * H);
+    const cPrev = Float32Array.from(inputs, (x) => x / 2);
+    const [c, tanhC, h] = [new Float32Array(H), new Float32Array(H), new Float32Array(H)];
+    backend.lstmCellForward(1, H, gates, cPrev, c, tanhC, h);
+    const rel = (got: number, want: number, what: string) =>
+      assert.ok(
+        Math.abs(got - want) <= 2e-6 * Math.abs(want) + 1e-37,
+        `${v.label} ${what}: got ${got}, want ${want}`,
+      );
+    for (let j = 0; j < H; j++) {
+      const x = inputs[j];
+      for (const q of [0, 1, 3]) rel(gates[q * H + j], sigmoid(x), `sigmoid(${x})`);
+      rel(gates[2 * H + j], Math.tanh(x), `tanh(${x})`);
+      rel(tanhC[j], Math.tanh(c[j]), `tanh(c = ${c[j]})`);
+    }
+  });
+}
+
+if (native && cellKernels.length > 1) {
+  test('native lstmCellBackward is bit-identical on every cell kernel (same products, same order)', () => {
+    const rng = new Rng(3);
+    const [rows, H] = [3, 37];
+    const n = rows * H;
+    const gates = Float32Array.from({ length: 4 * n }, () => rng.uniform(0, 1));
+    const [cPrev, tanhC, dh, dc0] = [0, 1, 2, 3].map(() =>
+      Float32Array.from({ length: n }, () => rng.uniform(-1, 1)),
+    );
+    const results = cellKernels.map((k) => {
+      hooks!.setCellKernel(k);
+      const dc = Float32Array.from(dc0);
+      const dGates = new Float32Array(4 * n);
+      native.lstmCellBackward(rows, H, gates, cPrev, tanhC, dh, dc, dGates);
+      return Buffer.concat([Buffer.from(dGates.buffer), Buffer.from(dc.buffer)]);
+    });
+    restoreKernels();
+    for (let i = 1; i < results.length; i++)
+      assert.ok(results[i].equals(results[0]), `${cellKernels[i]} differs from ${cellKernels[0]}`);
   });
 }
 

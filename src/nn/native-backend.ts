@@ -10,11 +10,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend.js';
 
-/** What OpenBLAS reports about itself; `mrlco info` shows it so slow runs can be diagnosed. */
+/**
+ * What OpenBLAS reports about itself, and which kernels the addon runs; `mrlco info` shows it so slow
+ * runs can be diagnosed. `gemm` is the builtin AVX2/AVX-512 GEMM when OpenBLAS only has a generic
+ * pre-AVX2 kernel for this CPU (coreType Prescott, ...), else OpenBLAS; MRLCO_GEMM overrides.
+ */
 export interface BlasInfo {
   library: string;
   threads: number;
   coreType: string;
+  gemm: 'openblas' | 'builtin-avx2' | 'builtin-avx512';
+  /** Threads of that GEMM: OpenBLAS's own, or for the builtin min(2, OpenBLAS's) on large products. */
+  gemmThreads: number;
+  /** The LSTM cell kernels: vectorised when the CPU has AVX2+FMA / AVX-512. */
+  cell: 'scalar' | 'avx2' | 'avx512';
 }
 
 interface Addon extends Pick<Backend, 'gemm' | 'lstmCellForward' | 'lstmCellBackward'> {

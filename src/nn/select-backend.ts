@@ -40,17 +40,24 @@ export function getBackend(): Backend {
 export interface BackendInfo {
   backend: BackendName;
   blas: BlasInfo | null;
+  /** The GEMM in use: the js backend's own, or the native one's (null if the addon could not say). */
+  gemm: BlasInfo['gemm'] | 'js' | null;
   node: string;
   openblasNumThreads: string | null;
+  /** MRLCO_GEMM as set (openblas|builtin|...), which overrides the native GEMM choice. */
+  mrlcoGemm: string | null;
 }
 
 /** What `mrlco info` reports: the backend in use, OpenBLAS details, and the settings that affect speed. */
 export function backendInfo(): BackendInfo {
   const backend = getBackend().name;
+  const blas = backend === 'native' ? nativeBlasInfo() : null;
   return {
     backend,
-    blas: backend === 'native' ? nativeBlasInfo() : null,
+    blas,
+    gemm: backend === 'js' ? 'js' : (blas?.gemm ?? null),
     node: process.version,
     openblasNumThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
+    mrlcoGemm: process.env.MRLCO_GEMM ?? null,
   };
 }

@@ -16,10 +16,15 @@ export function infoCommand(): Command {
       console.log(
         `backend:   ${info.backend}${info.backend === 'js' ? ' (pure TypeScript; see README to build the native backend)' : ''}`,
       );
-      if (info.blas)
+      if (info.blas) {
+        const plural = (n: number) => (n === 1 ? '' : 's');
         console.log(
-          `BLAS:      ${info.blas.library} (core ${info.blas.coreType}, ${info.blas.threads} thread${info.blas.threads === 1 ? '' : 's'})`,
+          `BLAS:      ${info.blas.library} (core ${info.blas.coreType}, ${info.blas.threads} thread${plural(info.blas.threads)})`,
         );
+        console.log(
+          `GEMM:      ${info.blas.gemm} (${info.blas.gemmThreads} thread${plural(info.blas.gemmThreads)}); LSTM cell kernel: ${info.blas.cell}`,
+        );
+      }
       console.log(`OPENBLAS_NUM_THREADS: ${info.openblasNumThreads ?? '(unset: OpenBLAS chooses)'}`);
       console.log(`node:      ${info.node}`);
     });
