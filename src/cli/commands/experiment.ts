@@ -16,6 +16,8 @@ interface ExperimentCliOptions {
   seed?: number;
   adaptSteps?: number;
   trajectories?: number;
+  testLimit?: number;
+  optimalTimeLimit?: number;
 }
 
 export function experimentCommand(): Command {
@@ -41,6 +43,16 @@ export function experimentCommand(): Command {
       parsePositiveInt,
     )
     .option('--seed <seed>', 'the one seed', parseNonNegativeInt)
+    .option(
+      '--test-limit <n>',
+      'adapt on the first n test sets only (the topology preset lists Topology I-III first)',
+      parsePositiveInt,
+    )
+    .option(
+      '--optimal-time-limit <seconds>',
+      'Optimal reference: time limit per DAG (default 30)',
+      parsePositiveInt,
+    )
     .action(async (presetName: PresetName, opts: ExperimentCliOptions) => {
       limitBlasThreadsForWorkers(opts.workers);
       const patch: Record<string, unknown> = {};
@@ -55,6 +67,8 @@ export function experimentCommand(): Command {
         settings.adaptSteps = opts.adaptSteps;
         settings.shortSteps = Math.min(settings.shortSteps, opts.adaptSteps);
       }
+      if (opts.testLimit !== undefined) settings.testLimit = opts.testLimit;
+      if (opts.optimalTimeLimit !== undefined) settings.optimalTimeLimitMs = opts.optimalTimeLimit * 1000;
       const outDir = opts.out ?? join('runs', `experiment-${presetName}${opts.quick ? '-quick' : ''}`);
       const be = getBackend();
       const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
