@@ -1,4 +1,4 @@
-import { Command, Argument } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { join } from 'node:path';
 import { experimentSettings, runExperiment } from '../../experiments/experiment.js';
 import { PRESET_NAMES, type PresetName } from '../../experiments/presets.js';
@@ -17,6 +17,9 @@ interface ExperimentCliOptions {
   adaptSteps?: number;
   trajectories?: number;
   testLimit?: number;
+  attention?: 'luong' | 'additive';
+  layerNorm?: boolean;
+  dagsPerBatch?: number;
   optimalTimeLimit?: number;
 }
 
