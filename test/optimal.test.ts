@@ -2,10 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readDataset } from '../src/dag/io.js';
-import { generateDags, DEFAULT_GENERATOR_PARAMS } from '../src/dag/generate.js';
+import { createDag, type Dag } from '../src/dag/dag.js';
+import { generateDag, generateDags, DEFAULT_GENERATOR_PARAMS, TASK_PROFILES } from '../src/dag/generate.js';
 import { createProblem } from '../src/mec/problem.js';
+import { RANK_WEIGHTS } from '../src/mec/rank.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { SIM_PROFILES } from '../src/mec/simulator.js';
+import { Rng } from '../src/util/rng.js';
 import { bruteForceOptimum, solveOptimal } from '../src/schedulers/optimal.js';
 import { SCHEDULERS } from '../src/schedulers/registry.js';
 import { referenceData } from './helpers/paths.js';
@@ -48,6 +51,57 @@ test('Optimal equals brute force on generated DAGs with the paper task profile a
         );
       }
     }
+  }
+});
+
+/** A copy of `dag` where each of a task's sizes is zero with probability `p`. */
+function withZeroSizes(dag: Dag, rng: Rng, p: number): Dag {
+  const zero = (v: number): number => (rng.next() < p ? 0 : v);
+  return createDag({
+    name: `${dag.name}-zeros`,
+    tasks: dag.tasks.map((t) => ({
+      id: t.id,
+      cycles: zero(t.cycles),
+      uploadBytes: zero(t.uploadBytes),
+      resultBytes: zero(t.resultBytes),
+    })),
+    edges: dag.parents.flatMap((ps, c) =>
+      ps.map((q): [string, string] => [dag.tasks[q].id, dag.tasks[c].id]),
+    ),
+  });
+}
+
+test('Optimal equals brute force on random DAGs, systems, profiles and rank weights (some sizes zero)', () => {
+  const rng = new Rng(2024);
+  for (let trial = 0; trial < 600; trial++) {
+    const params = {
+      ...DEFAULT_GENERATOR_PARAMS,
+      n: rng.int(8, 14),
+      fat: rng.uniform(0.2, 1),
+      density: rng.uniform(0, 1),
+      regular: rng.uniform(0, 1),
+      jump: rng.int(1, 3),
+      ccr: rng.uniform(0.1, 2),
+      profile: TASK_PROFILES[rng.int(0, 1)],
+      seed: trial,
+    };
+    let dag = generateDag(params);
+    if (trial % 5 === 0) dag = withZeroSizes(dag, rng, trial % 25 === 0 ? 1 : 0.3);
+    const system = {
+      ueHz: rng.uniform(0.2e9, 3e9),
+      serverHz: rng.uniform(2e9, 20e9),
+      users: rng.int(1, 8),
+      uplinkBps: rng.uniform(1e6, 30e6),
+      downlinkBps: rng.uniform(1e6, 30e6),
+    };
+    const profile = SIM_PROFILES[trial % 2];
+    const rankWeight = RANK_WEIGHTS[(trial >> 1) % 2];
+    const problem = createProblem(dag, system, { profile, rankWeight });
+    const result = solveOptimal(problem);
+    const label = `trial ${trial}: n=${params.n} ${params.profile} tasks, ${profile} profile, ${rankWeight} ranks`;
+    assert.equal(result.stats?.proven, true, label);
+    assert.ok(Math.abs(result.makespanMs - bruteForceOptimum(problem)) < 1e-9, label);
+    assert.equal(problem.simulator.run(problem.order, result.plan), result.makespanMs, label);
   }
 });
 
