@@ -46,6 +46,14 @@ export function experimentCommand(): Command {
       parsePositiveInt,
     )
     .option('--seed <seed>', 'the one seed', parseNonNegativeInt)
+    .addOption(
+      new Option('--attention <kind>', "attention score (default additive, the paper's [20])").choices([
+        'luong',
+        'additive',
+      ]),
+    )
+    .option('--no-layer-norm', 'no layer normalisation in the LSTMs')
+    .option('--dags-per-batch <n>', 'DAGs per inner-loop batch (default 100)', parsePositiveInt)
     .option(
       '--test-limit <n>',
       'adapt on the first n test sets only (the topology preset lists Topology I-III first)',
@@ -61,10 +69,15 @@ export function experimentCommand(): Command {
       const patch: Record<string, unknown> = {};
       if (opts.iterations !== undefined) patch.iterations = opts.iterations;
       if (opts.seed !== undefined) patch.seed = opts.seed;
-      if (opts.hidden !== undefined)
-        patch.policy = { hidden: opts.hidden, ...(opts.quick ? { attention: 'luong' } : {}) };
-      if (opts.trajectories !== undefined)
-        patch.ppo = { trajectoriesPerDag: opts.trajectories, ...(opts.quick ? { dagsPerBatch: 8 } : {}) };
+      const policy: Record<string, unknown> = opts.quick ? { hidden: 16, attention: 'luong' } : {};
+      if (opts.hidden !== undefined) policy.hidden = opts.hidden;
+      if (opts.attention !== undefined) policy.attention = opts.attention;
+      if (opts.layerNorm === false) policy.layerNorm = false;
+      const ppo: Record<string, unknown> = opts.quick ? { trajectoriesPerDag: 4, dagsPerBatch: 8 } : {};
+      if (opts.trajectories !== undefined) ppo.trajectoriesPerDag = opts.trajectories;
+      if (opts.dagsPerBatch !== undefined) ppo.dagsPerBatch = opts.dagsPerBatch;
+      patch.policy = policy;
+      patch.ppo = ppo;
       const settings = experimentSettings(presetName, opts.quick === true, patch);
       if (opts.adaptSteps !== undefined) {
         settings.adaptSteps = opts.adaptSteps;
