@@ -2,7 +2,8 @@
  * Throughput of the compute backends' kernels, side by side in one run: for the GEMM shapes of the
  * policy's train step (B = 100 sequences, L = 20, H = 256) and a few small ones, the median wall time and
  * GFLOPS (2·M·N·K per call) of every GEMM the native addon can run here (OpenBLAS, builtin AVX2,
- * builtin AVX-512) and, on the smaller shapes, of the js backend; then the LSTM cell kernels.
+ * builtin AVX-512) and, on the smaller shapes, of the js backend; then the LSTM cell kernels (plain and
+ * layer-normalised) and the additive attention score, on every cell kernel and the js backend.
  * Run after a build: `OPENBLAS_NUM_THREADS=1 node dist/bench/nn-backend.bench.js` (the builtin GEMM is
  * single-threaded, so one OpenBLAS thread is the like-for-like comparison). Calls of the different
  * kernels are interleaved, so a busy machine slows them alike instead of skewing one column.
@@ -174,5 +175,103 @@ for (const col of cellColumns) {
   console.log(
     `${col.name.padEnd(16)} forward ${median(fwd).toFixed(3).padStart(8)}  backward ${median(bwd).toFixed(3).padStart(8)}`,
   );
+}
+restoreKernels();
+
+// The layer-normalised cell on the same shapes (gains/biases near their initial 1/0).
+const gain = random(rng, 4 * H, 0.8, 1.2);
+const bias = random(rng, 4 * H, -0.2, 0.2);
+const cellGain = random(rng, H, 0.8, 1.2);
+const cellBias = random(rng, H, -0.2, 0.2);
+const gateXhat = new Float32Array(4 * n);
+const gateInvStd = new Float32Array(4 * rows);
+const cellXhat = new Float32Array(n);
+const cellInvStd = new Float32Array(rows);
+const [dGain, dBias] = [new Float32Array(4 * H), new Float32Array(4 * H)];
+const [dCellGain, dCellBias] = [new Float32Array(H), new Float32Array(H)];
+console.log(`\nLSTM cell with layer norm, rows ${rows}, H ${H}: median ms per call`);
+for (const col of cellColumns) {
+  col.use();
+  const fwd: number[] = [];
+  const bwd: number[] = [];
+  for (let r = 0; r < 51; r++) {
+    gates.set(pre);
+    let t0 = process.hrtime.bigint();
+    col.backend.lstmCellLnForward(
+      rows,
+      H,
+      gates,
+      cPrev,
+      c,
+      tanhC,
+      h,
+      gain,
+      bias,
+      cellGain,
+      cellBias,
+      gateXhat,
+      gateInvStd,
+      cellXhat,
+      cellInvStd,
+    );
+    fwd.push(ms(t0));
+    t0 = process.hrtime.bigint();
+    col.backend.lstmCellLnBackward(
+      rows,
+      H,
+      gates,
+      cPrev,
+      tanhC,
+      dh,
+      dc,
+      dGates,
+      gain,
+      cellGain,
+      gateXhat,
+      gateInvStd,
+      cellXhat,
+      cellInvStd,
+      dGain,
+      dBias,
+      dCellGain,
+      dCellBias,
+    );
+    bwd.push(ms(t0));
+  }
+  console.log(
+    `${col.name.padEnd(16)} forward ${median(fwd).toFixed(3).padStart(8)}  backward ${median(bwd).toFixed(3).padStart(8)}`,
+  );
+}
+restoreKernels();
+
+// The additive attention score of a train step (B = 100, Ld = Le = 20, H = 256: 10M tanh per pass)
+// and of one decoding step (Ld = 1). The js backend only runs the decoding step (seconds otherwise).
+const [Ba, La] = [100, 20];
+const P = random(rng, Ba * La * H);
+const Q = random(rng, Ba * La * H);
+const vScore = random(rng, H);
+const hidden = new Float32Array(Ba * La * La * H);
+const scores = new Float32Array(Ba * La * La);
+const dScores = random(rng, Ba * La * La);
+const [dP, dQ, dv] = [new Float32Array(Ba * La * H), new Float32Array(Ba * La * H), new Float32Array(H)];
+console.log(`\nadditive attention scores, B ${Ba}, Le ${La}, H ${H}: median ms per call`);
+for (const col of cellColumns) {
+  col.use();
+  for (const Ld of [La, 1]) {
+    if (col.name === 'js' && Ld > 1) continue;
+    const fwd: number[] = [];
+    const bwd: number[] = [];
+    for (let r = 0; r < (Ld > 1 ? 11 : 51); r++) {
+      let t0 = process.hrtime.bigint();
+      col.backend.additiveAttentionForward(Ba, Ld, La, H, P, Q, vScore, hidden, scores);
+      fwd.push(ms(t0));
+      t0 = process.hrtime.bigint();
+      col.backend.additiveAttentionBackward(Ba, Ld, La, H, vScore, hidden, dScores, dP, dQ, dv);
+      bwd.push(ms(t0));
+    }
+    console.log(
+      `${col.name.padEnd(16)} Ld ${String(Ld).padStart(2)}  forward ${median(fwd).toFixed(3).padStart(8)}  backward ${median(bwd).toFixed(3).padStart(8)}`,
+    );
+  }
 }
 restoreKernels();

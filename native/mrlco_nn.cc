@@ -1,8 +1,9 @@
 // The `native` compute backend (see src/nn/backend.ts for the contract and src/nn/js-backend.ts for the
 // reference semantics): a row-major SGEMM, either OpenBLAS's CBLAS or the builtin AVX2/AVX-512 one of
-// sgemm.cc, and the LSTM cell's elementwise math fused into single loops (lstm_cell.cc). Every call
-// validates its arguments before touching memory, so a bad stride or a short array becomes a JS
-// RangeError/TypeError instead of a crash or a silent overrun.
+// sgemm.cc, and the elementwise math of the LSTM cell (plain and layer-normalised) and of the additive
+// attention score fused into single loops (lstm_cell.cc). Every call validates its arguments before
+// touching memory, so a bad stride or a short array becomes a JS RangeError/TypeError instead of a
+// crash or a silent overrun.
 #include <napi.h>
 
 #include <cblas.h>
@@ -279,6 +280,154 @@ Napi::Value LstmCellBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// lstmCellLnForward(rows, H, gates, cPrev, c, tanhC, h, gain, bias, cellGain, cellBias, gateXhat,
+// gateInvStd, cellXhat, cellInvStd)
+Napi::Value LstmCellLnForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireArgs(info, 15, "lstmCellLnForward");
+  const int rows = GetInt(info, 0, "rows");
+  const int H = GetInt(info, 1, "H");
+  const F32 gates = GetF32(info, 2, "gates");
+  const F32 cPrev = GetF32(info, 3, "cPrev");
+  const F32 c = GetF32(info, 4, "c");
+  const F32 tanhC = GetF32(info, 5, "tanhC");
+  const F32 h = GetF32(info, 6, "h");
+  const F32 gain = GetF32(info, 7, "gain");
+  const F32 bias = GetF32(info, 8, "bias");
+  const F32 cellGain = GetF32(info, 9, "cellGain");
+  const F32 cellBias = GetF32(info, 10, "cellBias");
+  const F32 gateXhat = GetF32(info, 11, "gateXhat");
+  const F32 gateInvStd = GetF32(info, 12, "gateInvStd");
+  const F32 cellXhat = GetF32(info, 13, "cellXhat");
+  const F32 cellInvStd = GetF32(info, 14, "cellInvStd");
+  const uint64_t r = static_cast<uint64_t>(rows);
+  const uint64_t n = r * static_cast<uint64_t>(H);
+  CheckLength(env, "gates", gates, 4 * n);
+  CheckLength(env, "cPrev", cPrev, n);
+  CheckLength(env, "c", c, n);
+  CheckLength(env, "tanhC", tanhC, n);
+  CheckLength(env, "h", h, n);
+  CheckLength(env, "gain", gain, 4 * static_cast<uint64_t>(H));
+  CheckLength(env, "bias", bias, 4 * static_cast<uint64_t>(H));
+  CheckLength(env, "cellGain", cellGain, static_cast<uint64_t>(H));
+  CheckLength(env, "cellBias", cellBias, static_cast<uint64_t>(H));
+  CheckLength(env, "gateXhat", gateXhat, 4 * n);
+  CheckLength(env, "gateInvStd", gateInvStd, 4 * r);
+  CheckLength(env, "cellXhat", cellXhat, n);
+  CheckLength(env, "cellInvStd", cellInvStd, r);
+  if (rows == 0 || H == 0) return env.Undefined();
+
+  const mrlco::LnParams params{gain.data, bias.data, cellGain.data, cellBias.data};
+  const mrlco::LnCache cache{gateXhat.data, gateInvStd.data, cellXhat.data, cellInvStd.data};
+  mrlco::LstmCellLnForward(g_cell.load(std::memory_order_relaxed), static_cast<size_t>(rows),
+                           static_cast<size_t>(H), gates.data, cPrev.data, c.data, tanhC.data, h.data, params,
+                           cache);
+  return env.Undefined();
+}
+
+// lstmCellLnBackward(rows, H, gates, cPrev, tanhC, dh, dc, dGates, gain, cellGain, gateXhat, gateInvStd,
+// cellXhat, cellInvStd, dGain, dBias, dCellGain, dCellBias); dc is in/out, the last four accumulate.
+Napi::Value LstmCellLnBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireArgs(info, 18, "lstmCellLnBackward");
+  const int rows = GetInt(info, 0, "rows");
+  const int H = GetInt(info, 1, "H");
+  const F32 gates = GetF32(info, 2, "gates");
+  const F32 cPrev = GetF32(info, 3, "cPrev");
+  const F32 tanhC = GetF32(info, 4, "tanhC");
+  const F32 dh = GetF32(info, 5, "dh");
+  const F32 dc = GetF32(info, 6, "dc");
+  const F32 dGates = GetF32(info, 7, "dGates");
+  const F32 gain = GetF32(info, 8, "gain");
+  const F32 cellGain = GetF32(info, 9, "cellGain");
+  const F32 gateXhat = GetF32(info, 10, "gateXhat");
+  const F32 gateInvStd = GetF32(info, 11, "gateInvStd");
+  const F32 cellXhat = GetF32(info, 12, "cellXhat");
+  const F32 cellInvStd = GetF32(info, 13, "cellInvStd");
+  const F32 dGain = GetF32(info, 14, "dGain");
+  const F32 dBias = GetF32(info, 15, "dBias");
+  const F32 dCellGain = GetF32(info, 16, "dCellGain");
+  const F32 dCellBias = GetF32(info, 17, "dCellBias");
+  const uint64_t r = static_cast<uint64_t>(rows);
+  const uint64_t n = r * static_cast<uint64_t>(H);
+  const uint64_t h64 = static_cast<uint64_t>(H);
+  CheckLength(env, "gates", gates, 4 * n);
+  CheckLength(env, "cPrev", cPrev, n);
+  CheckLength(env, "tanhC", tanhC, n);
+  CheckLength(env, "dh", dh, n);
+  CheckLength(env, "dc", dc, n);
+  CheckLength(env, "dGates", dGates, 4 * n);
+  CheckLength(env, "gain", gain, 4 * h64);
+  CheckLength(env, "cellGain", cellGain, h64);
+  CheckLength(env, "gateXhat", gateXhat, 4 * n);
+  CheckLength(env, "gateInvStd", gateInvStd, 4 * r);
+  CheckLength(env, "cellXhat", cellXhat, n);
+  CheckLength(env, "cellInvStd", cellInvStd, r);
+  CheckLength(env, "dGain", dGain, 4 * h64);
+  CheckLength(env, "dBias", dBias, 4 * h64);
+  CheckLength(env, "dCellGain", dCellGain, h64);
+  CheckLength(env, "dCellBias", dCellBias, h64);
+  if (rows == 0 || H == 0) return env.Undefined();
+
+  const mrlco::LnParams params{gain.data, nullptr, cellGain.data, nullptr};
+  const mrlco::LnCache cache{gateXhat.data, gateInvStd.data, cellXhat.data, cellInvStd.data};
+  const mrlco::LnGrads grads{dGain.data, dBias.data, dCellGain.data, dCellBias.data};
+  mrlco::LstmCellLnBackward(g_cell.load(std::memory_order_relaxed), static_cast<size_t>(rows),
+                            static_cast<size_t>(H), gates.data, cPrev.data, tanhC.data, dh.data, dc.data,
+                            dGates.data, params, cache, grads);
+  return env.Undefined();
+}
+
+// additiveAttentionForward(B, Ld, Le, H, P, Q, v, hidden, scores)
+Napi::Value AdditiveAttentionForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireArgs(info, 9, "additiveAttentionForward");
+  const uint64_t B = static_cast<uint64_t>(GetInt(info, 0, "B"));
+  const uint64_t Ld = static_cast<uint64_t>(GetInt(info, 1, "Ld"));
+  const uint64_t Le = static_cast<uint64_t>(GetInt(info, 2, "Le"));
+  const uint64_t H = static_cast<uint64_t>(GetInt(info, 3, "H"));
+  const F32 P = GetF32(info, 4, "P");
+  const F32 Q = GetF32(info, 5, "Q");
+  const F32 v = GetF32(info, 6, "v");
+  const F32 hidden = GetF32(info, 7, "hidden");
+  const F32 scores = GetF32(info, 8, "scores");
+  CheckLength(env, "P", P, B * Le * H);
+  CheckLength(env, "Q", Q, B * Ld * H);
+  CheckLength(env, "v", v, H);
+  CheckLength(env, "hidden", hidden, B * Ld * Le * H);
+  CheckLength(env, "scores", scores, B * Ld * Le);
+  if (B * Ld * Le == 0) return env.Undefined();
+  mrlco::AdditiveAttentionForward(g_cell.load(std::memory_order_relaxed), B, Ld, Le, H, P.data, Q.data, v.data,
+                                  hidden.data, scores.data);
+  return env.Undefined();
+}
+
+// additiveAttentionBackward(B, Ld, Le, H, v, hidden, dScores, dP, dQ, dv); dP, dQ, dv accumulate.
+Napi::Value AdditiveAttentionBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireArgs(info, 10, "additiveAttentionBackward");
+  const uint64_t B = static_cast<uint64_t>(GetInt(info, 0, "B"));
+  const uint64_t Ld = static_cast<uint64_t>(GetInt(info, 1, "Ld"));
+  const uint64_t Le = static_cast<uint64_t>(GetInt(info, 2, "Le"));
+  const uint64_t H = static_cast<uint64_t>(GetInt(info, 3, "H"));
+  const F32 v = GetF32(info, 4, "v");
+  const F32 hidden = GetF32(info, 5, "hidden");
+  const F32 dScores = GetF32(info, 6, "dScores");
+  const F32 dP = GetF32(info, 7, "dP");
+  const F32 dQ = GetF32(info, 8, "dQ");
+  const F32 dv = GetF32(info, 9, "dv");
+  CheckLength(env, "v", v, H);
+  CheckLength(env, "hidden", hidden, B * Ld * Le * H);
+  CheckLength(env, "dScores", dScores, B * Ld * Le);
+  CheckLength(env, "dP", dP, B * Le * H);
+  CheckLength(env, "dQ", dQ, B * Ld * H);
+  CheckLength(env, "dv", dv, H);
+  if (B * Ld * Le * H == 0) return env.Undefined();
+  mrlco::AdditiveAttentionBackward(g_cell.load(std::memory_order_relaxed), B, Ld, Le, H, v.data, hidden.data,
+                                   dScores.data, dP.data, dQ.data, dv.data);
+  return env.Undefined();
+}
+
 // blasInfo(): what `mrlco info` reports, so a slow run can be traced to the BLAS build/core/threads and
 // to the GEMM and cell kernels actually in use.
 Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
@@ -321,7 +470,7 @@ Napi::Value SetGemmThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, previous);
 }
 
-// cellKernel(): 'scalar' | 'avx2' | 'avx512'.
+// cellKernel(): 'scalar' | 'avx2' | 'avx512', the kernels of the LSTM cells and the additive attention.
 Napi::Value CellKernelInfo(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), CellKernelName(g_cell.load()));
 }
@@ -365,6 +514,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("lstmCellForward", Napi::Function::New(env, LstmCellForward, "lstmCellForward"));
   exports.Set("lstmCellBackward", Napi::Function::New(env, LstmCellBackward, "lstmCellBackward"));
+  exports.Set("lstmCellLnForward", Napi::Function::New(env, LstmCellLnForward, "lstmCellLnForward"));
+  exports.Set("lstmCellLnBackward", Napi::Function::New(env, LstmCellLnBackward, "lstmCellLnBackward"));
+  exports.Set("additiveAttentionForward",
+              Napi::Function::New(env, AdditiveAttentionForward, "additiveAttentionForward"));
+  exports.Set("additiveAttentionBackward",
+              Napi::Function::New(env, AdditiveAttentionBackward, "additiveAttentionBackward"));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));
   exports.Set("gemmKernel", Napi::Function::New(env, GemmKernelInfo, "gemmKernel"));
   exports.Set("setGemmKernel", Napi::Function::New(env, SetGemmKernel, "setGemmKernel"));

@@ -1,11 +1,12 @@
 /**
  * Both compute backends against float64 references: GEMM over all transpose flags, odd sizes, padded
- * strides, subarray views and alpha/beta corner cases; the LSTM cell kernels against a float64 forward,
- * a float64 backward and central finite differences. The native backend is tested whenever it loads,
- * and must load whenever build/Release/mrlco_nn.node exists (a built-but-broken addon is a failure).
- * Every native GEMM this CPU can run (OpenBLAS, builtin AVX2, builtin AVX-512) and every cell kernel
- * (scalar, AVX2, AVX-512) is tested, switched through the addon's test hooks, not only the one that the
- * machine picks by default.
+ * strides, subarray views and alpha/beta corner cases; the LSTM cell kernels (plain and layer-normalised)
+ * and the additive attention score against a float64 forward, a float64 backward and central finite
+ * differences. The native backend is tested whenever it loads, and must load whenever
+ * build/Release/mrlco_nn.node exists (a built-but-broken addon is a failure). Every native GEMM this
+ * CPU can run (OpenBLAS, builtin AVX2, builtin AVX-512) and every cell kernel (scalar, AVX2, AVX-512;
+ * they also run the additive attention) is tested, switched through the addon's test hooks, not only
+ * the one that the machine picks by default.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -701,6 +702,749 @@ if (native && cellKernels.length > 1) {
     restoreKernels();
     for (let i = 1; i < results.length; i++)
       assert.ok(results[i].equals(results[0]), `${cellKernels[i]} differs from ${cellKernels[0]}`);
+  });
+}
+
+// ---- The layer-normalised LSTM cell ----
+
+const LN_EPS = 1e-5;
+
+/** Mean and 1/σ of x[o .. o+H) in float64 (population variance, eps as layer-norm.ts). */
+function stats64(x: ArrayLike<number>, o: number, H: number): { mean: number; inv: number } {
+  let mean = 0;
+  for (let j = 0; j < H; j++) mean += x[o + j];
+  mean /= H;
+  let variance = 0;
+  for (let j = 0; j < H; j++) variance += (x[o + j] - mean) ** 2;
+  return { mean, inv: 1 / Math.sqrt(variance / H + LN_EPS) };
+}
+
+interface LnParams {
+  gain: Float32Array;
+  bias: Float32Array;
+  cellGain: Float32Array;
+  cellBias: Float32Array;
+}
+
+interface LnForward64 extends Forward64 {
+  xhat: Float64Array;
+  inv: Float64Array;
+  cXhat: Float64Array;
+  cInv: Float64Array;
+}
+
+/** LayerNormBasicLSTMCell in float64: LN per gate block (with its gain/bias), activations, LN of c. */
+function lnForward64(
+  rows: number,
+  H: number,
+  pre: ArrayLike<number>,
+  cPrev: ArrayLike<number>,
+  p: {
+    gain: ArrayLike<number>;
+    bias: ArrayLike<number>;
+    cellGain: ArrayLike<number>;
+    cellBias: ArrayLike<number>;
+  },
+): LnForward64 {
+  const G = 4 * H;
+  const act = new Float64Array(rows * G);
+  const xhat = new Float64Array(rows * G);
+  const inv = new Float64Array(rows * 4);
+  const raw = new Float64Array(rows * H);
+  const c = new Float64Array(rows * H);
+  const tanhC = new Float64Array(rows * H);
+  const h = new Float64Array(rows * H);
+  const cXhat = new Float64Array(rows * H);
+  const cInv = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < 4; k++) {
+      const o = r * G + k * H;
+      const st = stats64(pre, o, H);
+      inv[r * 4 + k] = st.inv;
+      for (let j = 0; j < H; j++) {
+        xhat[o + j] = (pre[o + j] - st.mean) * st.inv;
+        const y = p.gain[k * H + j] * xhat[o + j] + p.bias[k * H + j];
+        act[o + j] = k === 2 ? Math.tanh(y) : sigmoid(y);
+      }
+    }
+    for (let j = 0; j < H; j++) {
+      const s = r * H + j;
+      raw[s] = act[r * G + H + j] * cPrev[s] + act[r * G + j] * act[r * G + 2 * H + j];
+    }
+    const st = stats64(raw, r * H, H);
+    cInv[r] = st.inv;
+    for (let j = 0; j < H; j++) {
+      const s = r * H + j;
+      cXhat[s] = (raw[s] - st.mean) * st.inv;
+      c[s] = p.cellGain[j] * cXhat[s] + p.cellBias[j];
+      tanhC[s] = Math.tanh(c[s]);
+      h[s] = act[r * G + 3 * H + j] * tanhC[s];
+    }
+  }
+  return { act, c, tanhC, h, xhat, inv, cXhat, cInv };
+}
+
+interface LnGrads64 {
+  dGates: Float64Array;
+  dcPrev: Float64Array;
+  dGain: Float64Array;
+  dBias: Float64Array;
+  dCellGain: Float64Array;
+  dCellBias: Float64Array;
+  /** Σ |term| of each accumulated gradient (its initial value included): the float32 error scale. */
+  scaleGain: Float64Array;
+  scaleBias: Float64Array;
+  scaleCellGain: Float64Array;
+  scaleCellBias: Float64Array;
+}
+
+/**
+ * The LN cell backward in float64, evaluated on a forward's outputs and caches (the backend's own, so
+ * that only the backward's arithmetic is compared); the parameter gradients start from init.
+ */
+function lnBackward64(
+  rows: number,
+  H: number,
+  f: {
+    act: ArrayLike<number>;
+    tanhC: ArrayLike<number>;
+    xhat: ArrayLike<number>;
+    inv: ArrayLike<number>;
+    cXhat: ArrayLike<number>;
+    cInv: ArrayLike<number>;
+  },
+  cPrev: ArrayLike<number>,
+  gain: ArrayLike<number>,
+  cellGain: ArrayLike<number>,
+  dh: ArrayLike<number>,
+  dcIn: ArrayLike<number>,
+  init: {
+    gain: ArrayLike<number>;
+    bias: ArrayLike<number>;
+    cellGain: ArrayLike<number>;
+    cellBias: ArrayLike<number>;
+  },
+): LnGrads64 {
+  const G = 4 * H;
+  const out: LnGrads64 = {
+    dGates: new Float64Array(rows * G),
+    dcPrev: new Float64Array(rows * H),
+    dGain: Float64Array.from(init.gain),
+    dBias: Float64Array.from(init.bias),
+    dCellGain: Float64Array.from(init.cellGain),
+    dCellBias: Float64Array.from(init.cellBias),
+    scaleGain: Float64Array.from(init.gain, Math.abs),
+    scaleBias: Float64Array.from(init.bias, Math.abs),
+    scaleCellGain: Float64Array.from(init.cellGain, Math.abs),
+    scaleCellBias: Float64Array.from(init.cellBias, Math.abs),
+  };
+  const dAct = new Float64Array(G);
+  const dNorm = new Float64Array(H);
+  for (let r = 0; r < rows; r++) {
+    const g0 = r * G;
+    let mD = 0;
+    let mDX = 0;
+    for (let j = 0; j < H; j++) {
+      const s = r * H + j;
+      const o = f.act[g0 + 3 * H + j];
+      const t = f.tanhC[s];
+      const d = dcIn[s] + dh[s] * o * (1 - t * t);
+      dNorm[j] = d;
+      dAct[3 * H + j] = dh[s] * t * o * (1 - o);
+      out.dCellBias[j] += d;
+      out.scaleCellBias[j] += Math.abs(d);
+      out.dCellGain[j] += d * f.cXhat[s];
+      out.scaleCellGain[j] += Math.abs(d * f.cXhat[s]);
+      mD += d * cellGain[j];
+      mDX += d * cellGain[j] * f.cXhat[s];
+    }
+    mD /= H;
+    mDX /= H;
+    for (let j = 0; j < H; j++) {
+      const s = r * H + j;
+      const dRaw = f.cInv[r] * (dNorm[j] * cellGain[j] - mD - f.cXhat[s] * mDX);
+      const [i, fg, g] = [f.act[g0 + j], f.act[g0 + H + j], f.act[g0 + 2 * H + j]];
+      dAct[j] = dRaw * g * i * (1 - i);
+      dAct[H + j] = dRaw * cPrev[s] * fg * (1 - fg);
+      dAct[2 * H + j] = dRaw * i * (1 - g * g);
+      out.dcPrev[s] = dRaw * fg;
+    }
+    for (let k = 0; k < 4; k++) {
+      let m = 0;
+      let mx = 0;
+      for (let j = 0; j < H; j++) {
+        const q = k * H + j;
+        const d = dAct[q];
+        const xh = f.xhat[g0 + q];
+        out.dBias[q] += d;
+        out.scaleBias[q] += Math.abs(d);
+        out.dGain[q] += d * xh;
+        out.scaleGain[q] += Math.abs(d * xh);
+        m += d * gain[q];
+        mx += d * gain[q] * xh;
+      }
+      m /= H;
+      mx /= H;
+      for (let j = 0; j < H; j++) {
+        const q = k * H + j;
+        out.dGates[g0 + q] = f.inv[r * 4 + k] * (dAct[q] * gain[q] - m - f.xhat[g0 + q] * mx);
+      }
+    }
+  }
+  return out;
+}
+
+/** |got − want| <= tol · max(1, scale) elementwise, with a per-element error scale. */
+function assertCloseScaled(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  scale: ArrayLike<number>,
+  tol: number,
+  what: string,
+): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    assert.ok(
+      err <= tol * Math.max(1, scale[i]),
+      `${what}[${i}] = ${got[i]}, want ${want[i]} (scale ${scale[i]})`,
+    );
+  }
+}
+
+function randomLnParams(rng: Rng, H: number): LnParams {
+  return {
+    gain: Float32Array.from({ length: 4 * H }, () => rng.uniform(0.5, 1.5)),
+    bias: Float32Array.from({ length: 4 * H }, () => rng.uniform(-1, 1)),
+    cellGain: Float32Array.from({ length: H }, () => rng.uniform(0.5, 1.5)),
+    cellBias: Float32Array.from({ length: H }, () => rng.uniform(-0.5, 0.5)),
+  };
+}
+
+// H around the vector widths (8, 16) and the policy's 256; rows 1, 3 and a train step's 100.
+const LN_HIDDEN = [1, 7, 16, 33, 256];
+const LN_ROWS = [1, 3, 100];
+
+for (const v of cellVariants) {
+  const backend = v.backend;
+  testVariant('lstmCellLnForward/Backward match float64 references (odd H, views, accumulation)', v, () => {
+    const rng = new Rng(17, 3);
+    for (const H of LN_HIDDEN)
+      for (const rows of LN_ROWS) {
+        const n = rows * H;
+        const label = `${v.label} LN rows ${rows} H ${H}`;
+        const p = randomLnParams(rng, H);
+        // Pre-activations with a per-row offset and spread, so that the normalisation has work to do.
+        const gates = view(4 * n, 2);
+        for (let r = 0; r < rows; r++) {
+          const [mid, spread] = [rng.uniform(-3, 3), rng.uniform(0.2, 4)];
+          for (let q = 0; q < 4 * H; q++) gates.v[r * 4 * H + q] = mid + spread * rng.uniform(-1, 1);
+        }
+        const pre = Float64Array.from(gates.v);
+        const cPrev = randomF32(rng, n, -2, 2, 1);
+        const outs = {
+          c: view(n, 3),
+          tanhC: view(n, 4),
+          h: view(n, 5),
+          gateXhat: view(4 * n, 6),
+          gateInvStd: view(4 * rows, 7),
+          cellXhat: view(n, 8),
+          cellInvStd: view(rows, 9),
+        };
+        for (const o of Object.values(outs)) o.v.fill(NaN); // outputs only: old contents must not matter
+        backend.lstmCellLnForward(
+          rows,
+          H,
+          gates.v,
+          cPrev.v,
+          outs.c.v,
+          outs.tanhC.v,
+          outs.h.v,
+          p.gain,
+          p.bias,
+          p.cellGain,
+          p.cellBias,
+          outs.gateXhat.v,
+          outs.gateInvStd.v,
+          outs.cellXhat.v,
+          outs.cellInvStd.v,
+        );
+        const ref = lnForward64(rows, H, pre, cPrev.v, p);
+        assertClose(gates.v, ref.act, TOL, `${label} activations`);
+        assertClose(outs.c.v, ref.c, TOL, `${label} c`);
+        assertClose(outs.tanhC.v, ref.tanhC, TOL, `${label} tanhC`);
+        assertClose(outs.h.v, ref.h, TOL, `${label} h`);
+        assertClose(outs.gateXhat.v, ref.xhat, TOL, `${label} gateXhat`);
+        assertClose(outs.gateInvStd.v, ref.inv, TOL, `${label} gateInvStd`);
+        assertClose(outs.cellXhat.v, ref.cXhat, TOL, `${label} cellXhat`);
+        assertClose(outs.cellInvStd.v, ref.cInv, TOL, `${label} cellInvStd`);
+        assertGuardsIntact(gates.whole, gates.offset, 4 * n, `${label} gates`);
+        for (const [name, o] of Object.entries(outs))
+          assertGuardsIntact(o.whole, o.offset, o.v.length, `${label} ${name}`);
+
+        const dh = randomF32(rng, n, -1, 1, 6);
+        const dc = randomF32(rng, n, -1, 1, 7);
+        const dcIn = Float64Array.from(dc.v);
+        const dGates = view(4 * n, 8);
+        dGates.v.fill(NaN); // output only
+        // The parameter gradients accumulate: start them away from zero.
+        const grads = {
+          gain: randomF32(rng, 4 * H, -1, 1, 1),
+          bias: randomF32(rng, 4 * H, -1, 1, 2),
+          cellGain: randomF32(rng, H, -1, 1, 3),
+          cellBias: randomF32(rng, H, -1, 1, 4),
+        };
+        const init = {
+          gain: Float64Array.from(grads.gain.v),
+          bias: Float64Array.from(grads.bias.v),
+          cellGain: Float64Array.from(grads.cellGain.v),
+          cellBias: Float64Array.from(grads.cellBias.v),
+        };
+        backend.lstmCellLnBackward(
+          rows,
+          H,
+          gates.v,
+          cPrev.v,
+          outs.tanhC.v,
+          dh.v,
+          dc.v,
+          dGates.v,
+          p.gain,
+          p.cellGain,
+          outs.gateXhat.v,
+          outs.gateInvStd.v,
+          outs.cellXhat.v,
+          outs.cellInvStd.v,
+          grads.gain.v,
+          grads.bias.v,
+          grads.cellGain.v,
+          grads.cellBias.v,
+        );
+        const back = lnBackward64(
+          rows,
+          H,
+          {
+            act: gates.v,
+            tanhC: outs.tanhC.v,
+            xhat: outs.gateXhat.v,
+            inv: outs.gateInvStd.v,
+            cXhat: outs.cellXhat.v,
+            cInv: outs.cellInvStd.v,
+          },
+          cPrev.v,
+          p.gain,
+          p.cellGain,
+          dh.v,
+          dcIn,
+          init,
+        );
+        assertClose(dGates.v, back.dGates, TOL, `${label} dGates`);
+        assertClose(dc.v, back.dcPrev, TOL, `${label} dcPrev`);
+        assertCloseScaled(grads.gain.v, back.dGain, back.scaleGain, TOL, `${label} dGain`);
+        assertCloseScaled(grads.bias.v, back.dBias, back.scaleBias, TOL, `${label} dBias`);
+        assertCloseScaled(grads.cellGain.v, back.dCellGain, back.scaleCellGain, TOL, `${label} dCellGain`);
+        assertCloseScaled(grads.cellBias.v, back.dCellBias, back.scaleCellBias, TOL, `${label} dCellBias`);
+        assertGuardsIntact(dGates.whole, dGates.offset, 4 * n, `${label} dGates`);
+        assertGuardsIntact(dc.whole, dc.offset, n, `${label} dc`);
+        for (const [name, o] of Object.entries(grads))
+          assertGuardsIntact(o.whole, o.offset, o.v.length, `${label} d${name}`);
+      }
+  });
+
+  testVariant('lstmCellLnBackward matches central finite differences of a float64 loss', v, () => {
+    const rng = new Rng(23, 4);
+    for (const [rows, H] of [
+      [1, 1],
+      [2, 3],
+      [3, 7],
+      [2, 17],
+    ]) {
+      const n = rows * H;
+      const label = `${v.label} LN rows ${rows} H ${H}`;
+      // Float32-representable inputs, so the float64 loss sees exactly what the backend sees.
+      const pre = Float32Array.from({ length: 4 * n }, () => rng.uniform(-3, 3));
+      const cPrev = Float32Array.from({ length: n }, () => rng.uniform(-2, 2));
+      const p = randomLnParams(rng, H);
+      const wh = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+      const wc = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+      // L = Σ wh ⊙ h + Σ wc ⊙ c, so dL/dh = wh and the gradient arriving at c is wc.
+      const loss = (x: {
+        pre: ArrayLike<number>;
+        cPrev: ArrayLike<number>;
+        gain: ArrayLike<number>;
+        bias: ArrayLike<number>;
+        cellGain: ArrayLike<number>;
+        cellBias: ArrayLike<number>;
+      }): number => {
+        const f = lnForward64(rows, H, x.pre, x.cPrev, x);
+        let sum = 0;
+        for (let s = 0; s < n; s++) sum += wh[s] * f.h[s] + wc[s] * f.c[s];
+        return sum;
+      };
+      const base = { pre, cPrev, ...p };
+      const central = (key: keyof typeof base): Float64Array => {
+        const eps = 1e-6;
+        const x = Float64Array.from(base[key]);
+        const grad = new Float64Array(x.length);
+        for (let k = 0; k < x.length; k++) {
+          const old = x[k];
+          x[k] = old + eps;
+          const up = loss({ ...base, [key]: x });
+          x[k] = old - eps;
+          const down = loss({ ...base, [key]: x });
+          x[k] = old;
+          grad[k] = (up - down) / (2 * eps);
+        }
+        return grad;
+      };
+
+      const gates = Float32Array.from(pre);
+      const [c, tanhC, h, cellXhat] = [0, 1, 2, 3].map(() => new Float32Array(n));
+      const gateXhat = new Float32Array(4 * n);
+      const gateInvStd = new Float32Array(4 * rows);
+      const cellInvStd = new Float32Array(rows);
+      backend.lstmCellLnForward(
+        rows,
+        H,
+        gates,
+        cPrev,
+        c,
+        tanhC,
+        h,
+        p.gain,
+        p.bias,
+        p.cellGain,
+        p.cellBias,
+        gateXhat,
+        gateInvStd,
+        cellXhat,
+        cellInvStd,
+      );
+      const dc = Float32Array.from(wc);
+      const dGates = new Float32Array(4 * n);
+      const [dGain, dBias] = [new Float32Array(4 * H), new Float32Array(4 * H)];
+      const [dCellGain, dCellBias] = [new Float32Array(H), new Float32Array(H)];
+      backend.lstmCellLnBackward(
+        rows,
+        H,
+        gates,
+        cPrev,
+        tanhC,
+        wh,
+        dc,
+        dGates,
+        p.gain,
+        p.cellGain,
+        gateXhat,
+        gateInvStd,
+        cellXhat,
+        cellInvStd,
+        dGain,
+        dBias,
+        dCellGain,
+        dCellBias,
+      );
+      assertClose(dGates, central('pre'), TOL, `${label} dL/dgates`);
+      assertClose(dc, central('cPrev'), TOL, `${label} dL/dcPrev`);
+      assertClose(dGain, central('gain'), TOL, `${label} dL/dgain`);
+      assertClose(dBias, central('bias'), TOL, `${label} dL/dbias`);
+      assertClose(dCellGain, central('cellGain'), TOL, `${label} dL/dcellGain`);
+      assertClose(dCellBias, central('cellBias'), TOL, `${label} dL/dcellBias`);
+    }
+  });
+
+  testVariant('lstmCellLnForward gives the same results when c aliases cPrev', v, () => {
+    const rng = new Rng(29);
+    const [rows, H] = [3, 19];
+    const n = rows * H;
+    const p = randomLnParams(rng, H);
+    const pre = Float32Array.from({ length: 4 * n }, () => rng.uniform(-3, 3));
+    const cPrev = Float32Array.from({ length: n }, () => rng.uniform(-2, 2));
+    const run = (alias: boolean) => {
+      const gates = Float32Array.from(pre);
+      const cp = Float32Array.from(cPrev);
+      const c = alias ? cp : new Float32Array(n);
+      const [tanhC, h, cellXhat] = [0, 1, 2].map(() => new Float32Array(n));
+      const gateXhat = new Float32Array(4 * n);
+      backend.lstmCellLnForward(
+        rows,
+        H,
+        gates,
+        cp,
+        c,
+        tanhC,
+        h,
+        p.gain,
+        p.bias,
+        p.cellGain,
+        p.cellBias,
+        gateXhat,
+        new Float32Array(4 * rows),
+        cellXhat,
+        new Float32Array(rows),
+      );
+      return [gates, c, tanhC, h, gateXhat, cellXhat].map((a) => Array.from(a));
+    };
+    assert.deepEqual(run(true), run(false));
+  });
+}
+
+// ---- The additive attention score ----
+
+/** tanh(P + Q) and vᵀ tanh(P + Q) in float64, with Σ |v ⊙ hidden| as the scores' error scale. */
+function additiveForward64(
+  B: number,
+  Ld: number,
+  Le: number,
+  H: number,
+  P: ArrayLike<number>,
+  Q: ArrayLike<number>,
+  v: ArrayLike<number>,
+): { hidden: Float64Array; scores: Float64Array; scale: Float64Array } {
+  const hidden = new Float64Array(B * Ld * Le * H);
+  const scores = new Float64Array(B * Ld * Le);
+  const scale = new Float64Array(B * Ld * Le);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < Ld; t++)
+      for (let i = 0; i < Le; i++) {
+        const s = (b * Ld + t) * Le + i;
+        for (let j = 0; j < H; j++) {
+          const th = Math.tanh(P[(b * Le + i) * H + j] + Q[(b * Ld + t) * H + j]);
+          hidden[s * H + j] = th;
+          scores[s] += v[j] * th;
+          scale[s] += Math.abs(v[j] * th);
+        }
+      }
+  return { hidden, scores, scale };
+}
+
+/** The backward in float64 on a given hidden, accumulating onto init; Σ |term| as the error scales. */
+function additiveBackward64(
+  B: number,
+  Ld: number,
+  Le: number,
+  H: number,
+  v: ArrayLike<number>,
+  hidden: ArrayLike<number>,
+  dScores: ArrayLike<number>,
+  init: { dP: ArrayLike<number>; dQ: ArrayLike<number>; dv: ArrayLike<number> },
+) {
+  const out = {
+    dP: Float64Array.from(init.dP),
+    dQ: Float64Array.from(init.dQ),
+    dv: Float64Array.from(init.dv),
+    scaleP: Float64Array.from(init.dP, Math.abs),
+    scaleQ: Float64Array.from(init.dQ, Math.abs),
+    scaleV: Float64Array.from(init.dv, Math.abs),
+  };
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < Ld; t++)
+      for (let i = 0; i < Le; i++) {
+        const s = (b * Ld + t) * Le + i;
+        const ds = dScores[s];
+        if (ds === 0) continue;
+        for (let j = 0; j < H; j++) {
+          const th = hidden[s * H + j];
+          out.dv[j] += ds * th;
+          out.scaleV[j] += Math.abs(ds * th);
+          const d = ds * v[j] * (1 - th * th);
+          out.dP[(b * Le + i) * H + j] += d;
+          out.scaleP[(b * Le + i) * H + j] += Math.abs(d);
+          out.dQ[(b * Ld + t) * H + j] += d;
+          out.scaleQ[(b * Ld + t) * H + j] += Math.abs(d);
+        }
+      }
+  return out;
+}
+
+// [B, Ld, Le]: one query on one key, a small batch, a decoding step (Ld = 1) and a train step's 100
+// sequences, with each H of LN_HIDDEN.
+const ATTENTION_SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 4, 5],
+  [100, 1, 7],
+  [100, 3, 2],
+];
+
+for (const v of cellVariants) {
+  const backend = v.backend;
+  testVariant(
+    'additiveAttentionForward/Backward match float64 references (odd H, views, accumulation)',
+    v,
+    () => {
+      const rng = new Rng(31, 5);
+      for (const H of LN_HIDDEN)
+        for (const [B, Ld, Le] of ATTENTION_SHAPES) {
+          const label = `${v.label} additive B ${B} Ld ${Ld} Le ${Le} H ${H}`;
+          const nS = B * Ld * Le;
+          const P = randomF32(rng, B * Le * H, -2, 2, 1);
+          const Q = randomF32(rng, B * Ld * H, -2, 2, 2);
+          const vec = randomF32(rng, H, -1, 1, 3);
+          const hidden = view(nS * H, 4);
+          const scores = view(nS, 5);
+          hidden.v.fill(NaN);
+          scores.v.fill(NaN);
+          backend.additiveAttentionForward(B, Ld, Le, H, P.v, Q.v, vec.v, hidden.v, scores.v);
+          const ref = additiveForward64(B, Ld, Le, H, P.v, Q.v, vec.v);
+          assertClose(hidden.v, ref.hidden, TOL, `${label} hidden`);
+          assertCloseScaled(scores.v, ref.scores, ref.scale, TOL, `${label} scores`);
+          assertGuardsIntact(hidden.whole, hidden.offset, nS * H, `${label} hidden`);
+          assertGuardsIntact(scores.whole, scores.offset, nS, `${label} scores`);
+
+          // About a third of dScores exactly 0 (masked keys): their hidden rows must not even be read.
+          const dScores = randomF32(rng, nS, -1, 1, 6);
+          for (let s = 0; s < nS; s++) if (rng.next() < 0.33) dScores.v[s] = 0;
+          const hid = Float32Array.from(hidden.v);
+          for (let s = 0; s < nS; s++) if (dScores.v[s] === 0) hidden.v.fill(NaN, s * H, (s + 1) * H);
+          const dP = randomF32(rng, B * Le * H, -1, 1, 7);
+          const dQ = randomF32(rng, B * Ld * H, -1, 1, 8);
+          const dv = randomF32(rng, H, -1, 1, 9);
+          const init = {
+            dP: Float64Array.from(dP.v),
+            dQ: Float64Array.from(dQ.v),
+            dv: Float64Array.from(dv.v),
+          };
+          backend.additiveAttentionBackward(B, Ld, Le, H, vec.v, hidden.v, dScores.v, dP.v, dQ.v, dv.v);
+          const back = additiveBackward64(B, Ld, Le, H, vec.v, hid, dScores.v, init);
+          assertCloseScaled(dP.v, back.dP, back.scaleP, TOL, `${label} dP`);
+          assertCloseScaled(dQ.v, back.dQ, back.scaleQ, TOL, `${label} dQ`);
+          assertCloseScaled(dv.v, back.dv, back.scaleV, TOL, `${label} dv`);
+          for (const [name, x] of [
+            ['dP', dP],
+            ['dQ', dQ],
+            ['dv', dv],
+          ] as const)
+            assertGuardsIntact(x.whole, x.offset, x.v.length, `${label} ${name}`);
+        }
+    },
+  );
+
+  testVariant('additiveAttentionBackward matches central finite differences of a float64 loss', v, () => {
+    const rng = new Rng(37, 6);
+    for (const [B, Ld, Le, H] of [
+      [1, 1, 1, 1],
+      [2, 2, 3, 5],
+      [2, 3, 2, 17],
+    ]) {
+      const label = `${v.label} additive B ${B} Ld ${Ld} Le ${Le} H ${H}`;
+      const nS = B * Ld * Le;
+      const base = {
+        P: Float32Array.from({ length: B * Le * H }, () => rng.uniform(-2, 2)),
+        Q: Float32Array.from({ length: B * Ld * H }, () => rng.uniform(-2, 2)),
+        v: Float32Array.from({ length: H }, () => rng.uniform(-1, 1)),
+      };
+      const w = Float32Array.from({ length: nS }, () => rng.uniform(-1, 1));
+      // L = Σ w ⊙ scores, so dL/dscores = w.
+      const loss = (x: typeof base | Record<keyof typeof base, ArrayLike<number>>): number => {
+        const f = additiveForward64(B, Ld, Le, H, x.P, x.Q, x.v);
+        let sum = 0;
+        for (let s = 0; s < nS; s++) sum += w[s] * f.scores[s];
+        return sum;
+      };
+      const central = (key: keyof typeof base): Float64Array => {
+        const eps = 1e-6;
+        const x = Float64Array.from(base[key]);
+        const grad = new Float64Array(x.length);
+        for (let k = 0; k < x.length; k++) {
+          const old = x[k];
+          x[k] = old + eps;
+          const up = loss({ ...base, [key]: x });
+          x[k] = old - eps;
+          const down = loss({ ...base, [key]: x });
+          x[k] = old;
+          grad[k] = (up - down) / (2 * eps);
+        }
+        return grad;
+      };
+      const hidden = new Float32Array(nS * H);
+      backend.additiveAttentionForward(B, Ld, Le, H, base.P, base.Q, base.v, hidden, new Float32Array(nS));
+      const [dP, dQ, dv] = [B * Le * H, B * Ld * H, H].map((len) => new Float32Array(len));
+      backend.additiveAttentionBackward(B, Ld, Le, H, base.v, hidden, w, dP, dQ, dv);
+      assertClose(dP, central('P'), TOL, `${label} dL/dP`);
+      assertClose(dQ, central('Q'), TOL, `${label} dL/dQ`);
+      assertClose(dv, central('v'), TOL, `${label} dL/dv`);
+    }
+  });
+}
+
+if (native) {
+  const nat = native;
+  test('native layer-norm cell and additive attention kernels reject short arrays with RangeError', () => {
+    const [rows, H] = [2, 4];
+    const n = rows * H;
+    const f = (k: number): Float32Array => new Float32Array(k);
+    // Each call lists its arrays with the right lengths; `short` (an index) gets one element too few.
+    const lnForward = (short: number) => {
+      const lens = [4 * n, n, n, n, n, 4 * H, 4 * H, H, H, 4 * n, 4 * rows, n, rows];
+      const a = lens.map((len, i) => f(i === short ? len - 1 : len));
+      nat.lstmCellLnForward(
+        rows,
+        H,
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5],
+        a[6],
+        a[7],
+        a[8],
+        a[9],
+        a[10],
+        a[11],
+        a[12],
+      );
+    };
+    const lnBackward = (short: number) => {
+      const lens = [4 * n, n, n, n, n, 4 * n, 4 * H, H, 4 * n, 4 * rows, n, rows, 4 * H, 4 * H, H, H];
+      const a = lens.map((len, i) => f(i === short ? len - 1 : len));
+      nat.lstmCellLnBackward(
+        rows,
+        H,
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        a[4],
+        a[5],
+        a[6],
+        a[7],
+        a[8],
+        a[9],
+        a[10],
+        a[11],
+        a[12],
+        a[13],
+        a[14],
+        a[15],
+      );
+    };
+    const [B, Ld, Le] = [2, 3, 5];
+    const attForward = (short: number) => {
+      const lens = [B * Le * H, B * Ld * H, H, B * Ld * Le * H, B * Ld * Le];
+      const a = lens.map((len, i) => f(i === short ? len - 1 : len));
+      nat.additiveAttentionForward(B, Ld, Le, H, a[0], a[1], a[2], a[3], a[4]);
+    };
+    const attBackward = (short: number) => {
+      const lens = [H, B * Ld * Le * H, B * Ld * Le, B * Le * H, B * Ld * H, H];
+      const a = lens.map((len, i) => f(i === short ? len - 1 : len));
+      nat.additiveAttentionBackward(B, Ld, Le, H, a[0], a[1], a[2], a[3], a[4], a[5]);
+    };
+    for (const [name, call, count] of [
+      ['lstmCellLnForward', lnForward, 13],
+      ['lstmCellLnBackward', lnBackward, 16],
+      ['additiveAttentionForward', attForward, 5],
+      ['additiveAttentionBackward', attBackward, 6],
+    ] as const) {
+      call(-1); // all lengths right: no throw
+      for (let i = 0; i < count; i++)
+        assert.throws(() => call(i), RangeError, `${name}: array ${i} one short`);
+    }
+    assert.throws(
+      () => nat.additiveAttentionForward(B, Ld, -1, H, f(0), f(0), f(0), f(0), f(0)),
+      RangeError,
+      'negative size',
+    );
   });
 }
 

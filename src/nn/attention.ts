@@ -3,7 +3,8 @@
  * outputs D [B × Ld × H], each batch entry b attending to its first lens[b] encoder steps.
  *  - `luong`: multiplicative, score = d · (Wa e) (Luong et al. 2015, "general");
  *  - `additive`: score = vᵀ tanh(W1 e + W2 d) (Bahdanau et al. 2015, the paper's [20]).
- * The attentional output is tanh(Wc [d; context] + bc).
+ * The attentional output is tanh(Wc [d; context] + bc). The additive score's B·Ld·Le·H tanh (and its
+ * backward) are the backend's additiveAttentionForward/Backward.
  */
 import type { Backend } from './backend.js';
 import { Linear } from './linear.js';
@@ -93,7 +94,7 @@ export class Attention {
       cache.query = new Float32Array(B * Ld * H);
       this.queryProj!.forward(be, B * Ld, D, cache.query);
       cache.hidden = new Float32Array(B * Ld * Le * H);
-      this.additiveScores(B, Ld, Le, k.keys, cache.query, cache.hidden, scores);
+      be.additiveAttentionForward(B, Ld, Le, H, k.keys, cache.query, this.score!.data, cache.hidden, scores);
     }
     for (let b = 0; b < B; b++) {
       const w = cache.weights.subarray(b * Ld * Le);
@@ -110,35 +111,6 @@ export class Attention {
     this.combine.forward(be, B * Ld, cache.concat, cache.out);
     for (let i = 0; i < cache.out.length; i++) cache.out[i] = Math.tanh(cache.out[i]);
     return cache;
-  }
-
-  private additiveScores(
-    B: number,
-    Ld: number,
-    Le: number,
-    P: Float32Array,
-    Q: Float32Array,
-    hidden: Float32Array,
-    scores: Float32Array,
-  ): void {
-    const H = this.hidden;
-    const v = this.score!.data;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < Ld; t++) {
-        const q = (b * Ld + t) * H;
-        for (let i = 0; i < Le; i++) {
-          const p = (b * Le + i) * H;
-          const h0 = ((b * Ld + t) * Le + i) * H;
-          let s = 0;
-          for (let j = 0; j < H; j++) {
-            const th = Math.tanh(P[p + j] + Q[q + j]);
-            hidden[h0 + j] = th;
-            s += v[j] * th;
-          }
-          scores[(b * Ld + t) * Le + i] = s;
-        }
-      }
-    }
   }
 
   /** Returns dD [B × Ld × H] and dE [B × Le × H]; accumulates parameter gradients. */
@@ -227,28 +199,19 @@ export class Attention {
     dD: Float32Array,
   ): void {
     const H = this.hidden;
-    const v = this.score!.data;
-    const dv = this.score!.grad;
-    const hidden = cache.hidden!;
     const dQuery = new Float32Array(B * Ld * H);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < Ld; t++) {
-        const q = (b * Ld + t) * H;
-        for (let i = 0; i < Le; i++) {
-          const ds = dScores[(b * Ld + t) * Le + i];
-          if (ds === 0) continue;
-          const p = (b * Le + i) * H;
-          const h0 = ((b * Ld + t) * Le + i) * H;
-          for (let j = 0; j < H; j++) {
-            const th = hidden[h0 + j];
-            dv[j] += ds * th;
-            const dPre = ds * v[j] * (1 - th * th);
-            dKeys[p + j] += dPre;
-            dQuery[q + j] += dPre;
-          }
-        }
-      }
-    }
+    be.additiveAttentionBackward(
+      B,
+      Ld,
+      Le,
+      H,
+      this.score!.data,
+      cache.hidden!,
+      dScores,
+      dKeys,
+      dQuery,
+      this.score!.grad,
+    );
     this.queryProj!.backward(be, B * Ld, cache.D, dQuery, dD, true);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * The pure TypeScript backend: always available, and the reference the native one is tested against.
- * The GEMM loops are ordered so that the innermost loop walks contiguous memory.
+ * The GEMM loops are ordered so that the innermost loop walks contiguous memory. The layer-normalised
+ * cell and the additive attention score are the loops that lived in lstm.ts and attention.ts, with the
+ * same arithmetic, so a js run gives the same numbers as before they moved here.
  */
 import type { Backend } from './backend.js';
 
@@ -116,4 +118,227 @@ function lstmCellBackward(
   }
 }
 
-export const jsBackend: Backend = { name: 'js', gemm, lstmCellForward, lstmCellBackward };
+/** Must match layer-norm.ts and the native kernels. */
+const LN_EPS = 1e-5;
+
+function lstmCellLnForward(
+  rows: number,
+  H: number,
+  gates: Float32Array,
+  cPrev: Float32Array,
+  c: Float32Array,
+  tanhC: Float32Array,
+  h: Float32Array,
+  gain: Float32Array,
+  bias: Float32Array,
+  cellGain: Float32Array,
+  cellBias: Float32Array,
+  gateXhat: Float32Array,
+  gateInvStd: Float32Array,
+  cellXhat: Float32Array,
+  cellInvStd: Float32Array,
+): void {
+  const G = 4 * H;
+  for (let r = 0; r < rows; r++) {
+    const g0 = r * G;
+    // Normalise each gate block of this row, keeping x̂ and 1/σ for the backward pass.
+    for (let k = 0; k < 4; k++) {
+      const o = g0 + k * H;
+      let mean = 0;
+      for (let j = 0; j < H; j++) mean += gates[o + j];
+      mean /= H;
+      let variance = 0;
+      for (let j = 0; j < H; j++) variance += (gates[o + j] - mean) ** 2;
+      const is = 1 / Math.sqrt(variance / H + LN_EPS);
+      gateInvStd[r * 4 + k] = is;
+      for (let j = 0; j < H; j++) {
+        const xh = (gates[o + j] - mean) * is;
+        gateXhat[o + j] = xh;
+        gates[o + j] = gain[k * H + j] * xh + bias[k * H + j];
+      }
+    }
+    // Activations and the raw cell state, then LN of the cell state.
+    const c0 = r * H;
+    let mean = 0;
+    for (let j = 0; j < H; j++) {
+      const i = sigmoid(gates[g0 + j]);
+      const f = sigmoid(gates[g0 + H + j]);
+      const gg = Math.tanh(gates[g0 + 2 * H + j]);
+      const o = sigmoid(gates[g0 + 3 * H + j]);
+      gates[g0 + j] = i;
+      gates[g0 + H + j] = f;
+      gates[g0 + 2 * H + j] = gg;
+      gates[g0 + 3 * H + j] = o;
+      c[c0 + j] = f * cPrev[c0 + j] + i * gg;
+      // The stored (float32) value, as the variance and x̂ below see it.
+      mean += c[c0 + j];
+    }
+    mean /= H;
+    let variance = 0;
+    for (let j = 0; j < H; j++) variance += (c[c0 + j] - mean) ** 2;
+    const is = 1 / Math.sqrt(variance / H + LN_EPS);
+    cellInvStd[r] = is;
+    for (let j = 0; j < H; j++) {
+      const xh = (c[c0 + j] - mean) * is;
+      cellXhat[c0 + j] = xh;
+      const cn = cellGain[j] * xh + cellBias[j];
+      c[c0 + j] = cn;
+      const th = Math.tanh(cn);
+      tanhC[c0 + j] = th;
+      h[c0 + j] = gates[g0 + 3 * H + j] * th;
+    }
+  }
+}
+
+function lstmCellLnBackward(
+  rows: number,
+  H: number,
+  gates: Float32Array,
+  cPrev: Float32Array,
+  tanhC: Float32Array,
+  dh: Float32Array,
+  dc: Float32Array,
+  dGates: Float32Array,
+  gain: Float32Array,
+  cellGain: Float32Array,
+  gateXhat: Float32Array,
+  gateInvStd: Float32Array,
+  cellXhat: Float32Array,
+  cellInvStd: Float32Array,
+  dGain: Float32Array,
+  dBias: Float32Array,
+  dCellGain: Float32Array,
+  dCellBias: Float32Array,
+): void {
+  const G = 4 * H;
+  // Float64 scratch: each gradient is then the same value in its LN sums and in the pass that uses
+  // them, so a row of near-zero variance (1/σ up to 1/sqrt(1e-5) ≈ 316) does not amplify a rounding.
+  const dAct = new Float64Array(G);
+  const dcNorm = new Float64Array(H);
+  for (let r = 0; r < rows; r++) {
+    const g0 = r * G;
+    const c0 = r * H;
+    // Through h = o ⊙ tanh(c): gradients of the normalised cell state and of the output gate.
+    let meanD = 0;
+    let meanDX = 0;
+    for (let j = 0; j < H; j++) {
+      const o = gates[g0 + 3 * H + j];
+      const th = tanhC[c0 + j];
+      const d = dc[c0 + j] + dh[c0 + j] * o * (1 - th * th);
+      dcNorm[j] = d;
+      dAct[3 * H + j] = dh[c0 + j] * th * o * (1 - o);
+      dCellBias[j] += d;
+      dCellGain[j] += d * cellXhat[c0 + j];
+      const dxh = d * cellGain[j];
+      meanD += dxh;
+      meanDX += dxh * cellXhat[c0 + j];
+    }
+    meanD /= H;
+    meanDX /= H;
+    const is = cellInvStd[r];
+    // Through the cell LN to the raw cell state, then to the gates and to cPrev.
+    for (let j = 0; j < H; j++) {
+      const dRaw = is * (dcNorm[j] * cellGain[j] - meanD - cellXhat[c0 + j] * meanDX);
+      const i = gates[g0 + j];
+      const f = gates[g0 + H + j];
+      const g = gates[g0 + 2 * H + j];
+      dAct[j] = dRaw * g * i * (1 - i);
+      dAct[H + j] = dRaw * cPrev[c0 + j] * f * (1 - f);
+      dAct[2 * H + j] = dRaw * i * (1 - g * g);
+      dc[c0 + j] = dRaw * f;
+    }
+    // Through each gate's LN to the pre-activations.
+    for (let k = 0; k < 4; k++) {
+      const o = k * H;
+      let mD = 0;
+      let mDX = 0;
+      for (let j = 0; j < H; j++) {
+        const d = dAct[o + j];
+        const xh = gateXhat[g0 + o + j];
+        dBias[o + j] += d;
+        dGain[o + j] += d * xh;
+        const dxh = d * gain[o + j];
+        mD += dxh;
+        mDX += dxh * xh;
+      }
+      mD /= H;
+      mDX /= H;
+      const isk = gateInvStd[r * 4 + k];
+      for (let j = 0; j < H; j++) {
+        dGates[g0 + o + j] = isk * (dAct[o + j] * gain[o + j] - mD - gateXhat[g0 + o + j] * mDX);
+      }
+    }
+  }
+}
+
+function additiveAttentionForward(
+  B: number,
+  Ld: number,
+  Le: number,
+  H: number,
+  P: Float32Array,
+  Q: Float32Array,
+  v: Float32Array,
+  hidden: Float32Array,
+  scores: Float32Array,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < Ld; t++) {
+      const q = (b * Ld + t) * H;
+      for (let i = 0; i < Le; i++) {
+        const p = (b * Le + i) * H;
+        const h0 = ((b * Ld + t) * Le + i) * H;
+        let s = 0;
+        for (let j = 0; j < H; j++) {
+          const th = Math.tanh(P[p + j] + Q[q + j]);
+          hidden[h0 + j] = th;
+          s += v[j] * th;
+        }
+        scores[(b * Ld + t) * Le + i] = s;
+      }
+    }
+  }
+}
+
+function additiveAttentionBackward(
+  B: number,
+  Ld: number,
+  Le: number,
+  H: number,
+  v: Float32Array,
+  hidden: Float32Array,
+  dScores: Float32Array,
+  dP: Float32Array,
+  dQ: Float32Array,
+  dv: Float32Array,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < Ld; t++) {
+      const q = (b * Ld + t) * H;
+      for (let i = 0; i < Le; i++) {
+        const ds = dScores[(b * Ld + t) * Le + i];
+        if (ds === 0) continue;
+        const p = (b * Le + i) * H;
+        const h0 = ((b * Ld + t) * Le + i) * H;
+        for (let j = 0; j < H; j++) {
+          const th = hidden[h0 + j];
+          dv[j] += ds * th;
+          const dPre = ds * v[j] * (1 - th * th);
+          dP[p + j] += dPre;
+          dQ[q + j] += dPre;
+        }
+      }
+    }
+  }
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+  gemm,
+  lstmCellForward,
+  lstmCellBackward,
+  lstmCellLnForward,
+  lstmCellLnBackward,
+  additiveAttentionForward,
+  additiveAttentionBackward,
+};

@@ -3,7 +3,9 @@
  * through time, optional layer normalisation (as TensorFlow's LayerNormBasicLSTMCell: each gate's
  * pre-activation and the new cell state normalised, the LN biases acting as the gate biases), and a
  * per-step mask for batches of sequences of different lengths (a masked step carries h and c through).
- * Gate order i, f, g, o; the forget gate's bias starts at 1.
+ * Gate order i, f, g, o; the forget gate's bias starts at 1. The cell's elementwise math, plain or
+ * layer-normalised, is the backend's (lstmCellForward/Backward, lstmCellLnForward/Backward); the
+ * GEMMs, the step loop and the masking are here.
  */
 import type { Backend } from './backend.js';
 import { glorot, type Param, type ParamSet } from './params.js';
@@ -102,8 +104,25 @@ export class LstmLayer {
       const tt = tanhC.subarray(t * rows * H, (t + 1) * rows * H);
       const ht = h.subarray(t * rows * H, (t + 1) * rows * H);
       be.gemm(false, false, rows, G, H, 1, hPrev, H, this.wh.data, G, 1, g, G);
-      if (this.layerNorm) this.cellForwardLn(be, rows, t, g, cPrev, ct, tt, ht, cache);
-      else {
+      if (this.layerNorm) {
+        be.lstmCellLnForward(
+          rows,
+          H,
+          g,
+          cPrev,
+          ct,
+          tt,
+          ht,
+          this.lnGain!.data,
+          this.lnBias!.data,
+          this.cellGain!.data,
+          this.cellBias!.data,
+          cache.gateXhat!.subarray(t * rows * G, (t + 1) * rows * G),
+          cache.gateInvStd!.subarray(t * rows * 4, (t + 1) * rows * 4),
+          cache.cellXhat!.subarray(t * rows * H, (t + 1) * rows * H),
+          cache.cellInvStd!.subarray(t * rows, (t + 1) * rows),
+        );
+      } else {
         addBias(rows, G, g, this.bias!.data);
         be.lstmCellForward(rows, H, g, cPrev, ct, tt, ht);
       }
@@ -125,103 +144,28 @@ export class LstmLayer {
     const tanhC = new Float32Array(rows * H);
     const h = new Float32Array(rows * H);
     if (this.layerNorm) {
-      const scratch: LstmCache = {
-        T: 1,
+      be.lstmCellLnForward(
         rows,
-        x,
-        mask: null,
-        h0: state.h,
-        c0: state.c,
-        gates: g,
+        H,
+        g,
+        state.c,
         c,
         tanhC,
         h,
-        gateXhat: new Float32Array(rows * G),
-        gateInvStd: new Float32Array(rows * 4),
-        cellXhat: new Float32Array(rows * H),
-        cellInvStd: new Float32Array(rows),
-      };
-      this.cellForwardLn(be, rows, 0, g, state.c, c, tanhC, h, scratch);
+        this.lnGain!.data,
+        this.lnBias!.data,
+        this.cellGain!.data,
+        this.cellBias!.data,
+        new Float32Array(rows * G),
+        new Float32Array(rows * 4),
+        new Float32Array(rows * H),
+        new Float32Array(rows),
+      );
     } else {
       addBias(rows, G, g, this.bias!.data);
       be.lstmCellForward(rows, H, g, state.c, c, tanhC, h);
     }
     return { h, c };
-  }
-
-  /** Layer-normalised cell: LN per gate, activations, c = LN(f ⊙ cPrev + i ⊙ g), h = o ⊙ tanh(c). */
-  private cellForwardLn(
-    _be: Backend,
-    rows: number,
-    t: number,
-    g: Float32Array,
-    cPrev: Float32Array,
-    ct: Float32Array,
-    tt: Float32Array,
-    ht: Float32Array,
-    cache: LstmCache,
-  ): void {
-    const H = this.hidden;
-    const G = 4 * H;
-    const xhat = cache.gateXhat!;
-    const inv = cache.gateInvStd!;
-    const gain = this.lnGain!.data;
-    const bias = this.lnBias!.data;
-    const cGain = this.cellGain!.data;
-    const cBias = this.cellBias!.data;
-    const cXhat = cache.cellXhat!;
-    const cInv = cache.cellInvStd!;
-    const x0 = t * rows * G;
-    const s0 = t * rows * H;
-    for (let r = 0; r < rows; r++) {
-      const g0 = r * G;
-      // Normalise each gate block of this row, keeping x̂ and 1/σ for the backward pass.
-      for (let k = 0; k < 4; k++) {
-        const o = g0 + k * H;
-        let mean = 0;
-        for (let j = 0; j < H; j++) mean += g[o + j];
-        mean /= H;
-        let variance = 0;
-        for (let j = 0; j < H; j++) variance += (g[o + j] - mean) ** 2;
-        const is = 1 / Math.sqrt(variance / H + LN_EPS);
-        inv[(t * rows + r) * 4 + k] = is;
-        for (let j = 0; j < H; j++) {
-          const xh = (g[o + j] - mean) * is;
-          xhat[x0 + o + j] = xh;
-          g[o + j] = gain[k * H + j] * xh + bias[k * H + j];
-        }
-      }
-      // Activations and the raw cell state, then LN of the cell state.
-      const c0 = r * H;
-      let mean = 0;
-      for (let j = 0; j < H; j++) {
-        const i = 1 / (1 + Math.exp(-g[g0 + j]));
-        const f = 1 / (1 + Math.exp(-g[g0 + H + j]));
-        const gg = Math.tanh(g[g0 + 2 * H + j]);
-        const o = 1 / (1 + Math.exp(-g[g0 + 3 * H + j]));
-        g[g0 + j] = i;
-        g[g0 + H + j] = f;
-        g[g0 + 2 * H + j] = gg;
-        g[g0 + 3 * H + j] = o;
-        const raw = f * cPrev[c0 + j] + i * gg;
-        ct[c0 + j] = raw;
-        mean += raw;
-      }
-      mean /= H;
-      let variance = 0;
-      for (let j = 0; j < H; j++) variance += (ct[c0 + j] - mean) ** 2;
-      const is = 1 / Math.sqrt(variance / H + LN_EPS);
-      cInv[t * rows + r] = is;
-      for (let j = 0; j < H; j++) {
-        const xh = (ct[c0 + j] - mean) * is;
-        cXhat[s0 + c0 + j] = xh;
-        const c = cGain[j] * xh + cBias[j];
-        ct[c0 + j] = c;
-        const th = Math.tanh(c);
-        tt[c0 + j] = th;
-        ht[c0 + j] = g[g0 + 3 * H + j] * th;
-      }
-    }
   }
 
   /**
@@ -253,12 +197,30 @@ export class LstmLayer {
       // cell contributes nothing for those rows, parameter gradients included) and put them back after.
       const carriedH = mask ? takeMasked(rows, H, mask, t * rows, dh) : null;
       const carriedC = mask ? takeMasked(rows, H, mask, t * rows, dc) : null;
-      if (this.layerNorm) this.cellBackwardLn(rows, t, cache, cPrev, dh, dc, dg);
-      else {
-        const gates = cache.gates.subarray(t * rows * G, (t + 1) * rows * G);
-        const tanhC = cache.tanhC.subarray(t * rows * H, (t + 1) * rows * H);
-        be.lstmCellBackward(rows, H, gates, cPrev, tanhC, dh, dc, dg);
-      }
+      const gates = cache.gates.subarray(t * rows * G, (t + 1) * rows * G);
+      const tanhC = cache.tanhC.subarray(t * rows * H, (t + 1) * rows * H);
+      if (this.layerNorm) {
+        be.lstmCellLnBackward(
+          rows,
+          H,
+          gates,
+          cPrev,
+          tanhC,
+          dh,
+          dc,
+          dg,
+          this.lnGain!.data,
+          this.cellGain!.data,
+          cache.gateXhat!.subarray(t * rows * G, (t + 1) * rows * G),
+          cache.gateInvStd!.subarray(t * rows * 4, (t + 1) * rows * 4),
+          cache.cellXhat!.subarray(t * rows * H, (t + 1) * rows * H),
+          cache.cellInvStd!.subarray(t * rows, (t + 1) * rows),
+          this.lnGain!.grad,
+          this.lnBias!.grad,
+          this.cellGain!.grad,
+          this.cellBias!.grad,
+        );
+      } else be.lstmCellBackward(rows, H, gates, cPrev, tanhC, dh, dc, dg);
       // dh for the previous step comes through Wh.
       be.gemm(false, true, rows, H, G, 1, dg, G, this.wh.data, G, 0, dhPrev, H);
       dh.set(dhPrev);
@@ -281,94 +243,7 @@ export class LstmLayer {
     }
     return { dx, dInit: { h: dh, c: dc } };
   }
-
-  /** Layer-normalised cell backward: dh, dc in (dc becomes d cPrev); writes the pre-LN gate gradients. */
-  private cellBackwardLn(
-    rows: number,
-    t: number,
-    cache: LstmCache,
-    cPrev: Float32Array,
-    dh: Float32Array,
-    dc: Float32Array,
-    dPre: Float32Array,
-  ): void {
-    const H = this.hidden;
-    const G = 4 * H;
-    const gates = cache.gates;
-    const tanhC = cache.tanhC;
-    const xhat = cache.gateXhat!;
-    const inv = cache.gateInvStd!;
-    const cXhat = cache.cellXhat!;
-    const cInv = cache.cellInvStd!;
-    const gain = this.lnGain!.data;
-    const dGain = this.lnGain!.grad;
-    const dBias = this.lnBias!.grad;
-    const cGain = this.cellGain!.data;
-    const dcGain = this.cellGain!.grad;
-    const dcBias = this.cellBias!.grad;
-    const x0 = t * rows * G;
-    const s0 = t * rows * H;
-    const dAct = new Float32Array(G);
-    const dcNorm = new Float32Array(H);
-    for (let r = 0; r < rows; r++) {
-      const g0 = x0 + r * G;
-      const c0 = r * H;
-      // Through h = o ⊙ tanh(c): gradients of the normalised cell state and of the output gate.
-      let meanD = 0;
-      let meanDX = 0;
-      for (let j = 0; j < H; j++) {
-        const o = gates[g0 + 3 * H + j];
-        const th = tanhC[s0 + c0 + j];
-        const d = dc[c0 + j] + dh[c0 + j] * o * (1 - th * th);
-        dcNorm[j] = d;
-        dAct[3 * H + j] = dh[c0 + j] * th * o * (1 - o);
-        dcBias[j] += d;
-        dcGain[j] += d * cXhat[s0 + c0 + j];
-        const dxh = d * cGain[j];
-        meanD += dxh;
-        meanDX += dxh * cXhat[s0 + c0 + j];
-      }
-      meanD /= H;
-      meanDX /= H;
-      const is = cInv[t * rows + r];
-      // Through the cell LN to the raw cell state, then to the gates and to cPrev.
-      for (let j = 0; j < H; j++) {
-        const dRaw = is * (dcNorm[j] * cGain[j] - meanD - cXhat[s0 + c0 + j] * meanDX);
-        const i = gates[g0 + j];
-        const f = gates[g0 + H + j];
-        const g = gates[g0 + 2 * H + j];
-        dAct[j] = dRaw * g * i * (1 - i);
-        dAct[H + j] = dRaw * cPrev[c0 + j] * f * (1 - f);
-        dAct[2 * H + j] = dRaw * i * (1 - g * g);
-        dc[c0 + j] = dRaw * f;
-      }
-      // Through each gate's LN to the pre-activations.
-      for (let k = 0; k < 4; k++) {
-        const o = k * H;
-        let mD = 0;
-        let mDX = 0;
-        for (let j = 0; j < H; j++) {
-          const d = dAct[o + j];
-          const xh = xhat[g0 + o + j];
-          dBias[o + j] += d;
-          dGain[o + j] += d * xh;
-          const dxh = d * gain[o + j];
-          mD += dxh;
-          mDX += dxh * xh;
-        }
-        mD /= H;
-        mDX /= H;
-        const isk = inv[(t * rows + r) * 4 + k];
-        for (let j = 0; j < H; j++) {
-          dPre[r * G + o + j] = isk * (dAct[o + j] * gain[o + j] - mD - xhat[g0 + o + j] * mDX);
-        }
-      }
-    }
-  }
 }
-
-/** Must match layer-norm.ts. */
-const LN_EPS = 1e-5;
 
 function addBias(rows: number, width: number, y: Float32Array, b: Float32Array): void {
   for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) y[r * width + j] += b[j];

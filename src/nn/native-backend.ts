@@ -1,8 +1,9 @@
 /**
  * The `native` backend: the N-API addon built from native/mrlco_nn.cc (OpenBLAS SGEMM plus fused LSTM
- * kernels) by `npm install`. Loading is optional — when the addon was not built (no libopenblas-dev,
- * MRLCO_SKIP_NATIVE=1, ...) or does not load, the functions here return undefined/null and never throw,
- * so the caller can fall back to the TypeScript backend (see select-backend.ts).
+ * cell and additive-attention kernels) by `npm install`. Loading is optional — when the addon was not
+ * built (no libopenblas-dev, MRLCO_SKIP_NATIVE=1, ...) or does not load, the functions here return
+ * undefined/null and never throw, so the caller can fall back to the TypeScript backend (see
+ * select-backend.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,11 +23,25 @@ export interface BlasInfo {
   gemm: 'openblas' | 'builtin-avx2' | 'builtin-avx512';
   /** Threads of that GEMM: OpenBLAS's own, or for the builtin min(2, OpenBLAS's) on large products. */
   gemmThreads: number;
-  /** The LSTM cell kernels: vectorised when the CPU has AVX2+FMA / AVX-512. */
+  /**
+   * The LSTM cell (plain and layer-normalised) and additive attention kernels: vectorised when the CPU
+   * has AVX2+FMA / AVX-512.
+   */
   cell: 'scalar' | 'avx2' | 'avx512';
 }
 
-interface Addon extends Pick<Backend, 'gemm' | 'lstmCellForward' | 'lstmCellBackward'> {
+/** The Backend methods, which the addon exports under the same names and with the same signatures. */
+const KERNELS = [
+  'gemm',
+  'lstmCellForward',
+  'lstmCellBackward',
+  'lstmCellLnForward',
+  'lstmCellLnBackward',
+  'additiveAttentionForward',
+  'additiveAttentionBackward',
+] as const satisfies readonly (keyof Backend)[];
+
+interface Addon extends Pick<Backend, (typeof KERNELS)[number]> {
   blasInfo(): BlasInfo;
 }
 
@@ -77,8 +92,9 @@ function load(): NonNullable<typeof loaded> {
     if (!existsSync(path))
       throw new Error(`${path} does not exist (install libopenblas-dev, then npm rebuild)`);
     const addon = createRequire(import.meta.url)(path) as Partial<Addon>;
-    for (const fn of ['gemm', 'lstmCellForward', 'lstmCellBackward', 'blasInfo'] as const) {
-      if (typeof addon[fn] !== 'function') throw new Error(`${path} does not export ${fn}()`);
+    for (const fn of [...KERNELS, 'blasInfo'] as const) {
+      if (typeof addon[fn] !== 'function')
+        throw new Error(`${path} does not export ${fn}() (built from older sources? npm rebuild)`);
     }
     const a = addon as Addon;
     // The addon's functions already have the Backend signatures; use them directly (no wrapper call).
@@ -87,6 +103,10 @@ function load(): NonNullable<typeof loaded> {
       gemm: a.gemm,
       lstmCellForward: a.lstmCellForward,
       lstmCellBackward: a.lstmCellBackward,
+      lstmCellLnForward: a.lstmCellLnForward,
+      lstmCellLnBackward: a.lstmCellLnBackward,
+      additiveAttentionForward: a.additiveAttentionForward,
+      additiveAttentionBackward: a.additiveAttentionBackward,
     };
     loaded = { backend, addon: a, error: undefined };
   } catch (e) {
