@@ -10,7 +10,7 @@ import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
 import type { PpoConfig } from '../rl/config.js';
 import type { CompiledTask } from '../rl/learning-task.js';
 import { ppoUpdate } from '../rl/ppo.js';
-import { allDags, sampleRollout, type DagRef } from '../rl/sampler.js';
+import { allDags, drawSubset, sampleRollout, type DagRef } from '../rl/sampler.js';
 import { Rng } from '../util/rng.js';
 
 export interface InnerLoopJob {
@@ -26,17 +26,7 @@ export function innerLoopRng(job: InnerLoopJob): Rng {
 }
 
 export function drawTaskDags(task: CompiledTask, count: number, rng: Rng): DagRef[] {
-  const dags = allDags([task]);
-  if (dags.length <= count) return dags;
-  const idx = Array.from({ length: dags.length }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rng.next() * (idx.length - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx
-    .slice(0, count)
-    .sort((a, b) => a - b)
-    .map((i) => dags[i]);
+  return drawSubset(allDags([task]), count, rng);
 }
 
 /** Runs the inner loop on `scratch` (its parameters are overwritten with θ first); returns θ' and the sampled makespan. */

@@ -5,12 +5,12 @@
  * iteration by the outer Adam (learning rate β) as gradient ascent θ ← θ + β·Adam(g). Inner loops run in
  * worker threads when asked, with the same results as running them in turn.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { Seq2SeqPolicy } from '../policy/seq2seq.js';
-import { loadCheckpoint, restoreAdam, saveCheckpoint } from '../rl/checkpoint.js';
+import { restoreAdam, saveCheckpoint } from '../rl/checkpoint.js';
+import { checkpointPathOf, openRunFolder } from '../rl/run-folder.js';
 import type { RunConfig } from '../rl/config.js';
 import type { LearningTask } from '../rl/learning-task.js';
 import { MetaOffloadingEnv } from '../rl/meta-env.js';
@@ -18,7 +18,6 @@ import { MetricsLog } from '../rl/metrics-log.js';
 import { allDags, evaluateGreedy } from '../rl/sampler.js';
 import { mean } from '../rl/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { InputError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { SequentialInnerLoops, WorkerInnerLoops, type InnerLoopRunner } from './inner-loop-pool.js';
 
@@ -67,28 +66,13 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
   });
   const taskRng = new Rng(config.seed, 3);
   const log = new MetricsLog(outDir);
-  const checkpointPath = outDir ? join(outDir, 'checkpoint.bin') : undefined;
+  const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
   let start = 1;
   let resumedFrom: number | undefined;
 
   if (outDir) {
-    mkdirSync(outDir, { recursive: true });
-    if (checkpointPath && existsSync(checkpointPath)) {
-      if (!o.resume)
-        throw InputError.inFile(
-          outDir,
-          'already holds a run (checkpoint.bin); use --resume to continue it or choose another --out',
-        );
-      const saved = loadCheckpoint(checkpointPath);
-      if (
-        JSON.stringify(saved.state.run.policy) !== JSON.stringify(config.policy) ||
-        saved.state.run.seed !== config.seed
-      ) {
-        throw InputError.inFile(
-          checkpointPath,
-          'was written with another policy configuration or seed than this run',
-        );
-      }
+    const saved = openRunFolder(outDir, config, o.resume);
+    if (saved) {
       policy = saved.policy;
       if (saved.adam) restoreAdam(outer, saved.adam);
       taskRng.setState(saved.state.rng.tasks);

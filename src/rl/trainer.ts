@@ -4,20 +4,19 @@
  * argmax policy, logs metrics and checkpoints atomically. A run in an existing folder resumes from its
  * checkpoint and continues exactly as an uninterrupted run would.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { Seq2SeqPolicy } from '../policy/seq2seq.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { InputError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { loadCheckpoint, restoreAdam, saveCheckpoint } from './checkpoint.js';
+import { restoreAdam, saveCheckpoint } from './checkpoint.js';
+import { checkpointPathOf, openRunFolder } from './run-folder.js';
 import type { RunConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { MetricsLog } from './metrics-log.js';
 import { ppoUpdate, type PpoStats } from './ppo.js';
-import { allDags, evaluateGreedy, sampleRollout, type DagRef } from './sampler.js';
+import { allDags, drawSubset, evaluateGreedy, sampleRollout } from './sampler.js';
 
 export interface IterationMetrics extends PpoStats {
   iteration: number;
@@ -49,24 +48,10 @@ export interface TrainResult {
   resumedFrom?: number;
 }
 
-/** The pool of DAGs and the per-iteration draw of `dagsPerBatch` of them. */
-function drawDags(pool: readonly DagRef[], count: number, rng: Rng): DagRef[] {
-  if (pool.length <= count) return [...pool];
-  const idx = Array.from({ length: pool.length }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rng.next() * (idx.length - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx
-    .slice(0, count)
-    .sort((a, b) => a - b)
-    .map((i) => pool[i]);
-}
-
 export function trainPpo(options: TrainOptions): TrainResult {
   const { be, config, tasks, outDir } = options;
   const { ppo } = config;
-  const checkpointPath = outDir ? join(outDir, 'checkpoint.bin') : undefined;
+  const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
 
   // Everything random derives from the one seed, one stream per purpose.
   let policy = new Seq2SeqPolicy(config.policy, config.seed);
@@ -84,23 +69,8 @@ export function trainPpo(options: TrainOptions): TrainResult {
   let resumedFrom: number | undefined;
 
   if (outDir) {
-    mkdirSync(outDir, { recursive: true });
-    if (checkpointPath && existsSync(checkpointPath)) {
-      if (!options.resume)
-        throw InputError.inFile(
-          outDir,
-          'already holds a run (checkpoint.bin); use --resume to continue it or choose another --out',
-        );
-      const saved = loadCheckpoint(checkpointPath);
-      if (
-        JSON.stringify(saved.state.run.policy) !== JSON.stringify(config.policy) ||
-        saved.state.run.seed !== config.seed
-      ) {
-        throw InputError.inFile(
-          checkpointPath,
-          'was written with another policy configuration or seed than this run',
-        );
-      }
+    const saved = openRunFolder(outDir, config, options.resume);
+    if (saved) {
       policy = saved.policy;
       if (saved.adam) restoreAdam(adam, saved.adam);
       sampleRng.setState(saved.state.rng.sample);
@@ -120,7 +90,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
   const metrics = log.rows as unknown as IterationMetrics[];
   for (let iteration = start; iteration <= config.iterations; iteration++) {
     const started = performance.now();
-    const batch = drawDags(pool, ppo.dagsPerBatch, dataRng);
+    const batch = drawSubset(pool, ppo.dagsPerBatch, dataRng);
     const rollout = sampleRollout(be, policy, batch, ppo.trajectoriesPerDag, sampleRng);
     const stats = ppoUpdate(be, policy, adam, rollout, ppo, dataRng);
     const row: IterationMetrics = {
