@@ -30,6 +30,13 @@ const SHAPES: [number, number, number, boolean, boolean, string][] = [
   [20, 20, 256, false, true, 'attention scores'],
   [20, 256, 20, false, false, 'attention context'],
   [1, 20, 256, false, true, 'scores, one query'],
+  [1, 1024, 256, false, false, 'LSTM gates, batch 1'],
+  [1, 1024, 256, true, false, 'LSTM gates, batch 1, op(A) transposed'],
+  [1, 256, 1024, false, true, 'LSTM dh, batch 1'],
+  [1, 256, 512, false, false, 'attention output, batch 1'],
+  [1, 256, 20, false, false, 'attention context, batch 1'],
+  [1, 3, 256, false, false, 'heads, batch 1'],
+  [4, 1024, 256, false, false, 'LSTM gates, 4 rows'],
   [2000, 3, 256, false, false, 'heads'],
 ];
 

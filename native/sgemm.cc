@@ -25,6 +25,7 @@
 #include <new>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #if MRLCO_X86_KERNELS
@@ -421,6 +422,155 @@ MRLCO_AVX2 void DotGemm(bool transB, int M, int N, int K, float alpha, const flo
   }
 }
 
+// Small-M products (M <= kSmallMaxM, the batch-1 decoding path: every layer is a 1-row product) without
+// packing. Packing op(B) costs as much as the arithmetic when op(A) has one row, so:
+//  - op(B) not transposed: rows of B are contiguous along N; a strip of V vectors of C (ROWS rows) is
+//    held in registers while B is streamed over k, one FMA per (row, vector) and k;
+//  - op(B) transposed: each C element is a dot product of a row of op(A) with a row of B, both
+//    contiguous in k (op(A) is gathered into scratch first when transposed), see DotGemm.
+// Each C element is one FMA chain over k = 0..K-1 in order, so the result is deterministic (it may
+// differ from the blocked path's KC-blocked order by rounding).
+constexpr int kSmallMaxM = 4;
+
+// C[0..ROWS, 0..nr] for op(A)(i, k) = A[i·sai + k·sak], op(B)(k, j) = B[k·ldb + j], nr <= V·8; the
+// last vector is masked when nr is not a multiple of 8 (masked lanes are neither read nor written).
+template <int ROWS, int V>
+MRLCO_AVX2 void StreamAvx2(int K, const float* A, size_t sai, size_t sak, const float* B, size_t ldb, float* C,
+                           size_t ldc, float alpha, float beta, int nr) {
+  __m256 acc[ROWS][V];
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; i++)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) acc[i][v] = _mm256_setzero_ps();
+  const int full = nr / 8;  // == V except in a tail strip
+  const __m256i tail = LaneMask8(nr - (V - 1) * 8);
+  for (int k = 0; k < K; k++, B += ldb, A += sak) {
+    __m256 b[V];
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++)
+      b[v] = v < full ? _mm256_loadu_ps(B + v * 8) : _mm256_maskload_ps(B + v * 8, tail);
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; i++) {
+      const __m256 a = _mm256_broadcast_ss(A + i * sai);
+#pragma GCC unroll 8
+      for (int v = 0; v < V; v++) acc[i][v] = _mm256_fmadd_ps(a, b[v], acc[i][v]);
+    }
+  }
+  const __m256 va = _mm256_set1_ps(alpha);
+  const __m256 vb = _mm256_set1_ps(beta);
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; i++) {
+    float* row = C + i * ldc;
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) {
+      __m256 r = _mm256_mul_ps(va, acc[i][v]);
+      if (v < full) {
+        if (beta != 0) r = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + v * 8), r);
+        _mm256_storeu_ps(row + v * 8, r);
+      } else {
+        if (beta != 0) r = _mm256_fmadd_ps(vb, _mm256_maskload_ps(row + v * 8, tail), r);
+        _mm256_maskstore_ps(row + v * 8, tail, r);
+      }
+    }
+  }
+}
+
+template <int ROWS, int V>
+MRLCO_AVX512 void StreamAvx512(int K, const float* A, size_t sai, size_t sak, const float* B, size_t ldb,
+                               float* C, size_t ldc, float alpha, float beta, int nr) {
+  __m512 acc[ROWS][V];
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; i++)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) acc[i][v] = _mm512_setzero_ps();
+  __mmask16 m[V];
+#pragma GCC unroll 8
+  for (int v = 0; v < V; v++) {
+    const int w = nr - v * 16;
+    m[v] = w >= 16 ? static_cast<__mmask16>(0xFFFF) : w <= 0 ? 0 : static_cast<__mmask16>((1u << w) - 1);
+  }
+  for (int k = 0; k < K; k++, B += ldb, A += sak) {
+    __m512 b[V];
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) b[v] = _mm512_maskz_loadu_ps(m[v], B + v * 16);
+#pragma GCC unroll 8
+    for (int i = 0; i < ROWS; i++) {
+      const __m512 a = _mm512_set1_ps(A[i * sai]);
+#pragma GCC unroll 8
+      for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(a, b[v], acc[i][v]);
+    }
+  }
+  const __m512 va = _mm512_set1_ps(alpha);
+  const __m512 vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+  for (int i = 0; i < ROWS; i++) {
+    float* row = C + i * ldc;
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) {
+      __m512 r = _mm512_mul_ps(va, acc[i][v]);
+      if (beta != 0) r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m[v], row + v * 16), r);
+      _mm512_mask_storeu_ps(row + v * 16, m[v], r);
+    }
+  }
+}
+
+// Sweeps N in strips of V vectors (the accumulators fill about half the register file, enough
+// independent FMA chains to hide the latency when M = 1), then the rest in single (masked) vectors.
+template <int ROWS>
+MRLCO_AVX2 void StreamRowsAvx2(int N, int K, const float* A, size_t sai, size_t sak, const float* B, size_t ldb,
+                               float* C, size_t ldc, float alpha, float beta) {
+  constexpr int V = ROWS == 1 ? 8 : ROWS == 2 ? 4 : 3;
+  int j = 0;
+  for (; j + V * 8 <= N; j += V * 8)
+    StreamAvx2<ROWS, V>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, V * 8);
+  for (; j < N; j += 8) StreamAvx2<ROWS, 1>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, std::min(8, N - j));
+}
+
+template <int ROWS>
+MRLCO_AVX512 void StreamRowsAvx512(int N, int K, const float* A, size_t sai, size_t sak, const float* B,
+                                   size_t ldb, float* C, size_t ldc, float alpha, float beta) {
+  constexpr int V = ROWS == 1 ? 8 : ROWS == 2 ? 6 : 4;
+  int j = 0;
+  for (; j + V * 16 <= N; j += V * 16)
+    StreamAvx512<ROWS, V>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, V * 16);
+  const int rest = N - j;
+  if (rest > 64) {
+    StreamAvx512<ROWS, 4>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, 64);
+    j += 64;
+  }
+  // <= 64 columns left: one strip of 1..4 vectors, the last masked.
+  switch ((N - j + 15) / 16) {
+    case 1: StreamAvx512<ROWS, 1>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, N - j); break;
+    case 2: StreamAvx512<ROWS, 2>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, N - j); break;
+    case 3: StreamAvx512<ROWS, 3>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, N - j); break;
+    case 4: StreamAvx512<ROWS, 4>(K, A, sai, sak, B + j, ldb, C + j, ldc, alpha, beta, N - j); break;
+    default: break;
+  }
+}
+
+template <bool AVX512>
+void StreamGemm(bool transA, int M, int N, int K, float alpha, const float* A, size_t lda, const float* B,
+                size_t ldb, float beta, float* C, size_t ldc) {
+  // op(A)(i, k): A[i·lda + k], or A[k·lda + i] when transposed.
+  const size_t sai = transA ? 1 : lda;
+  const size_t sak = transA ? lda : 1;
+  int i = 0;
+  const auto run = [&](auto rows) {
+    constexpr int R = decltype(rows)::value;
+    if constexpr (AVX512)
+      StreamRowsAvx512<R>(N, K, A + i * sai, sai, sak, B, ldb, C + i * ldc, ldc, alpha, beta);
+    else
+      StreamRowsAvx2<R>(N, K, A + i * sai, sai, sak, B, ldb, C + i * ldc, ldc, alpha, beta);
+  };
+  for (; i + 4 <= M; i += 4) run(std::integral_constant<int, 4>());
+  switch (M - i) {
+    case 1: run(std::integral_constant<int, 1>()); break;
+    case 2: run(std::integral_constant<int, 2>()); break;
+    case 3: run(std::integral_constant<int, 3>()); break;
+    default: break;
+  }
+}
+
 // MR: 6×16 (AVX2) and 12×32 (AVX-512) use 12 of 16 and 24 of 32 vector registers for accumulators.
 // For AVX-512, 12 rows did at least as well as 8, 10 and 14 on the policy's shapes (M = 100, 256,
 // 2000) in our (noisy, shared-machine) measurements; 8 leaves the FMA units short of work.
@@ -535,6 +685,20 @@ int BuiltinThreads() { return g_threads.load(); }
 
 void BuiltinSgemm(Isa isa, bool transA, bool transB, int M, int N, int K, float alpha, const float* A,
                   int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+  if (M <= kSmallMaxM) {
+    if (!transB) {
+      if (isa == Isa::kAvx512) return StreamGemm<true>(transA, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      return StreamGemm<false>(transA, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+    if (transA) {
+      // op(A) is M×K with M <= 4: gather it into contiguous rows for the dot products.
+      float* a = tlsA.Get(static_cast<size_t>(M) * K);
+      for (int k = 0; k < K; k++)
+        for (int i = 0; i < M; i++) a[static_cast<size_t>(i) * K + k] = A[static_cast<size_t>(k) * lda + i];
+      return DotGemm(true, M, N, K, alpha, a, static_cast<size_t>(K), B, ldb, beta, C, ldc);
+    }
+    return DotGemm(true, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  }
   if (!transA && N <= kDotMaxN) return DotGemm(transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   if (isa == Isa::kAvx512)
     BlockedMaybeThreaded<kMrAvx512, 32>(kAvx512Kernels, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C,

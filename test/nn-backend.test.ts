@@ -357,6 +357,96 @@ if (native) {
     }
   });
 
+  test('native gemm small-M products (the batch-1 path) match a float64 reference on every GEMM kernel', () => {
+    const rng = new Rng(2024);
+    // Padded strides and subarray views at odd offsets: the kernels must honour lda/ldb/ldc and never
+    // touch the padding (checked: it stays NaN, and a NaN read into a result would show).
+    const PAD = 3;
+    const OFF = 5;
+    const view = (n: number, fill: () => number): Float32Array => {
+      const buf = new Float32Array(n + OFF + 2).fill(NaN);
+      const v = buf.subarray(OFF, OFF + n);
+      for (let i = 0; i < n; i++) v[i] = fill();
+      return v;
+    };
+    const uni = () => rng.uniform(-1, 1);
+    for (const M of [1, 2, 3, 4, 5])
+      for (const N of [1, 3, 16, 17, 1024])
+        for (const K of [1, 20, 256])
+          for (const transA of [false, true])
+            for (const transB of [false, true]) {
+              const [ra, ca] = transA ? [K, M] : [M, K];
+              const [rb, cb] = transB ? [N, K] : [K, N];
+              const [lda, ldb, ldc] = [ca + PAD, cb + PAD, N + PAD];
+              const A = view(ra * lda, uni);
+              const B = view(rb * ldb, uni);
+              for (let r = 0; r < ra; r++) A.fill(NaN, r * lda + ca, (r + 1) * lda);
+              for (let r = 0; r < rb; r++) B.fill(NaN, r * ldb + cb, (r + 1) * ldb);
+              const at = (i: number, k: number) => (transA ? A[k * lda + i] : A[i * lda + k]);
+              const bt = (k: number, j: number) => (transB ? B[j * ldb + k] : B[k * ldb + j]);
+              const prod = new Float64Array(M * N);
+              const abs = new Float64Array(M * N);
+              for (let i = 0; i < M; i++)
+                for (let k = 0; k < K; k++) {
+                  const a = at(i, k);
+                  for (let j = 0; j < N; j++) {
+                    const ab = a * bt(k, j);
+                    prod[i * N + j] += ab;
+                    abs[i * N + j] += Math.abs(ab);
+                  }
+                }
+              const C0 = view(M * ldc, uni);
+              for (let r = 0; r < M; r++) C0.fill(NaN, r * ldc + N, (r + 1) * ldc);
+              const cases: [number, number, boolean][] = [
+                [1, 0, true], // beta = 0 with NaN in C: C's old contents are ignored
+                [-0.5, 2, false],
+                [0, 0.5, false], // alpha = 0 only scales C
+                [0, 0, true],
+                [1.5, 1, false],
+              ];
+              for (const kernel of gemmKernels) {
+                hooks!.setGemmKernel(kernel);
+                for (const [alpha, beta, nanC] of cases) {
+                  const Cbuf = new Float32Array(C0.length + OFF + 2).fill(NaN);
+                  const C = Cbuf.subarray(OFF, OFF + C0.length);
+                  C.set(C0);
+                  if (nanC) for (let r = 0; r < M; r++) C.fill(NaN, r * ldc, r * ldc + N);
+                  native.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+                  const what = () =>
+                    `${kernel} ${JSON.stringify({ M, N, K, transA, transB, alpha, beta, nanC })}`;
+                  for (let i = 0; i < M; i++) {
+                    for (let j = 0; j < N; j++) {
+                      const old = beta === 0 ? 0 : beta * C0[i * ldc + j];
+                      const want = alpha * prod[i * N + j] + old;
+                      const scale = Math.abs(alpha) * abs[i * N + j] + Math.abs(old);
+                      const got = C[i * ldc + j];
+                      if (!(Math.abs(got - want) <= TOL * scale + 1e-30))
+                        assert.fail(`${what()}: C[${i},${j}] = ${got}, want ${want}`);
+                    }
+                    for (let j = N; j < ldc && i * ldc + j < C.length; j++)
+                      if (!Number.isNaN(C[i * ldc + j]))
+                        assert.fail(`${what()}: padding C[${i},${j}] written`);
+                  }
+                  for (let x = 0; x < OFF; x++)
+                    if (!Number.isNaN(Cbuf[x])) assert.fail(`${what()}: wrote before C`);
+                  for (let x = OFF + C0.length; x < Cbuf.length; x++)
+                    if (!Number.isNaN(Cbuf[x])) assert.fail(`${what()}: wrote past C`);
+                  // Deterministic: the same call gives the same bits.
+                  if (!nanC && alpha !== 0) {
+                    const again = Cbuf.subarray(OFF, OFF + C0.length).slice();
+                    C.set(C0);
+                    native.gemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+                    assert.ok(
+                      Buffer.from(again.buffer).equals(Buffer.from(C.slice().buffer)),
+                      `${what()} not deterministic`,
+                    );
+                  }
+                }
+              }
+            }
+    restoreKernels();
+  });
+
   test('the builtin GEMM gives bit-identical results on 1 and 2 threads', () => {
     const builtins = gemmKernels.filter((k) => k.startsWith('builtin'));
     const initial = hooks!.setGemmThreads(2);
