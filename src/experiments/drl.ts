@@ -11,7 +11,7 @@ import type { Backend } from '../nn/backend.js';
 import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
 import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
 import type { PpoConfig, RunConfig } from '../rl/config.js';
-import { compileTask, type CompiledTask } from '../rl/learning-task.js';
+import { compileTask, type CompiledTask, type LearningTask } from '../rl/learning-task.js';
 import { trainPpo, type IterationMetrics, type TrainResult } from '../rl/trainer.js';
 import { greedy, heft } from '../schedulers/earliest-finish.js';
 import { optimal } from '../schedulers/optimal.js';
@@ -24,13 +24,13 @@ export interface TaskSpec {
   profile: SimProfile;
 }
 
+/** A dataset with its system and profile as a learning task (named after the dataset). */
+export function learningTaskOf(spec: TaskSpec): LearningTask {
+  return { name: spec.dataset.name, dags: spec.dataset.dags, system: spec.system, profile: spec.profile };
+}
+
 export function compileTasks(specs: readonly TaskSpec[], neighbours: number): CompiledTask[] {
-  return specs.map((s) =>
-    compileTask(
-      { name: s.dataset.name, dags: s.dataset.dags, system: s.system, profile: s.profile },
-      neighbours,
-    ),
-  );
+  return specs.map((s) => compileTask(learningTaskOf(s), neighbours));
 }
 
 /** Mean HEFT and Greedy makespans over all DAGs of the tasks (the reference lines of training). */

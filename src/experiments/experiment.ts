@@ -17,7 +17,7 @@ import { renderLineChartSvg } from '../report/line-chart.js';
 import { writeSvgAndPng } from '../report/png.js';
 import { renderCurvesCsv, renderTable3Markdown, type Table3Row } from '../report/table3.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { adaptReferences, compileTasks, type AdaptReferences } from './drl.js';
+import { adaptReferences, compileTasks, learningTaskOf, type AdaptReferences } from './drl.js';
 import { loadPresetTasks, PRESETS, type PresetName } from './presets.js';
 
 export interface ExperimentSettings {
@@ -119,18 +119,8 @@ export async function runExperiment(
   const meta = await metaTrain({
     be: o.be,
     config: run,
-    trainTasks: train.map((t) => ({
-      name: t.label,
-      dags: t.dataset.dags,
-      system: t.system,
-      profile: t.profile,
-    })),
-    testTasks: test.map((t) => ({
-      name: t.label,
-      dags: t.dataset.dags,
-      system: t.system,
-      profile: t.profile,
-    })),
+    trainTasks: train.map(learningTaskOf),
+    testTasks: test.map(learningTaskOf),
     workers: o.workers,
     outDir: metaDir,
     resume: true,
@@ -176,10 +166,7 @@ export async function runExperiment(
       refs = adaptReferences(t, settings.optimalTimeLimitMs);
       writeFileAtomic(refPath, JSON.stringify(refs, null, 1) + '\n');
     }
-    const task = compileTask(
-      { name: t.label, dags: t.dataset.dags, system: t.system, profile: t.profile },
-      run.policy.neighbours,
-    );
+    const task = compileTask(learningTaskOf(t), run.policy.neighbours);
     const byMethod: Record<string, AdaptPoint[]> = {};
     for (const method of METHODS) {
       const curvePath = join(adaptDir, `${slug}-${method === 'MRLCO' ? 'mrlco' : 'fine-tuning'}.json`);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { metaTrain } from '../../meta/meta-trainer.js';
+import { learningTaskOf } from '../../experiments/drl.js';
 import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../experiments/presets.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
@@ -83,18 +84,8 @@ export function metaTrainCommand(): Command {
     const result = await metaTrain({
       be,
       config,
-      trainTasks: train.map((t) => ({
-        name: t.label,
-        dags: t.dataset.dags,
-        system: t.system,
-        profile: t.profile,
-      })),
-      testTasks: test.map((t) => ({
-        name: t.label,
-        dags: t.dataset.dags,
-        system: t.system,
-        profile: t.profile,
-      })),
+      trainTasks: train.map(learningTaskOf),
+      testTasks: test.map(learningTaskOf),
       workers: opts.workers,
       outDir,
       ...(opts.resume ? { resume: true } : {}),
