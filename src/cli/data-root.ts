@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-
 /** The paper's datasets: $MRLCO_DATA_ROOT, else ../shared/data/reference beside the checkout. */
 export function defaultDataRoot(): string {
   return process.env.MRLCO_DATA_ROOT ?? '../shared/data/reference';
@@ -12,8 +10,4 @@ export function defaultDataRoot(): string {
  */
 export function limitBlasThreadsForWorkers(workers: number): void {
   if (workers > 0 && process.env.OPENBLAS_NUM_THREADS === undefined) process.env.OPENBLAS_NUM_THREADS = '1';
-}
-
-export function dataRootExists(dir: string): boolean {
-  return existsSync(dir);
 }
