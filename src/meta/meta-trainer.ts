@@ -19,6 +19,7 @@ import { allDags, evaluateGreedy } from '../rl/sampler.js';
 import { mean } from '../rl/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { Rng } from '../util/rng.js';
+import { applyMetaUpdate, outerAdamConfig } from './outer-update.js';
 import { SequentialInnerLoops, WorkerInnerLoops, type InnerLoopRunner } from './inner-loop-pool.js';
 
 export interface MetaIterationMetrics {
@@ -58,12 +59,7 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
   const { ppo, meta } = config;
   const env = new MetaOffloadingEnv(o.trainTasks, o.testTasks ?? [], config.policy.neighbours);
   let policy = new Seq2SeqPolicy(config.policy, config.seed);
-  const outer = new Adam(policy.params.size, {
-    lr: meta.outerLearningRate,
-    beta1: ppo.adamBeta1,
-    beta2: ppo.adamBeta2,
-    eps: ppo.adamEps,
-  });
+  const outer = new Adam(policy.params.size, outerAdamConfig(meta.outerLearningRate, ppo));
   const taskRng = new Rng(config.seed, 3);
   const log = new MetricsLog(outDir);
   const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
@@ -100,7 +96,6 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
       ? new WorkerInnerLoops(o.workers, { tasks: o.trainTasks.map((t) => ({ ...t })), policy: config.policy })
       : new SequentialInnerLoops(be, env.train, config.policy);
   const theta = policy.params.values;
-  const scale = 1 / (meta.metaBatch * ppo.learningRate * ppo.gradientSteps);
   try {
     for (let iteration = start; iteration <= config.iterations; iteration++) {
       const started = performance.now();
@@ -111,21 +106,12 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
       }));
       const results = await runner.run(theta, jobs, ppo);
       // Eq. (22), summed in meta-batch order so that the result does not depend on which worker finished first.
-      const g = new Float64Array(theta.length);
-      for (const r of results) for (let i = 0; i < theta.length; i++) g[i] += r.thetaPrime[i] - theta[i];
-      const descent = new Float32Array(theta.length);
-      let norm = 0;
-      for (let i = 0; i < theta.length; i++) {
-        const gi = g[i] * scale;
-        norm += gi * gi;
-        descent[i] = -gi; // Adam minimises; ascent along g is descent along −g.
-      }
-      outer.step(theta, descent);
+      const metaGradNorm = applyMetaUpdate(outer, theta, results, ppo.learningRate, ppo.gradientSteps);
 
       const row: MetaIterationMetrics = {
         iteration,
         innerSampledMakespanMs: mean(results.map((r) => r.sampledMakespanMs)),
-        metaGradNorm: Math.sqrt(norm),
+        metaGradNorm,
         tasks: batch.map((t) => t.task.name).join(' '),
         wallS: 0,
       };

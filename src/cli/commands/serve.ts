@@ -1,0 +1,307 @@
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDataset } from '../../dag/io.js';
+import { getBackend } from '../../nn/select-backend.js';
+import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
+import type { LearningTask } from '../../rl/learning-task.js';
+import { Coordinator } from '../../services/federation/coordinator.js';
+import { parseListen } from '../../services/federation/endpoint.js';
+import { startFederationServer } from '../../services/federation/server.js';
+import {
+  configDifferences,
+  storedServiceConfig,
+  storeServiceConfig,
+  type ServiceConfig,
+} from '../../services/federation/service-config.js';
+import {
+  checkFederationSettings,
+  DEFAULT_FEDERATION,
+  NORM_POLICIES,
+  WEIGHTINGS,
+  type FederationSettings,
+  type NormPolicy,
+  type Weighting,
+} from '../../services/federation/settings.js';
+import { StateStore } from '../../services/federation/state-store.js';
+import { checkDeviceName, hashToken, newToken } from '../../services/federation/tokens.js';
+import { startStatusHttpServer } from '../../services/web/http-server.js';
+import { InputError, UsageError } from '../../util/errors.js';
+import {
+  systemFromOptions,
+  parseNonNegativeInt,
+  parsePositive,
+  parsePositiveInt,
+  parseNumber,
+} from '../options.js';
+import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
+
+interface ServeOptions extends RunCliOptions {
+  state?: string;
+  listen: string;
+  http?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  evalData?: string;
+  rounds?: number;
+  metaBatch?: number;
+  outerLr?: number;
+  minDevices?: number;
+  quorum?: number;
+  deadline?: number;
+  onlineWindow?: number;
+  pollTimeout?: number;
+  maxUpdateNorm?: number;
+  normPolicy?: NormPolicy;
+  weighting?: Weighting;
+  maxMessageBytes?: number;
+  exitWhenDone?: boolean;
+}
+
+function parseFraction(value: string): number {
+  const v = parseNumber(value);
+  if (!(v > 0 && v <= 1)) throw new UsageError(`${value}: expected a number in (0, 1]`);
+  return v;
+}
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw InputError.inFile(path, `cannot read the ${what}`);
+  }
+}
+
+/** The configuration the flags describe, on top of `base` (the stored one on a restart). */
+function configFromOptions(opts: ServeOptions, base: ServiceConfig | undefined): ServiceConfig {
+  let run = runConfigFromOptions(opts, base?.run ?? DEFAULT_RUN);
+  const meta: Record<string, number> = {};
+  if (opts.metaBatch !== undefined) meta.metaBatch = opts.metaBatch;
+  if (opts.outerLr !== undefined) meta.outerLearningRate = opts.outerLr;
+  run = mergeRunConfig(
+    run,
+    { meta, ...(opts.rounds !== undefined ? { iterations: opts.rounds } : {}) },
+    'command line',
+  );
+  const f: FederationSettings = { ...(base?.federation ?? DEFAULT_FEDERATION) };
+  if (opts.minDevices !== undefined) f.minDevices = opts.minDevices;
+  if (opts.quorum !== undefined) f.quorum = opts.quorum;
+  if (opts.deadline !== undefined) f.roundDeadlineS = opts.deadline;
+  if (opts.onlineWindow !== undefined) f.onlineWindowS = opts.onlineWindow;
+  if (opts.pollTimeout !== undefined) f.pollTimeoutS = opts.pollTimeout;
+  if (opts.maxUpdateNorm !== undefined) f.maxUpdateNorm = opts.maxUpdateNorm;
+  if (opts.normPolicy !== undefined) f.normPolicy = opts.normPolicy;
+  if (opts.weighting !== undefined) f.weighting = opts.weighting;
+  if (opts.maxMessageBytes !== undefined) f.maxMessageBytes = opts.maxMessageBytes;
+  let evalSpec = base?.eval ?? null;
+  if (opts.evalData) {
+    const { system, model } = systemFromOptions(opts);
+    evalSpec = {
+      dirs: opts.evalData
+        .split(',')
+        .map((d) => d.trim())
+        .filter((d) => d !== ''),
+      system,
+      profile: model.profile,
+    };
+  }
+  return { run, federation: checkFederationSettings(f, 'command line'), eval: evalSpec };
+}
+
+function evalTasksOf(spec: ServiceConfig['eval']): LearningTask[] {
+  if (!spec) return [];
+  return spec.dirs.map((dir) => {
+    const ds = readDataset(dir);
+    return { name: ds.name, dags: ds.dags, system: spec.system, profile: spec.profile };
+  });
+}
+
+function tokenCommand(): Command {
+  const token = new Command('token').description('device credentials: add, revoke, list');
+  token
+    .command('add <name>')
+    .description('register a device and print its token (shown once; stored hashed)')
+    .requiredOption('--state <dir>', 'the service state folder')
+    .action((name: string, o: { state: string }) => {
+      const bad = checkDeviceName(name);
+      if (bad) throw new UsageError(`${name}: ${bad}`);
+      const store = StateStore.open(o.state);
+      try {
+        const t = newToken();
+        store.addDevice(name, hashToken(t));
+        console.log(t);
+      } finally {
+        store.close();
+      }
+    });
+  token
+    .command('revoke <name>')
+    .description("revoke a device's token (refused from its next call on)")
+    .requiredOption('--state <dir>', 'the service state folder')
+    .action((name: string, o: { state: string }) => {
+      const store = StateStore.open(o.state, { create: false });
+      try {
+        if (!store.revokeDevice(name)) throw InputError.inFile(store.path, `no device named ${name}`);
+        console.log(`revoked ${name}`);
+      } finally {
+        store.close();
+      }
+    });
+  token
+    .command('list')
+    .description('the registered devices')
+    .requiredOption('--state <dir>', 'the service state folder')
+    .action((o: { state: string }) => {
+      const store = StateStore.open(o.state, { create: false });
+      try {
+        for (const d of store.listDevices())
+          console.log(
+            `${d.name}\t${d.revoked ? 'revoked' : 'active'}\taccepted ${d.accepted}\tfailures ${d.failures}\tlast seen ${d.lastSeen ?? 'never'}`,
+          );
+      } finally {
+        store.close();
+      }
+    });
+  return token;
+}
+
+export function serveCommand(): Command {
+  const cmd = new Command('serve')
+    .description(
+      'the global training service (edge): federated MRLCO meta-training over gRPC, with a status page',
+    )
+    .enablePositionalOptions()
+    .option(
+      '--state <dir>',
+      'service state folder (SQLite: θ, optimiser, rounds, devices); created if missing (required)',
+    )
+    .option('--listen <host:port>', 'gRPC address for devices', '127.0.0.1:50051')
+    .option('--http <host:port>', 'also serve the status page here (e.g. 127.0.0.1:8080)')
+    .option('--tls-cert <file>', 'PEM certificate: serve gRPC over TLS (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--eval-data <dirs>', 'held-out datasets θ is evaluated on after each round (comma-separated)')
+    .option(
+      '--rounds <n>',
+      `rounds of Eq. (22) (default ${DEFAULT_RUN.iterations}; may be raised on a restart)`,
+      parseNonNegativeInt,
+    )
+    .option(
+      '--meta-batch <n>',
+      `devices per round, n (default ${DEFAULT_RUN.meta.metaBatch})`,
+      parsePositiveInt,
+    )
+    .option(
+      '--outer-lr <rate>',
+      `outer Adam learning rate β (default ${DEFAULT_RUN.meta.outerLearningRate})`,
+      parsePositive,
+    )
+    .option(
+      '--min-devices <n>',
+      `a round opens when this many devices are online (default ${DEFAULT_FEDERATION.minDevices})`,
+      parsePositiveInt,
+    )
+    .option(
+      '--quorum <fraction>',
+      'close a round once this fraction of its devices is accepted (default 1)',
+      parseFraction,
+    )
+    .option(
+      '--deadline <s>',
+      `round deadline, seconds (default ${DEFAULT_FEDERATION.roundDeadlineS})`,
+      parsePositive,
+    )
+    .option(
+      '--online-window <s>',
+      `a device is online this long after its last call (default ${DEFAULT_FEDERATION.onlineWindowS})`,
+      parsePositive,
+    )
+    .option(
+      '--poll-timeout <s>',
+      `longest long poll (default ${DEFAULT_FEDERATION.pollTimeoutS})`,
+      parsePositive,
+    )
+    .option('--max-update-norm <x>', "bound on ||θ' − θ|| (default: 3·α·m·√P)", parsePositive)
+    .addOption(
+      new Option('--norm-policy <policy>', 'updates beyond the bound (default reject)').choices(
+        NORM_POLICIES,
+      ),
+    )
+    .addOption(
+      new Option('--weighting <w>', 'mean of Eq. (22): uniform (paper) or by sample count').choices(
+        WEIGHTINGS,
+      ),
+    )
+    .option(
+      '--max-message-bytes <n>',
+      'gRPC message size limit (default: parameters + 1 MiB)',
+      parsePositiveInt,
+    )
+    .option('--exit-when-done', 'stop the service once the last round is closed');
+  addRunOptions(cmd, { iterations: false });
+  cmd.addCommand(tokenCommand());
+  return cmd.action(async (opts: ServeOptions) => {
+    if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
+      throw new UsageError('--tls-cert and --tls-key go together');
+    if (!opts.state) throw new UsageError('--state <dir> is required: the service state folder');
+    const stateDir = opts.state;
+    const listen = parseListen(opts.listen);
+    const httpListen = opts.http ? parseListen(opts.http) : undefined;
+    const store = StateStore.open(stateDir);
+    const stored = storedServiceConfig(store);
+    const config = configFromOptions(opts, stored);
+    if (stored) {
+      const changed = configDifferences(stored, config);
+      if (changed.length > 0)
+        throw new UsageError(
+          `${stateDir} holds a run with other settings (${changed.join(', ')}); only --rounds may change on a restart`,
+        );
+    }
+    storeServiceConfig(store, config);
+    const be = getBackend();
+    const log = (line: string): void => console.log(`[${new Date().toISOString()}] ${line}`);
+    const coordinator = new Coordinator({
+      be,
+      store,
+      run: config.run,
+      federation: config.federation,
+      evalTasks: evalTasksOf(config.eval),
+      checkpointPath: join(stateDir, 'policy.bin'),
+      listen: opts.listen,
+      log,
+    });
+    const tls =
+      opts.tlsCert && opts.tlsKey
+        ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'private key') }
+        : undefined;
+    const service = await startFederationServer({
+      coordinator,
+      store,
+      host: listen.host,
+      port: listen.port,
+      ...(tls ? { tls } : {}),
+    });
+    const page = httpListen ? await startStatusHttpServer(coordinator, httpListen) : undefined;
+    log(
+      `service listening on ${tls ? 'grpcs' : 'grpc'}://${listen.host}:${service.port} (state ${stateDir}, round ${coordinator.round} of ${config.run.iterations}, ${coordinator.paramCount} parameters, backend ${be.name})`,
+    );
+    if (page) log(`status page on ${page.url}`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      if (opts.exitWhenDone) {
+        const timer = setInterval(() => {
+          if (coordinator.finished) {
+            clearInterval(timer);
+            // A moment for the devices' last polls to hear DONE.
+            setTimeout(stop, 1500);
+          }
+        }, 200);
+      }
+    });
+    await service.close();
+    await page?.close();
+    store.close();
+    log('service stopped');
+  });
+}

@@ -1,0 +1,552 @@
+/**
+ * The global training service's logic (Fig. 3, steps 1 and 4), without the network: the device registry,
+ * rounds (select devices → hand out θ → collect θ'_i → Eq. (22) → commit), straggler handling and upload
+ * checks. `server.ts` puts it behind gRPC; tests can drive it directly.
+ *
+ * A round selects n = meta.metaBatch devices among those online (sorted by name) with the same seeded
+ * shuffle as the one-process meta-trainer draws its tasks, and gives each its slot in the meta-batch, so
+ * that N devices holding the same N tasks reproduce one-process meta-training exactly. Devices that
+ * failed in their last rounds sit out 2^(f−1) − 1 rounds (f consecutive failures, at most 15).
+ */
+import type { Backend } from '../../nn/backend.js';
+import { Adam } from '../../nn/adam.js';
+import { Seq2SeqPolicy } from '../../policy/seq2seq.js';
+import { applyMetaUpdate, outerAdamConfig } from '../../meta/outer-update.js';
+import { saveCheckpoint } from '../../rl/checkpoint.js';
+import type { RunConfig } from '../../rl/config.js';
+import { compileTask, type CompiledTask, type LearningTask } from '../../rl/learning-task.js';
+import { allDags, evaluateGreedy } from '../../rl/sampler.js';
+import { simulateTimeline } from '../../mec/simulator.js';
+import { renderGanttSvg } from '../../report/gantt-svg.js';
+import { greedy, heft } from '../../schedulers/earliest-finish.js';
+import type { Scheduler } from '../../schedulers/scheduler.js';
+import { Rng } from '../../util/rng.js';
+import type { FederationStatus } from '../web/status.js';
+import { encodeParams } from './params-codec.js';
+import {
+  PROTOCOL_VERSION,
+  type HelloReply,
+  type ParamsMessage,
+  type TaskReply,
+  type UpdateMessage,
+} from './proto.js';
+import { messageLimit, updateNormBound, type FederationSettings } from './settings.js';
+import type { DeviceRecord, RoundRecord, StateStore } from './state-store.js';
+import { checkUpdate } from './update-check.js';
+
+export interface CoordinatorOptions {
+  be: Backend;
+  store: StateStore;
+  run: RunConfig;
+  federation: FederationSettings;
+  /** Held-out tasks on which θ is evaluated after each round (for the page and the log). */
+  evalTasks?: readonly LearningTask[];
+  /** Where the current θ is also written as a policy checkpoint after each round. */
+  checkpointPath?: string;
+  listen?: string;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+interface Report {
+  thetaPrime: Float32Array;
+  samples: number;
+  sampledMakespanMs: number;
+}
+
+interface OpenRound {
+  round: number;
+  selected: string[];
+  reports: Map<number, Report>;
+  refused: Set<number>;
+  startedAt: number;
+  deadline: number;
+  timer: NodeJS.Timeout;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+interface Waiter {
+  device: string;
+  wake: () => void;
+}
+
+const MAX_BACKOFF_ROUNDS = 15;
+
+export class Coordinator {
+  readonly policy: Seq2SeqPolicy;
+  private readonly outer: Adam;
+  private readonly taskRng: Rng;
+  private version: number;
+  private readonly devices = new Map<string, DeviceRecord>();
+  private readonly lastContact = new Map<string, number>();
+  private open: OpenRound | undefined;
+  private readonly waiters = new Set<Waiter>();
+  private history: RoundRecord[];
+  private readonly evalTasks: CompiledTask[];
+  private paramsCache: { version: number; msg: ParamsMessage } | undefined;
+  private ganttCache: { version: number; svg: string | undefined } | undefined;
+  private closed = false;
+  private readonly startedAt = new Date().toISOString();
+  private readonly now: () => number;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly o: CoordinatorOptions) {
+    const { run, store } = o;
+    this.now = o.now ?? Date.now;
+    this.log = o.log ?? (() => {});
+    this.policy = new Seq2SeqPolicy(run.policy, run.seed);
+    this.outer = new Adam(this.policy.params.size, outerAdamConfig(run.meta.outerLearningRate, run.ppo));
+    this.taskRng = new Rng(run.seed, 3); // the stream metaTrain draws its meta-batches from
+    const saved = store.loadModel();
+    if (saved) {
+      if (saved.theta.length !== this.policy.params.size)
+        throw new Error(
+          `${store.path}: stored θ has ${saved.theta.length} values, the policy ${this.policy.params.size}`,
+        );
+      this.policy.params.setValues(saved.theta);
+      this.outer.state = { step: saved.adam.step, m: saved.adam.m, v: saved.adam.v };
+      this.taskRng.setState(saved.taskRng);
+      this.version = saved.round;
+    } else {
+      this.version = 0;
+      store.initModel(this.modelState());
+    }
+    for (const d of store.listDevices()) this.devices.set(d.name, d);
+    this.history = store.listRounds();
+    this.evalTasks = (o.evalTasks ?? []).map((t) => compileTask(t, run.policy.neighbours));
+  }
+
+  get round(): number {
+    return this.version;
+  }
+
+  get finished(): boolean {
+    return this.version >= this.o.run.iterations;
+  }
+
+  get paramCount(): number {
+    return this.policy.params.size;
+  }
+
+  get maxMessageBytes(): number {
+    return messageLimit(this.o.federation, this.paramCount);
+  }
+
+  // --- calls from devices (already authenticated: `device` is a registered, unrevoked name) ---
+
+  hello(device: string, taskName: string): HelloReply {
+    const rec = this.deviceRecord(device);
+    rec.taskName = taskName;
+    this.touch(device);
+    this.maybeOpenRound();
+    return {
+      protocol: PROTOCOL_VERSION,
+      device,
+      policyJson: JSON.stringify(this.o.run.policy),
+      seed: this.o.run.seed,
+      paramCount: this.paramCount,
+      maxMessageBytes: this.maxMessageBytes,
+    };
+  }
+
+  /** Work for the device now, or after waiting up to waitMs for a round to open (then WAIT). */
+  async nextTask(device: string, waitMs: number): Promise<TaskReply> {
+    this.touch(device);
+    this.maybeOpenRound();
+    const ready = this.assignment(device);
+    if (ready) return ready;
+    const limit = Math.min(waitMs, this.o.federation.pollTimeoutS * 1000);
+    await new Promise<void>((resolve) => {
+      const waiter: Waiter = {
+        device,
+        wake: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, limit);
+      this.waiters.add(waiter);
+    });
+    this.touch(device);
+    return this.assignment(device) ?? this.waitReply();
+  }
+
+  submit(device: string, update: UpdateMessage): { accepted: boolean; reason: string } {
+    this.touch(device);
+    const open = this.open;
+    const rec = this.deviceRecord(device);
+    if (!open || update.round !== open.round) {
+      const reason =
+        update.round <= this.version
+          ? `round ${update.round} is closed`
+          : `round ${update.round} is not open (current ${open ? open.round : 'none'})`;
+      return this.refuse(device, update.round, 'late', reason);
+    }
+    const slot = open.selected.indexOf(device);
+    if (slot < 0)
+      return this.refuse(device, update.round, 'rejected', `not selected for round ${open.round}`);
+    if (open.reports.has(slot) || open.refused.has(slot))
+      return this.refuse(device, update.round, 'rejected', `a second upload for round ${open.round}`);
+    const theta = this.policy.params.values;
+    const { ppo } = this.o.run;
+    const check = checkUpdate(update, theta, {
+      modelVersion: this.version,
+      normBound: updateNormBound(this.o.federation, ppo.learningRate, ppo.gradientSteps, theta.length),
+      normPolicy: this.o.federation.normPolicy,
+    });
+    open.bytesIn += update.params?.data.length ?? 0;
+    if (!check.ok) {
+      open.refused.add(slot);
+      this.failed(rec, open.round, 'rejected', check.reason);
+      this.logRefusal(device, open.round, 'rejected', check.reason);
+      this.maybeClose();
+      return { accepted: false, reason: check.reason };
+    }
+    if (check.clipped)
+      this.logRefusal(
+        device,
+        open.round,
+        'clipped',
+        `update norm ${check.updateNorm.toPrecision(4)} clipped to the bound`,
+      );
+    open.reports.set(slot, {
+      thetaPrime: check.thetaPrime,
+      samples: update.samples,
+      sampledMakespanMs: update.sampledMakespanMs,
+    });
+    rec.lastSampledMakespanMs = update.sampledMakespanMs;
+    rec.lastSamples = update.samples;
+    this.maybeClose();
+    return { accepted: true, reason: check.clipped ? 'accepted after clipping its norm' : '' };
+  }
+
+  /** Records a refused call of an authenticated or unknown caller. */
+  logRefusal(device: string | null, round: number | null, kind: string, reason: string): void {
+    this.o.store.logEvent({ time: new Date(this.now()).toISOString(), round, device, kind, reason });
+    this.log(
+      `refused ${device ?? '(unknown device)'}${round !== null ? ` in round ${round}` : ''}: ${reason}`,
+    );
+  }
+
+  // --- rounds ---
+
+  /** Online: called within the online window, or waiting in a long poll right now. */
+  private isOnline(d: DeviceRecord, t: number): boolean {
+    if (d.revoked) return false;
+    if (t - (this.lastContact.get(d.name) ?? -Infinity) <= this.o.federation.onlineWindowS * 1000)
+      return true;
+    for (const w of this.waiters) if (w.device === d.name) return true;
+    return false;
+  }
+
+  private online(): string[] {
+    const t = this.now();
+    return [...this.devices.values()]
+      .filter((d) => this.isOnline(d, t))
+      .map((d) => d.name)
+      .sort();
+  }
+
+  private maybeOpenRound(): void {
+    if (this.open || this.closed || this.finished) return;
+    const online = this.online();
+    if (online.length < this.o.federation.minDevices) return;
+    const round = this.version + 1;
+    let pool = online.filter((name) => this.devices.get(name)!.backoffUntil <= round);
+    if (pool.length === 0) pool = online; // everyone is backing off: better a round than none
+    // metaTrain's draw (MetaOffloadingEnv.sampleTasks): one seeded shuffle of the pool, first n.
+    pool = [...pool];
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(this.taskRng.next() * (i + 1));
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    const selected = pool.slice(0, Math.min(this.o.run.meta.metaBatch, pool.length));
+    const startedAt = this.now();
+    const deadline = startedAt + this.o.federation.roundDeadlineS * 1000;
+    const timer = setTimeout(() => this.close('deadline'), deadline - startedAt);
+    this.open = {
+      round,
+      selected,
+      reports: new Map(),
+      refused: new Set(),
+      startedAt,
+      deadline,
+      timer,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    for (const name of selected) this.devices.get(name)!.selections++;
+    this.log(`round ${round} open: ${selected.join(', ')}`);
+    this.wakeAll();
+  }
+
+  private assignment(device: string): TaskReply | undefined {
+    if (this.finished) return { ...this.waitReply(), kind: 'DONE' };
+    const open = this.open;
+    if (!open) return undefined;
+    const slot = open.selected.indexOf(device);
+    if (slot < 0 || open.reports.has(slot) || open.refused.has(slot)) return undefined;
+    if (!this.paramsCache || this.paramsCache.version !== this.version)
+      this.paramsCache = { version: this.version, msg: encodeParams(this.policy.params.values) };
+    open.bytesOut += this.paramsCache.msg.data.length;
+    return {
+      kind: 'TRAIN',
+      round: open.round,
+      modelVersion: this.version,
+      slot,
+      params: this.paramsCache.msg,
+      ppoJson: JSON.stringify(this.o.run.ppo),
+      deadlineMs: open.deadline,
+      retryAfterMs: 0,
+    };
+  }
+
+  private waitReply(): TaskReply {
+    return {
+      kind: 'WAIT',
+      round: this.open?.round ?? this.version,
+      modelVersion: this.version,
+      slot: 0,
+      params: null,
+      ppoJson: '',
+      deadlineMs: 0,
+      retryAfterMs: 0,
+    };
+  }
+
+  private maybeClose(): void {
+    const open = this.open;
+    if (!open) return;
+    const n = open.selected.length;
+    if (open.reports.size + open.refused.size >= n) this.close('all');
+    else if (open.reports.size >= Math.ceil(this.o.federation.quorum * n)) this.close('quorum');
+  }
+
+  private close(closedBy: RoundRecord['closedBy']): void {
+    const open = this.open;
+    if (!open) return;
+    clearTimeout(open.timer);
+    this.open = undefined;
+    const slots = [...open.reports.keys()].sort((a, b) => a - b);
+    const reports = slots.map((s) => open.reports.get(s)!);
+    const { ppo } = this.o.run;
+    let weights: number[] = reports.map(() => 1);
+    if (this.o.federation.weighting === 'samples' && reports.length > 0) {
+      const meanSamples = reports.reduce((a, r) => a + r.samples, 0) / reports.length;
+      weights = reports.map((r) => r.samples / meanSamples);
+    }
+    const theta = this.policy.params.values;
+    const metaGradNorm = applyMetaUpdate(
+      this.outer,
+      theta,
+      reports.map((r, k) => ({ thetaPrime: r.thetaPrime, weight: weights[k] })),
+      ppo.learningRate,
+      ppo.gradientSteps,
+    );
+    this.version = open.round;
+    for (const [slot, name] of open.selected.entries()) {
+      const rec = this.devices.get(name)!;
+      if (open.reports.has(slot)) {
+        rec.accepted++;
+        rec.consecutiveFailures = 0;
+        rec.backoffUntil = 0;
+        rec.lastRound = open.round;
+        rec.lastOutcome = 'accepted';
+        rec.lastReason = null;
+      } else if (!open.refused.has(slot)) {
+        this.failed(rec, open.round, 'missed', `no upload before the round closed (${closedBy})`);
+      }
+    }
+    const record: RoundRecord = {
+      round: open.round,
+      selected: open.selected,
+      accepted: reports.length,
+      rejected: open.refused.size,
+      missed: open.selected.length - reports.length - open.refused.size,
+      closedBy,
+      wallS: (this.now() - open.startedAt) / 1000,
+      bytesIn: open.bytesIn,
+      bytesOut: open.bytesOut,
+      innerSampledMakespanMs:
+        reports.length > 0 ? reports.reduce((a, r) => a + r.sampledMakespanMs, 0) / reports.length : null,
+      testMakespanMs: null,
+      trainMakespanMs: null,
+      metaGradNorm,
+      closedAt: new Date(this.now()).toISOString(),
+    };
+    const run = this.o.run;
+    if (this.evalTasks.length > 0 && (open.round % run.evalEvery === 0 || open.round === run.iterations)) {
+      const r = evaluateGreedy(this.o.be, this.policy, allDags(this.evalTasks));
+      record.testMakespanMs = r.makespans.reduce((a, b) => a + b, 0) / r.makespans.length;
+    }
+    this.o.store.commitRound(this.modelState(), record, [...this.devices.values()]);
+    if (this.o.checkpointPath)
+      saveCheckpoint(this.o.checkpointPath, this.policy, this.outer, {
+        run,
+        iteration: this.version,
+        rng: { tasks: this.taskRng.getState() },
+        info: { kind: 'federated', round: this.version },
+      });
+    this.history.push(record);
+    this.log(
+      `round ${record.round} closed (${closedBy}): ${record.accepted} accepted, ${record.rejected} refused, ${record.missed} missed` +
+        (record.testMakespanMs !== null ? `; held-out makespan ${record.testMakespanMs.toFixed(2)} ms` : ''),
+    );
+    if (this.finished) this.log(`training finished after ${this.version} rounds`);
+    this.maybeOpenRound();
+    this.wakeAll();
+  }
+
+  private failed(rec: DeviceRecord, round: number, outcome: 'rejected' | 'missed', reason: string): void {
+    rec.failures++;
+    rec.consecutiveFailures++;
+    rec.backoffUntil = round + 1 + Math.min(2 ** (rec.consecutiveFailures - 1) - 1, MAX_BACKOFF_ROUNDS);
+    rec.lastRound = round;
+    rec.lastOutcome = outcome;
+    rec.lastReason = reason;
+  }
+
+  private refuse(
+    device: string,
+    round: number,
+    outcome: 'late' | 'rejected',
+    reason: string,
+  ): { accepted: false; reason: string } {
+    const rec = this.deviceRecord(device);
+    rec.lastOutcome = outcome;
+    rec.lastReason = reason;
+    this.logRefusal(device, round, outcome, reason);
+    return { accepted: false, reason };
+  }
+
+  private deviceRecord(name: string): DeviceRecord {
+    let rec = this.devices.get(name);
+    if (!rec) {
+      // Registered after the service started (`serve token add` on the same state).
+      rec = this.o.store.listDevices().find((d) => d.name === name);
+      if (!rec) throw new Error(`device ${name} is not registered`);
+      this.devices.set(name, rec);
+    }
+    return rec;
+  }
+
+  private touch(device: string): void {
+    const rec = this.deviceRecord(device);
+    const t = this.now();
+    this.lastContact.set(device, t);
+    rec.lastSeen = new Date(t).toISOString();
+  }
+
+  /** Marks a device revoked in memory (the store is the authority; the server checks it on every call). */
+  markRevoked(device: string): void {
+    const rec = this.devices.get(device);
+    if (rec) rec.revoked = true;
+  }
+
+  private wakeAll(): void {
+    for (const w of [...this.waiters]) w.wake();
+  }
+
+  private modelState() {
+    return {
+      round: this.version,
+      theta: this.policy.params.values,
+      adam: this.outer.state,
+      taskRng: this.taskRng.getState(),
+    };
+  }
+
+  // --- the page ---
+
+  status(): FederationStatus {
+    const t = this.now();
+    const open = this.open;
+    const evalRefs = this.evalReferences();
+    return {
+      service: {
+        startedAt: this.startedAt,
+        listen: this.o.listen ?? '',
+        seed: this.o.run.seed,
+        modelVersion: this.version,
+      },
+      round: {
+        number: open?.round ?? this.version,
+        state: this.finished ? 'finished' : open ? 'open' : 'waiting',
+        ...(open || this.finished ? {} : { opensWhen: `${this.o.federation.minDevices} devices are online` }),
+        deadline: open ? new Date(open.deadline).toISOString() : null,
+        selected: open?.selected ?? [],
+        reported: open ? [...open.reports.keys()].map((s) => open.selected[s]) : [],
+      },
+      totalRounds: this.o.run.iterations,
+      devices: [...this.devices.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((d) => ({
+          name: d.name,
+          online: this.isOnline(d, t),
+          revoked: d.revoked,
+          lastSeen: d.lastSeen,
+          selections: d.selections,
+          accepted: d.accepted,
+          failures: d.failures,
+          lastRound: d.lastRound,
+          lastOutcome: d.lastOutcome,
+          lastReason: d.lastReason,
+          lastSampledMakespanMs: d.lastSampledMakespanMs,
+          lastSamples: d.lastSamples,
+        })),
+      history: this.history.map((r) => ({
+        round: r.round,
+        selected: r.selected.length,
+        accepted: r.accepted,
+        rejected: r.rejected,
+        missed: r.missed,
+        closedBy: r.closedBy,
+        wallS: r.wallS,
+        bytesIn: r.bytesIn,
+        bytesOut: r.bytesOut,
+        innerSampledMakespanMs: r.innerSampledMakespanMs,
+        testMakespanMs: r.testMakespanMs,
+        trainMakespanMs: r.trainMakespanMs,
+      })),
+      references: evalRefs,
+    };
+  }
+
+  private refsCache: FederationStatus['references'] | undefined;
+
+  /** Mean HEFT and Greedy makespans over the held-out tasks' DAGs (computed once). */
+  private evalReferences(): FederationStatus['references'] {
+    if (this.refsCache !== undefined) return this.refsCache;
+    const problems = this.evalTasks.flatMap((t) => t.problems);
+    const meanOf = (s: Scheduler): number =>
+      problems.reduce((a, p) => a + s.schedule(p).makespanMs, 0) / problems.length;
+    this.refsCache = problems.length > 0 ? { heftMs: meanOf(heft), greedyMs: meanOf(greedy) } : null;
+    return this.refsCache;
+  }
+
+  /** The Gantt chart of the first held-out DAG under θ's argmax plan. */
+  ganttSvg(): string | undefined {
+    if (this.ganttCache && this.ganttCache.version === this.version) return this.ganttCache.svg;
+    let svg: string | undefined;
+    const task = this.evalTasks[0];
+    if (task) {
+      const r = evaluateGreedy(this.o.be, this.policy, [{ task, dag: 0 }]);
+      const problem = task.problems[0];
+      const timeline = simulateTimeline(problem.dag, problem.simulator, problem.order, r.plans[0]);
+      svg = renderGanttSvg(problem.dag, timeline, {
+        title: `${problem.dag.name}: meta policy after round ${this.version}, ${timeline.profile} profile`,
+      });
+    }
+    this.ganttCache = { version: this.version, svg };
+    return svg;
+  }
+
+  /** Stops timers and releases waiting polls (they answer WAIT). */
+  shutdown(): void {
+    this.closed = true;
+    if (this.open) clearTimeout(this.open.timer);
+    this.wakeAll();
+  }
+}
