@@ -74,7 +74,7 @@ function addToken(state: string, name: string): string {
 async function serve(state: string, args: string[]): Promise<{ proc: CliProcess; port: number }> {
   const proc = startCli(['serve', '--state', state, ...args]);
   started.push(proc);
-  const m = await proc.waitFor(/service listening on grpc:\/\/127\.0\.0\.1:(\d+)/, 30_000);
+  const m = await proc.waitFor(/service listening on grpcs?:\/\/127\.0\.0\.1:(\d+)/, 30_000);
   return { proc, port: Number(m[1]) };
 }
 
@@ -357,4 +357,78 @@ test('bad uploads, a silent device and bad credentials are refused; training goe
     Number.isFinite(moved) && moved > 0 && moved <= 2 * saved.state.run.meta.outerLearningRate * 1.01,
     `θ moved ${moved}`,
   );
+});
+
+test('over TLS: a device that trusts the service certificate trains; a plaintext one cannot connect', async () => {
+  const state = join(base, 'tls');
+  const key = join(base, 'tls.key');
+  const cert = join(base, 'tls.crt');
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(made.status, 0, `openssl could not make a test certificate: ${made.stderr}`);
+  const token = addToken(state, 'dev-a');
+  const { proc, port } = await serve(state, [
+    '--listen',
+    '127.0.0.1:0',
+    '--tls-cert',
+    cert,
+    '--tls-key',
+    key,
+    ...TRAINING,
+    '--rounds',
+    '1',
+    '--meta-batch',
+    '1',
+    '--exit-when-done',
+  ]);
+  assert.match(proc.output(), /listening on grpcs:/);
+  const plain = cli([
+    'device',
+    '--server',
+    `grpc://127.0.0.1:${port}`,
+    '--token',
+    token,
+    '--data',
+    deviceData[0],
+    '--give-up',
+    '2',
+  ]);
+  assert.equal(plain.status, 1);
+  assert.match(plain.stderr, /unreachable/);
+  const secure = startCli([
+    'device',
+    '--server',
+    `grpcs://127.0.0.1:${port}`,
+    '--tls-ca',
+    cert,
+    '--token',
+    token,
+    '--data',
+    deviceData[0],
+    '--profile',
+    'reference',
+  ]);
+  started.push(secure);
+  assert.equal(await secure.exited, 0, secure.output());
+  assert.match(secure.output(), /done: 1 rounds, 1 accepted/);
+  assert.equal(await proc.exited, 0, proc.output());
 });

@@ -1,0 +1,128 @@
+// The federation's pure parts: the parameter codec, upload checks, tokens, addresses, the state store.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeParams, encodeParams } from '../src/services/federation/params-codec.js';
+import { checkUpdate } from '../src/services/federation/update-check.js';
+import { bearerToken, checkDeviceName, hashToken, newToken } from '../src/services/federation/tokens.js';
+import { parseListen, parseServerUrl } from '../src/services/federation/endpoint.js';
+import { StateStore } from '../src/services/federation/state-store.js';
+import { DEFAULT_FEDERATION, updateNormBound } from '../src/services/federation/settings.js';
+import { cliPath } from './helpers/paths.js';
+
+test('parameters round-trip as float32 bytes; every corruption is named', () => {
+  const values = Float32Array.from([0, -1.5, 3.25, 1e-30, 7]);
+  const msg = encodeParams(values);
+  assert.equal(msg.data.length, 20);
+  const back = decodeParams(msg, 5);
+  assert.ok(back.ok);
+  assert.deepEqual(Array.from(back.values), Array.from(values));
+  assert.match(
+    (decodeParams(msg, 6) as { reason: string }).reason,
+    /wrong shape: 5 parameters, the model has 6/,
+  );
+  assert.match((decodeParams({ ...msg, format: 2 }, 5) as { reason: string }).reason, /format 2/);
+  const flipped = Buffer.from(msg.data);
+  flipped[3] ^= 1;
+  assert.match(
+    (decodeParams({ ...msg, data: flipped }, 5) as { reason: string }).reason,
+    /checksum mismatch/,
+  );
+  assert.match(
+    (decodeParams({ ...msg, data: msg.data.subarray(4), count: 5 }, 5) as { reason: string }).reason,
+    /16 bytes/,
+  );
+  assert.match((decodeParams(null, 5) as { reason: string }).reason, /no parameters/);
+});
+
+test('upload checks: version, samples, finiteness, norm bound (reject or clip onto the bound)', () => {
+  const theta = new Float32Array(100).fill(0.5);
+  const near = theta.map((v) => v + 0.01);
+  const far = theta.map((v) => v + 1);
+  const update = (tp: Float32Array, extra = {}) => ({
+    round: 1,
+    modelVersion: 0,
+    params: encodeParams(tp),
+    samples: 8,
+    sampledMakespanMs: 10,
+    ...extra,
+  });
+  const expect = { modelVersion: 0, normBound: 1, normPolicy: 'reject' as const };
+  const ok = checkUpdate(update(near), theta, expect);
+  assert.ok(ok.ok && !ok.clipped && Math.abs(ok.updateNorm - 0.1) < 1e-5);
+  assert.match(
+    (checkUpdate(update(near, { modelVersion: 3 }), theta, expect) as { reason: string }).reason,
+    /stale model version 3/,
+  );
+  assert.match(
+    (checkUpdate(update(near, { samples: 0 }), theta, expect) as { reason: string }).reason,
+    /sample count/,
+  );
+  const nan = near.slice();
+  nan[42] = Number.POSITIVE_INFINITY;
+  assert.match(
+    (checkUpdate(update(nan), theta, expect) as { reason: string }).reason,
+    /non-finite value at parameter 42/,
+  );
+  assert.match(
+    (checkUpdate(update(far), theta, expect) as { reason: string }).reason,
+    /update norm 10\.00 exceeds the bound 1\.000/,
+  );
+  const clipped = checkUpdate(update(far), theta, { ...expect, normPolicy: 'clip' });
+  assert.ok(clipped.ok && clipped.clipped);
+  let sq = 0;
+  for (let i = 0; i < theta.length; i++) sq += (clipped.thetaPrime[i] - theta[i]) ** 2;
+  assert.ok(Math.abs(Math.sqrt(sq) - 1) < 1e-5, 'clipped onto the bound');
+  // The automatic bound: 3·α·m·√P.
+  assert.ok(Math.abs(updateNormBound(DEFAULT_FEDERATION, 5e-4, 3, 10000) - 0.45) < 1e-12);
+});
+
+test('tokens are random, stored hashed, and read from a Bearer header', () => {
+  const a = newToken();
+  assert.notEqual(a, newToken());
+  assert.match(a, /^mrlco_[A-Za-z0-9_-]{32}$/);
+  assert.equal(hashToken(a).length, 64);
+  assert.equal(bearerToken(`Bearer ${a}`), a);
+  assert.equal(bearerToken(a), undefined);
+  assert.equal(bearerToken(undefined), undefined);
+  assert.equal(checkDeviceName('phone-1.lab'), undefined);
+  assert.ok(checkDeviceName('<script>'));
+});
+
+test('addresses: HOST:PORT to listen on, grpc:// or grpcs:// URLs for devices', () => {
+  assert.deepEqual(parseListen('0.0.0.0:0'), { host: '0.0.0.0', port: 0 });
+  assert.throws(() => parseListen('nowhere'), /expected HOST:PORT/);
+  assert.deepEqual(parseServerUrl('grpcs://edge.example:443'), {
+    host: 'edge.example',
+    port: 443,
+    tls: true,
+  });
+  assert.deepEqual(parseServerUrl('10.0.0.2:50051'), { host: '10.0.0.2', port: 50051, tls: false });
+  assert.throws(() => parseServerUrl('http://x:1'), /expected grpc:\/\/HOST:PORT/);
+});
+
+test('the state store: a second device with the same name is refused; a corrupt database is one line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mrlco-store-'));
+  const store = StateStore.open(dir);
+  store.addDevice('d1', hashToken('t1'));
+  assert.throws(() => store.addDevice('d1', hashToken('t2')), /a device named d1 exists already/);
+  assert.deepEqual(store.deviceByTokenHash(hashToken('t1')), { name: 'd1', revoked: false });
+  assert.ok(store.revokeDevice('d1'));
+  assert.equal(store.deviceByTokenHash(hashToken('t1'))?.revoked, true);
+  assert.equal(store.revokeDevice('nobody'), false);
+  store.close();
+
+  const bad = mkdtempSync(join(tmpdir(), 'mrlco-store-bad-'));
+  writeFileSync(join(bad, 'state.db'), 'this is not a database'.repeat(100));
+  const r = spawnSync(process.execPath, [cliPath, 'serve', '--state', bad, '--listen', '127.0.0.1:0'], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 1);
+  assert.match(
+    r.stderr.trim(),
+    /^mrlco: .*state\.db: cannot open the service state: file is not a database$/,
+  );
+});
