@@ -1,0 +1,97 @@
+// The coordinator and the gRPC server in this process: straggler backoff and the message size limit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { getBackend } from '../src/nn/select-backend.js';
+import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
+import { Coordinator } from '../src/services/federation/coordinator.js';
+import { FederationClient } from '../src/services/federation/device.js';
+import { encodeParams } from '../src/services/federation/params-codec.js';
+import { startFederationServer } from '../src/services/federation/server.js';
+import { DEFAULT_FEDERATION } from '../src/services/federation/settings.js';
+import { StateStore } from '../src/services/federation/state-store.js';
+import { hashToken } from '../src/services/federation/tokens.js';
+
+const run = mergeRunConfig(
+  DEFAULT_RUN,
+  { policy: { hidden: 8, layers: 1 }, meta: { metaBatch: 3 }, iterations: 6, seed: 3 },
+  'test',
+);
+
+function setup(deadlineS: number): { coordinator: Coordinator; store: StateStore } {
+  const store = StateStore.open(mkdtempSync(join(tmpdir(), 'mrlco-coord-')));
+  for (const d of ['d1', 'd2', 'd3']) store.addDevice(d, hashToken(`token-${d}`));
+  const coordinator = new Coordinator({
+    be: getBackend(),
+    store,
+    run,
+    federation: { ...DEFAULT_FEDERATION, minDevices: 3, roundDeadlineS: deadlineS },
+  });
+  return { coordinator, store };
+}
+
+test('a device that keeps missing rounds sits out more of them', async () => {
+  const { coordinator, store } = setup(0.5);
+  const selections: string[][] = [];
+  for (const d of ['d1', 'd2', 'd3']) coordinator.hello(d, d);
+  for (let round = 1; round <= 5; round++) {
+    const answered: string[] = [];
+    for (const d of ['d1', 'd2', 'd3']) {
+      const task = await coordinator.nextTask(d, 0);
+      // (d2's upload may close this round and open the next before d3 asks: count this round only.)
+      if (task.kind !== 'TRAIN' || task.round !== round) continue;
+      answered.push(d);
+      // d1 and d2 upload θ unchanged (a valid, empty update); d3 never answers.
+      if (d !== 'd3')
+        coordinator.submit(d, {
+          round: task.round,
+          modelVersion: task.modelVersion,
+          params: task.params,
+          samples: 1,
+          sampledMakespanMs: 1,
+        });
+    }
+    selections.push(answered.sort());
+    while (coordinator.round < round) await new Promise((r) => setTimeout(r, 20));
+  }
+  // Misses in rounds 1 and 2 → sits out round 3; back in round 4, misses again (3rd) → sits out 5 (and 6-7).
+  assert.deepEqual(selections, [
+    ['d1', 'd2', 'd3'],
+    ['d1', 'd2', 'd3'],
+    ['d1', 'd2'],
+    ['d1', 'd2', 'd3'],
+    ['d1', 'd2'],
+  ]);
+  const d3 = coordinator.status().devices.find((d) => d.name === 'd3')!;
+  assert.equal(d3.failures, 3);
+  assert.equal(d3.lastOutcome, 'missed');
+  assert.deepEqual(
+    store.listRounds().map((r) => r.closedBy),
+    ['deadline', 'deadline', 'all', 'deadline', 'all'],
+  );
+  coordinator.shutdown();
+  store.close();
+});
+
+test('messages over the size limit are refused by gRPC; the service keeps serving', async () => {
+  const { coordinator, store } = setup(60);
+  const service = await startFederationServer({ coordinator, store, host: '127.0.0.1', port: 0 });
+  const client = new FederationClient({ host: '127.0.0.1', port: service.port, tls: false }, 'token-d1');
+  try {
+    const hello = await client.hello('d1', 1);
+    assert.equal(hello.maxMessageBytes, hello.paramCount * 4 + (1 << 20));
+    const huge = encodeParams(new Float32Array(hello.maxMessageBytes / 4 + 1000));
+    await assert.rejects(
+      client.submit({ round: 1, modelVersion: 0, params: huge, samples: 1, sampledMakespanMs: 1 }),
+      (err: grpc.ServiceError) => err.code === grpc.status.RESOURCE_EXHAUSTED,
+    );
+    assert.equal((await client.hello('d1', 1)).device, 'd1');
+  } finally {
+    client.close();
+    await service.close();
+    store.close();
+  }
+});
