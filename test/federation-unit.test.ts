@@ -50,7 +50,7 @@ test('upload checks: version, samples, finiteness, norm bound (reject or clip on
     sampledMakespanMs: 10,
     ...extra,
   });
-  const expect = { modelVersion: 0, normBound: 1, normPolicy: 'reject' as const };
+  const expect = { modelVersion: 0, normBound: 1, normPolicy: 'reject' as const, maxSamples: 8 };
   const ok = checkUpdate(update(near), theta, expect);
   assert.ok(ok.ok && !ok.clipped && Math.abs(ok.updateNorm - 0.1) < 1e-5);
   assert.match(
@@ -60,6 +60,10 @@ test('upload checks: version, samples, finiteness, norm bound (reject or clip on
   assert.match(
     (checkUpdate(update(near, { samples: 0 }), theta, expect) as { reason: string }).reason,
     /sample count/,
+  );
+  assert.match(
+    (checkUpdate(update(near, { samples: 9 }), theta, expect) as { reason: string }).reason,
+    /sample count 9 exceeds the round's 8/,
   );
   const nan = near.slice();
   nan[42] = Number.POSITIVE_INFINITY;

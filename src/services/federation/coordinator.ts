@@ -195,6 +195,7 @@ export class Coordinator {
       modelVersion: this.version,
       normBound: updateNormBound(this.o.federation, ppo.learningRate, ppo.gradientSteps, theta.length),
       normPolicy: this.o.federation.normPolicy,
+      maxSamples: ppo.dagsPerBatch * ppo.trajectoriesPerDag,
     });
     open.bytesIn += update.params?.data.length ?? 0;
     if (!check.ok) {

@@ -14,7 +14,7 @@ export type UpdateCheck =
 export function checkUpdate(
   update: UpdateMessage,
   theta: Float32Array,
-  expect: { modelVersion: number; normBound: number; normPolicy: NormPolicy },
+  expect: { modelVersion: number; normBound: number; normPolicy: NormPolicy; maxSamples: number },
 ): UpdateCheck {
   if (update.modelVersion !== expect.modelVersion)
     return {
@@ -23,6 +23,12 @@ export function checkUpdate(
     };
   if (!Number.isInteger(update.samples) || update.samples < 1)
     return { ok: false, reason: `sample count ${update.samples} is not a positive integer` };
+  // More than the round's settings allow would only buy a larger weight under --weighting samples.
+  if (update.samples > expect.maxSamples)
+    return {
+      ok: false,
+      reason: `sample count ${update.samples} exceeds the round's ${expect.maxSamples} (DAGs per batch × trajectories)`,
+    };
   if (!Number.isFinite(update.sampledMakespanMs) || update.sampledMakespanMs < 0)
     return { ok: false, reason: 'sampled makespan is not a finite non-negative number' };
   const decoded = decodeParams(update.params, theta.length);
