@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { chromium } from 'playwright-core';
 import { readDataset } from '../src/dag/io.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { metaTrain } from '../src/meta/meta-trainer.js';
@@ -431,4 +432,77 @@ test('over TLS: a device that trusts the service certificate trains; a plaintext
   assert.equal(await secure.exited, 0, secure.output());
   assert.match(secure.output(), /done: 1 rounds, 1 accepted/);
   assert.equal(await proc.exited, 0, proc.output());
+});
+
+// The few browser globals the page predicates use (the compiler's lib has no DOM types).
+declare const document: {
+  querySelector(
+    selector: string,
+  ): { getAttribute(name: string): string | null; naturalWidth?: number } | null;
+  querySelectorAll(selector: string): { length: number };
+};
+
+test('the status page of a running service shows its devices, the makespan chart and a Gantt chart', async () => {
+  const state = join(base, 'page');
+  const tokens = ['dev-a', 'dev-b'].map((d) => addToken(state, d));
+  const { proc, port } = await serve(state, [
+    '--listen',
+    '127.0.0.1:0',
+    '--http',
+    '127.0.0.1:0',
+    ...TRAINING,
+    '--rounds',
+    '3',
+    '--meta-batch',
+    '2',
+    '--min-devices',
+    '2',
+    '--eval-data',
+    evalData,
+  ]);
+  const pageUrl = (await proc.waitFor(/status page on (http:\S+)/))[1];
+  const devices = tokens.map((t, i) => device(port, t, deviceData[i]));
+  await proc.waitFor(/training finished after 3 rounds/);
+  for (const d of devices) assert.equal(await d.exited, 0, d.output());
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(pageUrl);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#devices tr[data-device]').length === 2,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#chart path.series[data-series="test"]')?.getAttribute('data-points') === '3',
+      undefined,
+      { timeout: 15_000 },
+    );
+    await page.waitForFunction(() => (document.querySelector('#gantt')?.naturalWidth ?? 0) > 0, undefined, {
+      timeout: 15_000,
+    });
+    const names = await page.$$eval('#devices tr[data-device]', (rows) =>
+      rows.map((r) => r.getAttribute('data-device')),
+    );
+    assert.deepEqual(names, ['dev-a', 'dev-b']);
+    assert.equal(await page.locator('#chart line.reference').count(), 2, 'HEFT and Greedy reference lines');
+  } finally {
+    await browser.close();
+    proc.kill('SIGTERM');
+    assert.equal(await proc.exited, 0);
+  }
 });
