@@ -15,6 +15,8 @@ import { trainCommand } from './commands/train.js';
 import { adaptCommand } from './commands/adapt.js';
 import { metaTrainCommand } from './commands/meta-train.js';
 import { experimentCommand } from './commands/experiment.js';
+import { executorCommand } from './commands/executor.js';
+import { runCommand } from './commands/run.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
     adaptCommand(),
     metaTrainCommand(),
     experimentCommand(),
+    executorCommand(),
+    runCommand(),
     infoCommand(),
   ]) {
     cmd.exitOverride().configureOutput({

@@ -1,0 +1,206 @@
+/**
+ * The device's end of a session with an executor: opens it, sends offloaded tasks' inputs paced at R_ul
+ * (the emulated uplink) and collects their results, which the executor paces at R_dl.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
+import type { SimProfile } from '../../mec/simulator.js';
+import { InputError } from '../../util/errors.js';
+import { sendPaced } from './pacing.js';
+import {
+  executionProto,
+  type EdgeMessage,
+  type ExecutorClient,
+  type SessionCall,
+  type TaskHeaderMessage,
+  type TaskReportMessage,
+} from './proto.js';
+
+export interface EdgeLinkOptions {
+  /** The executor, HOST:PORT. */
+  address: string;
+  profile: SimProfile;
+  downlinkBps: number;
+  /** f_vm the device's model assumes; the executor refuses a session if its VMs differ. */
+  vmHz: number;
+  /** Wall time per model time; undefined: the executor's default. */
+  timeScale?: number;
+  /** How long to wait for the executor to accept the session. */
+  connectTimeoutMs?: number;
+}
+
+export interface ReceivedResult {
+  /** performance.now() when the last result byte arrived. */
+  finish: number;
+  bytes: number;
+  report?: TaskReportMessage;
+}
+
+interface PendingResult {
+  bytes: number;
+  report?: TaskReportMessage;
+  resolve: (r: ReceivedResult) => void;
+  reject: (e: Error) => void;
+}
+
+// gRPC's details can span lines and end in an empty "Resolution note:".
+const oneLine = (text: string): string =>
+  text
+    .replace(/\s+/g, ' ')
+    .replace(/\s*Resolution note:\s*$/, '')
+    .trim();
+
+export class EdgeLink {
+  /** Wall time per model time of this session (the executor confirms it). */
+  timeScale = 1;
+  bytesUp = 0;
+  bytesDown = 0;
+  private readonly results = new Map<number, PendingResult>();
+  private failure: Error | undefined;
+  private onOpened: ((timeScale: number) => void) | undefined;
+  private onEnded: (() => void) | undefined;
+  private onFailed: ((err: Error) => void)[] = [];
+
+  private constructor(
+    private readonly address: string,
+    private readonly client: ExecutorClient,
+    private readonly call: SessionCall,
+  ) {}
+
+  /** Connects and opens a session; a refusal or an unreachable executor is an InputError naming it. */
+  static async open(options: EdgeLinkOptions): Promise<EdgeLink> {
+    const { Client } = executionProto();
+    const client = new Client(options.address, grpc.credentials.createInsecure());
+    const link = new EdgeLink(options.address, client, client.Session());
+    link.call.on('data', (msg: EdgeMessage) => link.receive(msg));
+    link.call.on('error', (err: grpc.ServiceError) => link.fail(link.describe(err)));
+    link.call.on('end', () => link.onEnded?.());
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    const opened = new Promise<number>((resolve, reject) => {
+      link.onOpened = resolve;
+      link.onFailed.push(reject);
+      setTimeout(() => {
+        if (link.onOpened) {
+          link.call.cancel();
+          link.fail(
+            new InputError(`no answer from the executor at ${options.address} within ${timeoutMs / 1000} s`),
+          );
+        }
+      }, timeoutMs).unref();
+    });
+    link.call.write({
+      open: {
+        profile: options.profile,
+        downlinkBps: options.downlinkBps,
+        vmHz: options.vmHz,
+        timeScale: options.timeScale ?? 0,
+      },
+    });
+    try {
+      link.timeScale = await opened;
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    link.onFailed = [];
+    return link;
+  }
+
+  /** Starts expecting task `task`'s result; call before its input is sent. */
+  expectResult(task: number): Promise<ReceivedResult> {
+    return new Promise<ReceivedResult>((resolve, reject) => {
+      if (this.failure) reject(this.failure);
+      else this.results.set(task, { bytes: 0, resolve, reject });
+    });
+  }
+
+  /**
+   * Sends a task's header and its input bytes, paced so that they take `durationMs` (wall); resolves
+   * with when the upload started and when its last chunk was written.
+   */
+  async upload(header: TaskHeaderMessage, durationMs: number): Promise<{ start: number; finish: number }> {
+    if (this.failure) throw this.failure;
+    const start = performance.now();
+    this.call.write({ task: header });
+    const finish = await sendPaced(
+      {
+        bytes: header.inputBytes,
+        durationMs,
+        fill: header.task & 0xff,
+        aborted: () => this.failure !== undefined,
+        write: (data, last) => {
+          this.bytesUp += data.length;
+          this.call.write({ input: { task: header.task, data, last } });
+        },
+      },
+      start,
+    );
+    if (this.failure) throw this.failure;
+    return { start, finish };
+  }
+
+  /** Ends the session: half-closes and waits for the executor to end it too. */
+  async close(): Promise<void> {
+    if (!this.failure) {
+      const ended = new Promise<void>((resolve, reject) => {
+        this.onEnded = resolve;
+        this.onFailed.push(reject);
+      });
+      this.call.end();
+      await ended.finally(() => this.client.close());
+      return;
+    }
+    this.client.close();
+  }
+
+  /** Drops the session (after a failure elsewhere). */
+  abort(): void {
+    this.call.cancel();
+    this.client.close();
+  }
+
+  private receive(msg: EdgeMessage): void {
+    if (msg.kind === 'opened' && msg.opened) {
+      const resolve = this.onOpened;
+      this.onOpened = undefined;
+      resolve?.(msg.opened.timeScale);
+      return;
+    }
+    const task = msg.kind === 'report' ? msg.report?.task : msg.result?.task;
+    const pending = task === undefined ? undefined : this.results.get(task);
+    if (!pending) {
+      this.call.cancel();
+      this.fail(new InputError(`executor at ${this.address}: unexpected message for task ${task}`));
+      return;
+    }
+    if (msg.kind === 'report' && msg.report) pending.report = msg.report;
+    else if (msg.kind === 'result' && msg.result) {
+      pending.bytes += msg.result.data.length;
+      this.bytesDown += msg.result.data.length;
+      if (msg.result.last) {
+        this.results.delete(task!);
+        pending.resolve({ finish: performance.now(), bytes: pending.bytes, report: pending.report });
+      }
+    }
+  }
+
+  private describe(err: grpc.ServiceError): InputError {
+    const details = oneLine(err.details || err.message);
+    if (err.code === grpc.status.UNAVAILABLE) {
+      return new InputError(
+        this.onOpened
+          ? `cannot reach the executor at ${this.address}: ${details}`
+          : `lost the connection to the executor at ${this.address}: ${details}`,
+      );
+    }
+    return new InputError(`executor at ${this.address}: ${details}`);
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const reject of this.onFailed) reject(err);
+    for (const pending of this.results.values()) pending.reject(err);
+    this.results.clear();
+  }
+}
