@@ -15,6 +15,9 @@ import { trainCommand } from './commands/train.js';
 import { adaptCommand } from './commands/adapt.js';
 import { metaTrainCommand } from './commands/meta-train.js';
 import { experimentCommand } from './commands/experiment.js';
+import { serveCommand } from './commands/serve.js';
+import { deviceCommand } from './commands/device.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { executorCommand } from './commands/executor.js';
 import { runCommand } from './commands/run.js';
 
@@ -25,11 +28,20 @@ function version(): string {
   return pkg.version;
 }
 
+/** One-line errors, prefixed with the command's path, for a command and its subcommands. */
+function configureErrors(cmd: Command, path: string): void {
+  cmd.exitOverride().configureOutput({
+    outputError: (text, write) => write(`${path}: ${text.replace(/^error: /, '')}`),
+  });
+  for (const sub of cmd.commands) configureErrors(sub, `${path} ${sub.name()}`);
+}
+
 export function buildProgram(): Command {
   const program = new Command('mrlco')
     .description('Task offloading in edge computing: DAG workloads, the MEC latency model, schedulers')
     .version(version())
     .showSuggestionAfterError()
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`mrlco: ${text.replace(/^error: /, '')}`) });
   for (const cmd of [
@@ -42,13 +54,14 @@ export function buildProgram(): Command {
     adaptCommand(),
     metaTrainCommand(),
     experimentCommand(),
+    serveCommand(),
+    deviceCommand(),
+    scheduleCommand(),
     executorCommand(),
     runCommand(),
     infoCommand(),
   ]) {
-    cmd.exitOverride().configureOutput({
-      outputError: (text, write) => write(`mrlco ${cmd.name()}: ${text.replace(/^error: /, '')}`),
-    });
+    configureErrors(cmd, `mrlco ${cmd.name()}`);
     program.addCommand(cmd);
   }
   return program;
