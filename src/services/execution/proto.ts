@@ -3,12 +3,8 @@
  * proto-loader, and the TypeScript shapes of its messages as proto-loader decodes them (camelCase,
  * 64-bit integers as numbers, defaults filled in, `kind` naming the member of each oneof that is set).
  */
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
-
-// dist/src/services/execution/proto.js → <package root>/proto/execution.proto (dist/ mirrors src/).
-const PROTO_PATH = fileURLToPath(new URL('../../../../proto/execution.proto', import.meta.url));
+import type * as grpc from '@grpc/grpc-js';
+import { loadService, type LoadedService } from '../grpc/load-service.js';
 
 export interface OpenMessage {
   profile: string;
@@ -66,30 +62,9 @@ export interface ExecutorClient extends grpc.Client {
   Session(options?: grpc.CallOptions): SessionCall;
 }
 
-interface LoadedExecution {
-  service: grpc.ServiceDefinition;
-  Client: new (
-    address: string,
-    credentials: grpc.ChannelCredentials,
-    options?: grpc.ClientOptions,
-  ) => ExecutorClient;
-}
+let loaded: LoadedService<ExecutorClient> | undefined;
 
-let loaded: LoadedExecution | undefined;
-
-export function executionProto(): LoadedExecution {
-  if (loaded) return loaded;
-  const definition = protoLoader.loadSync(PROTO_PATH, {
-    keepCase: false,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    mrlco: { execution: { v1: { Executor: grpc.ServiceClientConstructor } } };
-  };
-  const ctor = pkg.mrlco.execution.v1.Executor;
-  loaded = { service: ctor.service, Client: ctor as unknown as LoadedExecution['Client'] };
+export function executionProto(): LoadedService<ExecutorClient> {
+  loaded ??= loadService<ExecutorClient>('execution.proto', 'mrlco.execution.v1.Executor');
   return loaded;
 }

@@ -3,15 +3,11 @@
  * the TypeScript shapes of its messages as proto-loader decodes them (camelCase, longs as numbers,
  * enums as strings, defaults filled in).
  */
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
+import type * as grpc from '@grpc/grpc-js';
+import { loadService, type LoadedService } from '../grpc/load-service.js';
 
 /** Bumped when the messages change incompatibly. */
 export const PROTOCOL_VERSION = 1;
-
-// dist/src/services/federation/proto.js → <package root>/proto/federation.proto (src/ mirrors it).
-const PROTO_PATH = fileURLToPath(new URL('../../../../proto/federation.proto', import.meta.url));
 
 export interface ParamsMessage {
   format: number;
@@ -86,33 +82,9 @@ export interface GlobalTrainingClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 }
 
-interface LoadedFederation {
-  service: grpc.ServiceDefinition;
-  Client: new (
-    address: string,
-    credentials: grpc.ChannelCredentials,
-    options?: grpc.ClientOptions,
-  ) => GlobalTrainingClient;
-}
+let loaded: LoadedService<GlobalTrainingClient> | undefined;
 
-let loaded: LoadedFederation | undefined;
-
-export function federationProto(): LoadedFederation {
-  if (loaded) return loaded;
-  const definition = protoLoader.loadSync(PROTO_PATH, {
-    keepCase: false,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: false,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    mrlco: { federation: { v1: { GlobalTraining: grpc.ServiceClientConstructor } } };
-  };
-  const ctor = pkg.mrlco.federation.v1.GlobalTraining;
-  loaded = {
-    service: ctor.service,
-    Client: ctor as unknown as LoadedFederation['Client'],
-  };
+export function federationProto(): LoadedService<GlobalTrainingClient> {
+  loaded ??= loadService<GlobalTrainingClient>('federation.proto', 'mrlco.federation.v1.GlobalTraining');
   return loaded;
 }
