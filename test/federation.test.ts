@@ -19,6 +19,7 @@ import type { RunConfig } from '../src/rl/config.js';
 import { FederationClient } from '../src/services/federation/device.js';
 import { decodeParams, encodeParams } from '../src/services/federation/params-codec.js';
 import { StateStore } from '../src/services/federation/state-store.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/browser.js';
 import { cliPath, referenceData } from './helpers/paths.js';
 import { startCli, type CliProcess } from './helpers/processes.js';
 
@@ -464,18 +465,7 @@ test('the status page of a running service shows its devices, the makespan chart
   const devices = tokens.map((t, i) => device(port, t, deviceData[i]));
   await proc.waitFor(/training finished after 3 rounds/);
   for (const d of devices) assert.equal(await d.exited, 0, d.output());
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
     await page.goto(pageUrl);

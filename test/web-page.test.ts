@@ -13,6 +13,7 @@ import { createProblem, timelineOf } from '../src/mec/problem.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { renderGanttSvg } from '../src/report/gantt-svg.js';
 import { schedulerByName } from '../src/schedulers/registry.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/browser.js';
 import { startStatusHttpServer, type StatusHttpServer } from '../src/services/web/http-server.js';
 import type {
   DeviceStatus,
@@ -21,18 +22,8 @@ import type {
   StatusSource,
 } from '../src/services/web/status.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 const MISSING_CHROMIUM = `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium); CI installs it`;
-// Quiet on a closed network: no QUIC, no component or sync traffic, no first-run work.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // The few browser globals the in-page predicates use (the compiler's lib has no DOM types). Predicates are
 // functions, not strings: the page's Content-Security-Policy forbids eval, which string predicates need.

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../util/errors.js';
 import type { RngState } from '../../util/rng.js';
+import type { RoundSummary } from '../web/status.js';
 
 export const STATE_FILE = 'state.db';
 const SCHEMA_VERSION = 1;
@@ -40,19 +41,9 @@ export interface DeviceRecord {
   taskName: string | null;
 }
 
-export interface RoundRecord {
-  round: number;
+/** A closed round as stored: the page's summary, with the selected devices by name. */
+export interface RoundRecord extends Omit<RoundSummary, 'selected'> {
   selected: string[];
-  accepted: number;
-  rejected: number;
-  missed: number;
-  closedBy: 'quorum' | 'deadline' | 'all';
-  wallS: number;
-  bytesIn: number;
-  bytesOut: number;
-  innerSampledMakespanMs: number | null;
-  testMakespanMs: number | null;
-  trainMakespanMs: number | null;
   metaGradNorm: number;
   closedAt: string;
 }
@@ -89,6 +80,18 @@ function floats(b: Buffer, where: string): Float32Array {
   const out = new Float32Array(b.length / 4);
   new Uint8Array(out.buffer).set(b);
   return out;
+}
+
+/** The model table's columns after `id`, in order. */
+function modelRow(model: ModelState): [number, Buffer, number, Buffer, Buffer, string] {
+  return [
+    model.round,
+    blob(model.theta),
+    model.adam.step,
+    blob(model.adam.m),
+    blob(model.adam.v),
+    JSON.stringify(model.taskRng),
+  ];
 }
 
 function freshDevice(name: string, createdAt: string): DeviceRecord {
@@ -237,14 +240,7 @@ export class StateStore {
     // Revocation is owned by `serve token revoke`: only the statistics are written here.
     const saveDevice = this.db.prepare('UPDATE devices SET record = ? WHERE name = ?');
     this.db.transaction(() => {
-      saveModel.run(
-        model.round,
-        blob(model.theta),
-        model.adam.step,
-        blob(model.adam.m),
-        blob(model.adam.v),
-        JSON.stringify(model.taskRng),
-      );
+      saveModel.run(...modelRow(model));
       saveRound.run(round.round, JSON.stringify(round));
       for (const d of devices) saveDevice.run(JSON.stringify({ ...d, revoked: undefined }), d.name);
     })();
@@ -256,14 +252,7 @@ export class StateStore {
       .prepare(
         'INSERT INTO model (id, round, theta, adam_step, adam_m, adam_v, task_rng) VALUES (1, ?, ?, ?, ?, ?, ?)',
       )
-      .run(
-        model.round,
-        blob(model.theta),
-        model.adam.step,
-        blob(model.adam.m),
-        blob(model.adam.v),
-        JSON.stringify(model.taskRng),
-      );
+      .run(...modelRow(model));
   }
 
   // --- events ---
