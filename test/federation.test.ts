@@ -147,6 +147,40 @@ test('three device processes reproduce one-process meta-training (same θ)', asy
   const diff = maxAbsDiff(saved.policy.params.values, expected);
   assert.ok(diff <= 1e-6, `federated θ differs from one-process θ by ${diff}`);
   for (const d of devices) assert.match(d.output(), /done: 3 rounds, 3 accepted, 0 refused/);
+  // The offloading scheduler decides with the service's θ; its makespan is the latency model's.
+  const dag = join(deviceData[0], 'random.10.0.gv');
+  const decided = cli([
+    'schedule',
+    '--policy',
+    join(state, 'policy.bin'),
+    '--dag',
+    dag,
+    '--profile',
+    'reference',
+    '--json',
+  ]);
+  assert.equal(decided.status, 0, decided.stderr);
+  const decision = JSON.parse(decided.stdout) as { plan: string; makespanMs: number };
+  assert.match(decision.plan, /^[01]{10}$/);
+  const evaluated = cli([
+    'evaluate',
+    '--dag',
+    dag,
+    '--plan',
+    decision.plan,
+    '--profile',
+    'reference',
+    '--json',
+  ]);
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.equal(decision.makespanMs, (JSON.parse(evaluated.stdout) as { makespanMs: number }).makespanMs);
+  // A restart may raise --rounds but not change the run's settings.
+  const changed = cli(['serve', '--state', state, '--listen', '127.0.0.1:0', '--hidden', '32']);
+  assert.equal(changed.status, 2);
+  assert.match(
+    changed.stderr,
+    /holds a run with other settings \(run\.policy\.hidden\); only --rounds may change/,
+  );
   // θ was evaluated on the held-out tasks after every round.
   const store = StateStore.open(state, { create: false });
   const rounds = store.listRounds();

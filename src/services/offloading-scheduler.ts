@@ -27,5 +27,11 @@ export function decideOffloading(
 ): OffloadingDecision {
   const task = compileTask({ name: dag.name, dags: [dag], system, profile }, policy.config.neighbours);
   const r = evaluateGreedy(be, policy, [{ task, dag: 0 }]);
-  return { plan: r.plans[0], order: task.problems[0].order, makespanMs: r.makespans[0] };
+  const problem = task.problems[0];
+  // The simulator's makespan in float64 (the environment's episode sums float32 rewards).
+  return {
+    plan: r.plans[0],
+    order: problem.order,
+    makespanMs: problem.simulator.run(problem.order, r.plans[0]),
+  };
 }
