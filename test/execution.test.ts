@@ -4,8 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDagFile } from '../src/dag/io.js';
+import { Seq2SeqPolicy } from '../src/policy/seq2seq.js';
+import { saveCheckpoint } from '../src/rl/checkpoint.js';
+import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
 import { cliPath, referenceData } from './helpers/paths.js';
 
 const dagFile = join(referenceData, 'meta_offloading_n/offload_random10/random.10.0.gv');
@@ -140,6 +145,49 @@ test('a DAG executed for real through mrlco executor takes the makespan the simu
     }
     assert.ok(misses.length < ATTEMPTS, misses.join('; '));
   }
+});
+
+test('run --policy executes the plan that schedule --policy decides', async () => {
+  // A small seeded policy: what matters is that both commands decode the same plan from one checkpoint.
+  const run = mergeRunConfig(DEFAULT_RUN, { policy: { hidden: 8, layers: 1 }, seed: 5 }, 'test');
+  const checkpoint = join(mkdtempSync(join(tmpdir(), 'mrlco-run-policy-')), 'policy.bin');
+  saveCheckpoint(checkpoint, new Seq2SeqPolicy(run.policy, run.seed), undefined, {
+    run,
+    iteration: 0,
+    rng: {},
+    info: {},
+  });
+  const decided = await mrlco(
+    'schedule',
+    '--policy',
+    checkpoint,
+    '--dag',
+    dagFile,
+    '--profile',
+    'reference',
+    '--json',
+  );
+  assert.equal(decided.code, 0, decided.stderr);
+  const decision = JSON.parse(decided.stdout) as { plan: string; makespanMs: number };
+  const r = await mrlco(
+    'run',
+    '--dag',
+    dagFile,
+    '--executor',
+    address,
+    '--profile',
+    'reference',
+    '--policy',
+    checkpoint,
+    '--time-scale',
+    '1',
+    '--json',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const executed = JSON.parse(r.stdout) as RunJson;
+  assert.equal(executed.plan, decision.plan);
+  assert.ok(Math.abs(executed.predictedMakespanMs - decision.makespanMs) < 1e-9);
+  assert.ok(executed.measuredMakespanMs >= executed.predictedMakespanMs - EARLY_SLACK_MS);
 });
 
 test('run names an unreachable executor in a one-line error', async () => {
