@@ -9,7 +9,7 @@ import { getBackend } from '../src/nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
 import { Coordinator } from '../src/services/federation/coordinator.js';
 import { FederationClient } from '../src/services/federation/device.js';
-import { encodeParams } from '../src/services/federation/params-codec.js';
+import { decodeParams, encodeParams } from '../src/services/federation/params-codec.js';
 import { startFederationServer } from '../src/services/federation/server.js';
 import { DEFAULT_FEDERATION } from '../src/services/federation/settings.js';
 import { StateStore } from '../src/services/federation/state-store.js';
@@ -21,14 +21,17 @@ const run = mergeRunConfig(
   'test',
 );
 
-function setup(deadlineS: number): { coordinator: Coordinator; store: StateStore } {
+function setup(
+  deadlineS: number,
+  extra: Partial<typeof DEFAULT_FEDERATION> = {},
+): { coordinator: Coordinator; store: StateStore } {
   const store = StateStore.open(mkdtempSync(join(tmpdir(), 'mrlco-coord-')));
   for (const d of ['d1', 'd2', 'd3']) store.addDevice(d, hashToken(`token-${d}`));
   const coordinator = new Coordinator({
     be: getBackend(),
     store,
     run,
-    federation: { ...DEFAULT_FEDERATION, minDevices: 3, roundDeadlineS: deadlineS },
+    federation: { ...DEFAULT_FEDERATION, minDevices: 3, roundDeadlineS: deadlineS, ...extra },
   });
   return { coordinator, store };
 }
@@ -94,4 +97,38 @@ test('messages over the size limit are refused by gRPC; the service keeps servin
     await service.close();
     store.close();
   }
+});
+
+test('with the median, a poisoner inside the norm bound cannot move θ; with the mean it can', async () => {
+  const moved: number[] = [];
+  for (const aggregation of ['median', 'mean'] as const) {
+    const { coordinator, store } = setup(60, { aggregation });
+    for (const d of ['d1', 'd2', 'd3']) coordinator.hello(d, d);
+    const before = coordinator.policy.params.values.slice();
+    for (const d of ['d1', 'd2', 'd3']) {
+      const task = await coordinator.nextTask(d, 0);
+      assert.equal(task.kind, 'TRAIN');
+      const theta = decodeParams(task.params, before.length);
+      assert.ok(theta.ok);
+      // d1 and d2: no change; d3 pushes every parameter the same way, just inside the bound.
+      if (d === 'd3') for (let i = 0; i < theta.values.length; i++) theta.values[i] += 1e-4;
+      const reply = coordinator.submit(d, {
+        round: 1,
+        modelVersion: 0,
+        params: encodeParams(theta.values),
+        samples: 1,
+        sampledMakespanMs: 1,
+      });
+      assert.ok(reply.accepted, reply.reason);
+    }
+    assert.equal(coordinator.round, 1);
+    let m = 0;
+    const after = coordinator.policy.params.values;
+    for (let i = 0; i < after.length; i++) m = Math.max(m, Math.abs(after[i] - before[i]));
+    moved.push(m);
+    coordinator.shutdown();
+    store.close();
+  }
+  assert.equal(moved[0], 0, 'median: θ unchanged');
+  assert.ok(moved[1] > 1e-4, `mean: θ moved ${moved[1]}`);
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeParams, encodeParams } from '../src/services/federation/params-codec.js';
 import { checkUpdate } from '../src/services/federation/update-check.js';
+import { robustCombine } from '../src/services/federation/aggregate.js';
 import { bearerToken, checkDeviceName, hashToken, newToken } from '../src/services/federation/tokens.js';
 import { parseListen, parseServerUrl } from '../src/services/federation/endpoint.js';
 import { StateStore } from '../src/services/federation/state-store.js';
@@ -129,4 +130,18 @@ test('the state store: a second device with the same name is refused; a corrupt 
     r.stderr.trim(),
     /^mrlco: .*state\.db: cannot open the service state: file is not a database$/,
   );
+});
+
+test('robust aggregation: coordinate-wise median and trimmed mean ignore an outlier', () => {
+  const honest = [Float32Array.from([1, 2]), Float32Array.from([1.2, 2.2]), Float32Array.from([0.8, 1.8])];
+  const poisoned = [...honest, Float32Array.from([100, -100])];
+  assert.deepEqual(Array.from(robustCombine(honest, 'median', 0)), [1, 2]);
+  // Even n: the mean of the two middle values.
+  const median = robustCombine(poisoned, 'median', 0);
+  assert.ok(Math.abs(median[0] - 1.1) < 1e-6 && Math.abs(median[1] - 1.9) < 1e-6);
+  // n = 4, trim 0.25: one value dropped at each end.
+  const trimmed = robustCombine(poisoned, 'trimmed-mean', 0.25);
+  assert.ok(Math.abs(trimmed[0] - 1.1) < 1e-6 && Math.abs(trimmed[1] - 1.9) < 1e-6);
+  // Trim 0 is the plain mean, which the outlier drags.
+  assert.ok(Math.abs(robustCombine(poisoned, 'trimmed-mean', 0)[0] - 25.75) < 1e-5);
 });

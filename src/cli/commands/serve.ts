@@ -24,6 +24,7 @@ import {
   type Weighting,
 } from '../../services/federation/settings.js';
 import { StateStore } from '../../services/federation/state-store.js';
+import { AGGREGATIONS, type Aggregation } from '../../services/federation/aggregate.js';
 import { checkDeviceName, hashToken, newToken } from '../../services/federation/tokens.js';
 import { startStatusHttpServer } from '../../services/web/http-server.js';
 import { InputError, UsageError } from '../../util/errors.js';
@@ -54,6 +55,8 @@ interface ServeOptions extends RunCliOptions {
   maxUpdateNorm?: number;
   normPolicy?: NormPolicy;
   weighting?: Weighting;
+  aggregation?: Aggregation;
+  trim?: number;
   maxMessageBytes?: number;
   exitWhenDone?: boolean;
 }
@@ -92,6 +95,8 @@ function configFromOptions(opts: ServeOptions, base: ServiceConfig | undefined):
   if (opts.maxUpdateNorm !== undefined) f.maxUpdateNorm = opts.maxUpdateNorm;
   if (opts.normPolicy !== undefined) f.normPolicy = opts.normPolicy;
   if (opts.weighting !== undefined) f.weighting = opts.weighting;
+  if (opts.aggregation !== undefined) f.aggregation = opts.aggregation;
+  if (opts.trim !== undefined) f.trimFraction = opts.trim;
   if (opts.maxMessageBytes !== undefined) f.maxMessageBytes = opts.maxMessageBytes;
   let evalSpec = base?.eval ?? null;
   if (opts.evalData) {
@@ -231,6 +236,13 @@ export function serveCommand(): Command {
         WEIGHTINGS,
       ),
     )
+    .addOption(
+      new Option(
+        '--aggregation <rule>',
+        "how the θ'_i are combined: mean (Eq. 22, default), or coordinate-wise median / trimmed-mean",
+      ).choices(AGGREGATIONS),
+    )
+    .option('--trim <fraction>', 'trimmed-mean: fraction dropped at each end (default 0.1)', parseNumber)
     .option(
       '--max-message-bytes <n>',
       'gRPC message size limit (default: parameters + 1 MiB)',

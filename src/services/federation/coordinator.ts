@@ -22,6 +22,7 @@ import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import type { Scheduler } from '../../schedulers/scheduler.js';
 import { Rng } from '../../util/rng.js';
 import type { FederationStatus } from '../web/status.js';
+import { robustCombine } from './aggregate.js';
 import { encodeParams } from './params-codec.js';
 import {
   PROTOCOL_VERSION,
@@ -339,13 +340,21 @@ export class Coordinator {
       weights = reports.map((r) => r.samples / meanSamples);
     }
     const theta = this.policy.params.values;
-    const metaGradNorm = applyMetaUpdate(
-      this.outer,
-      theta,
-      reports.map((r, k) => ({ thetaPrime: r.thetaPrime, weight: weights[k] })),
-      ppo.learningRate,
-      ppo.gradientSteps,
-    );
+    const { aggregation, trimFraction } = this.o.federation;
+    // A robust rule combines the θ'_i into one before Eq. (22), which then sees a single update.
+    const updates =
+      aggregation === 'mean' || reports.length === 0
+        ? reports.map((r, k) => ({ thetaPrime: r.thetaPrime, weight: weights[k] }))
+        : [
+            {
+              thetaPrime: robustCombine(
+                reports.map((r) => r.thetaPrime),
+                aggregation,
+                trimFraction,
+              ),
+            },
+          ];
+    const metaGradNorm = applyMetaUpdate(this.outer, theta, updates, ppo.learningRate, ppo.gradientSteps);
     this.version = open.round;
     for (const [slot, name] of open.selected.entries()) {
       const rec = this.devices.get(name)!;

@@ -7,7 +7,7 @@ import type { SimProfile } from '../../mec/simulator.js';
 import type { SystemParams } from '../../mec/system.js';
 import type { RunConfig } from '../../rl/config.js';
 import { InputError } from '../../util/errors.js';
-import type { FederationSettings } from './settings.js';
+import { DEFAULT_FEDERATION, type FederationSettings } from './settings.js';
 import type { StateStore } from './state-store.js';
 
 export interface EvalSpec {
@@ -26,7 +26,9 @@ export function storedServiceConfig(store: StateStore): ServiceConfig | undefine
   const text = store.getMeta('config');
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as ServiceConfig;
+    const stored = JSON.parse(text) as ServiceConfig;
+    // Settings added after the run was created take their defaults.
+    return { ...stored, federation: { ...DEFAULT_FEDERATION, ...stored.federation } };
   } catch {
     throw InputError.inFile(store.path, 'the stored configuration is not valid JSON');
   }

@@ -3,6 +3,7 @@
  * who takes part in a round, when a round closes, and what an upload must satisfy to count.
  */
 import { InputError } from '../../util/errors.js';
+import { AGGREGATIONS, type Aggregation } from './aggregate.js';
 
 export const NORM_POLICIES = ['reject', 'clip'] as const;
 export type NormPolicy = (typeof NORM_POLICIES)[number];
@@ -26,6 +27,10 @@ export interface FederationSettings {
   normPolicy: NormPolicy;
   /** Eq. (22)'s mean: plain (the paper) or weighted by each device's sample count (FedAvg). */
   weighting: Weighting;
+  /** How the θ'_i are combined: Eq. (22)'s mean, or a robust coordinate-wise median / trimmed mean. */
+  aggregation: Aggregation;
+  /** trimmed-mean: the fraction of values dropped at each end of every coordinate. */
+  trimFraction: number;
   /** gRPC message size limit, bytes; 0 = automatic (the parameters plus 1 MiB). */
   maxMessageBytes: number;
 }
@@ -39,6 +44,8 @@ export const DEFAULT_FEDERATION: FederationSettings = {
   maxUpdateNorm: 0,
   normPolicy: 'reject',
   weighting: 'uniform',
+  aggregation: 'mean',
+  trimFraction: 0.1,
   maxMessageBytes: 0,
 };
 
@@ -53,6 +60,8 @@ export function checkFederationSettings(s: FederationSettings, origin: string): 
   if (!(Number.isFinite(s.maxUpdateNorm) && s.maxUpdateNorm >= 0)) bad('maxUpdateNorm must be >= 0');
   if (!NORM_POLICIES.includes(s.normPolicy)) bad(`normPolicy must be one of ${NORM_POLICIES.join(', ')}`);
   if (!WEIGHTINGS.includes(s.weighting)) bad(`weighting must be one of ${WEIGHTINGS.join(', ')}`);
+  if (!AGGREGATIONS.includes(s.aggregation)) bad(`aggregation must be one of ${AGGREGATIONS.join(', ')}`);
+  if (!(s.trimFraction >= 0 && s.trimFraction < 0.5)) bad('trimFraction must be in [0, 0.5)');
   if (!(Number.isInteger(s.maxMessageBytes) && s.maxMessageBytes >= 0))
     bad('maxMessageBytes must be a non-negative integer');
   return s;
