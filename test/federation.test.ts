@@ -80,18 +80,12 @@ async function serve(state: string, args: string[]): Promise<{ proc: CliProcess;
   return { proc, port: Number(m[1]) };
 }
 
+function deviceArgs(url: string, token: string, data: string, ...extra: string[]): string[] {
+  return ['device', '--server', url, '--token', token, '--data', data, '--profile', 'reference', ...extra];
+}
+
 function device(port: number, token: string, data: string): CliProcess {
-  const proc = startCli([
-    'device',
-    '--server',
-    `grpc://127.0.0.1:${port}`,
-    '--token',
-    token,
-    '--data',
-    data,
-    '--profile',
-    'reference',
-  ]);
+  const proc = startCli(deviceArgs(`grpc://127.0.0.1:${port}`, token, data));
   started.push(proc);
   return proc;
 }
@@ -341,15 +335,7 @@ test('bad uploads, a silent device and bad credentials are refused; training goe
   };
   assert.equal(await refusedWith('mrlco_not-a-real-token'), grpc.status.UNAUTHENTICATED);
   assert.equal(await refusedWith(revoked), grpc.status.PERMISSION_DENIED);
-  const badDevice = cli([
-    'device',
-    '--server',
-    `grpc://127.0.0.1:${port}`,
-    '--token',
-    'mrlco_nope',
-    '--data',
-    deviceData[0],
-  ]);
+  const badDevice = cli(deviceArgs(`grpc://127.0.0.1:${port}`, 'mrlco_nope', deviceData[0]));
   assert.equal(badDevice.status, 1);
   assert.match(
     badDevice.stderr.trim(),
@@ -437,32 +423,10 @@ test('over TLS: a device that trusts the service certificate trains; a plaintext
     '--exit-when-done',
   ]);
   assert.match(proc.output(), /listening on grpcs:/);
-  const plain = cli([
-    'device',
-    '--server',
-    `grpc://127.0.0.1:${port}`,
-    '--token',
-    token,
-    '--data',
-    deviceData[0],
-    '--give-up',
-    '2',
-  ]);
+  const plain = cli(deviceArgs(`grpc://127.0.0.1:${port}`, token, deviceData[0], '--give-up', '2'));
   assert.equal(plain.status, 1);
   assert.match(plain.stderr, /unreachable/);
-  const secure = startCli([
-    'device',
-    '--server',
-    `grpcs://127.0.0.1:${port}`,
-    '--tls-ca',
-    cert,
-    '--token',
-    token,
-    '--data',
-    deviceData[0],
-    '--profile',
-    'reference',
-  ]);
+  const secure = startCli(deviceArgs(`grpcs://127.0.0.1:${port}`, token, deviceData[0], '--tls-ca', cert));
   started.push(secure);
   assert.equal(await secure.exited, 0, secure.output());
   assert.match(secure.output(), /done: 1 rounds, 1 accepted/);

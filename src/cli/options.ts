@@ -59,18 +59,20 @@ export function addSystemOptions(cmd: Command): Command {
     .option('--rate-up <mbps>', 'uplink rate R_ul, Mbit/s', parsePositive)
     .option('--rate-down <mbps>', 'downlink rate R_dl, Mbit/s', parsePositive)
     .option('--ue-ghz <ghz>', 'device CPU f_UE, GHz', parsePositive, DEFAULT_SYSTEM.ueHz / 1e9)
-    .option(
-      '--server-ghz <ghz>',
-      'edge server capacity f_s (cores x clock), GHz',
-      parsePositive,
-      DEFAULT_SYSTEM.serverHz / 1e9,
-    )
-    .option(
-      '--users <k>',
-      'users sharing the server: f_vm = f_s / k',
-      parsePositiveInt,
-      DEFAULT_SYSTEM.users,
-    );
+    .addOption(serverGhzOption())
+    .addOption(usersOption('users sharing the server: f_vm = f_s / k'));
+}
+
+/** The edge server's capacity f_s, shared by the system options and the executor. */
+export function serverGhzOption(): Option {
+  return new Option('--server-ghz <ghz>', 'edge server capacity f_s (cores x clock), GHz')
+    .argParser(parsePositive)
+    .default(DEFAULT_SYSTEM.serverHz / 1e9);
+}
+
+/** k, the users sharing the edge server (each with a VM of f_s / k). */
+export function usersOption(description: string): Option {
+  return new Option('--users <k>', description).argParser(parsePositiveInt).default(DEFAULT_SYSTEM.users);
 }
 
 export function systemFromOptions(opts: SystemCliOptions): { system: SystemParams; model: ModelOptions } {

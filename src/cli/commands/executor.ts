@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { DEFAULT_SYSTEM } from '../../mec/system.js';
 import { startExecutor } from '../../services/execution/executor-server.js';
-import { parsePositive, parsePositiveInt } from '../options.js';
+import { parsePositive, serverGhzOption, usersOption } from '../options.js';
 
 interface ExecutorCliOptions {
   listen: string;
@@ -17,18 +16,8 @@ export function executorCommand(): Command {
       'the remote execution service: runs offloaded tasks on emulated VMs (f_vm = f_s / k) and streams their results back (gRPC)',
     )
     .requiredOption('--listen <host:port>', 'address to listen on; port 0 picks a free port')
-    .option(
-      '--server-ghz <ghz>',
-      'edge server capacity f_s (cores x clock), GHz',
-      parsePositive,
-      DEFAULT_SYSTEM.serverHz / 1e9,
-    )
-    .option(
-      '--users <k>',
-      'users sharing the server: k VMs of f_s / k, one per device session',
-      parsePositiveInt,
-      DEFAULT_SYSTEM.users,
-    )
+    .addOption(serverGhzOption())
+    .addOption(usersOption('users sharing the server: k VMs of f_s / k, one per device session'))
     .option(
       '--time-scale <s>',
       "wall time per model time (1 = real time, 0.5 = twice as fast) for sessions that do not choose one (run's --time-scale)",
