@@ -115,6 +115,8 @@ export class Coordinator {
     }
     for (const d of store.listDevices()) this.devices.set(d.name, d);
     this.history = store.listRounds();
+    // The store is the authority: a kill between its commit and the file write left policy.bin a round behind.
+    this.writeCheckpoint();
     this.evalTasks = (o.evalTasks ?? []).map((t) => compileTask(t, run.policy.neighbours));
   }
 
@@ -392,13 +394,7 @@ export class Coordinator {
       record.testMakespanMs = r.makespans.reduce((a, b) => a + b, 0) / r.makespans.length;
     }
     this.o.store.commitRound(this.modelState(), record, [...this.devices.values()]);
-    if (this.o.checkpointPath)
-      saveCheckpoint(this.o.checkpointPath, this.policy, this.outer, {
-        run,
-        iteration: this.version,
-        rng: { tasks: this.taskRng.getState() },
-        info: { kind: 'federated', round: this.version },
-      });
+    this.writeCheckpoint();
     this.history.push(record);
     this.log(
       `round ${record.round} closed (${closedBy}): ${record.accepted} accepted, ${record.rejected} refused, ${record.missed} missed` +
@@ -407,6 +403,17 @@ export class Coordinator {
     if (this.finished) this.log(`training finished after ${this.version} rounds`);
     this.maybeOpenRound();
     this.wakeAll();
+  }
+
+  /** θ as a policy checkpoint beside the state (for schedule, adapt, run --policy), written atomically. */
+  private writeCheckpoint(): void {
+    if (!this.o.checkpointPath) return;
+    saveCheckpoint(this.o.checkpointPath, this.policy, this.outer, {
+      run: this.o.run,
+      iteration: this.version,
+      rng: { tasks: this.taskRng.getState() },
+      info: { kind: 'federated', round: this.version },
+    });
   }
 
   private failed(rec: DeviceRecord, round: number, outcome: 'rejected' | 'missed', reason: string): void {
