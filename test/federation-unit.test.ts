@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeParams, encodeParams } from '../src/services/federation/params-codec.js';
@@ -144,4 +144,29 @@ test('robust aggregation: coordinate-wise median and trimmed mean ignore an outl
   assert.ok(Math.abs(trimmed[0] - 1.1) < 1e-6 && Math.abs(trimmed[1] - 1.9) < 1e-6);
   // Trim 0 is the plain mean, which the outlier drags.
   assert.ok(Math.abs(robustCombine(poisoned, 'trimmed-mean', 0)[0] - 25.75) < 1e-5);
+});
+
+test('serve names a bad TLS file in one line and creates no state', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mrlco-tls-bad-'));
+  const pem = join(dir, 'bad.pem');
+  writeFileSync(pem, 'not a certificate\n');
+  const r = spawnSync(
+    process.execPath,
+    [
+      cliPath,
+      'serve',
+      '--state',
+      join(dir, 'state'),
+      '--tls-cert',
+      pem,
+      '--tls-key',
+      pem,
+      '--listen',
+      '127.0.0.1:0',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.trim(), /^mrlco: .*bad\.pem: not a PEM certificate: [^\n]*$/);
+  assert.equal(existsSync(join(dir, 'state')), false);
 });

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset } from '../../dag/io.js';
@@ -67,12 +68,21 @@ function parseFraction(value: string): number {
   return v;
 }
 
-function readPem(path: string, what: string): Buffer {
+/** Reads a PEM file and checks that it parses as what it should be, so a bad file is named. */
+function readPem(path: string, what: 'certificate' | 'private key'): Buffer {
+  let pem: Buffer;
   try {
-    return readFileSync(path);
+    pem = readFileSync(path);
   } catch {
     throw InputError.inFile(path, `cannot read the ${what}`);
   }
+  try {
+    if (what === 'certificate') new X509Certificate(pem);
+    else createPrivateKey(pem);
+  } catch (err) {
+    throw InputError.inFile(path, `not a PEM ${what}: ${(err as Error).message}`);
+  }
+  return pem;
 }
 
 /** The configuration the flags describe, on top of `base` (the stored one on a restart). */
@@ -258,6 +268,10 @@ export function serveCommand(): Command {
     const stateDir = opts.state;
     const listen = parseListen(opts.listen);
     const httpListen = opts.http ? parseListen(opts.http) : undefined;
+    const tls =
+      opts.tlsCert && opts.tlsKey
+        ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'private key') }
+        : undefined;
     const store = StateStore.open(stateDir);
     const stored = storedServiceConfig(store);
     const config = configFromOptions(opts, stored);
@@ -281,10 +295,6 @@ export function serveCommand(): Command {
       listen: opts.listen,
       log,
     });
-    const tls =
-      opts.tlsCert && opts.tlsKey
-        ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'private key') }
-        : undefined;
     const service = await startFederationServer({
       coordinator,
       store,
