@@ -5,6 +5,7 @@ import { learningTaskOf } from '../../experiments/drl.js';
 import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../experiments/presets.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
+import { checkpointPathOf } from '../../rl/run-folder.js';
 import { parsePositive, parsePositiveInt, parseNonNegativeInt } from '../options.js';
 import { progressBar } from '../progress.js';
 import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
@@ -100,7 +101,7 @@ export function metaTrainCommand(): Command {
     const last = result.metrics[result.metrics.length - 1];
     const summary = {
       outDir,
-      checkpoint: join(outDir, 'checkpoint.bin'),
+      checkpoint: checkpointPathOf(outDir),
       iterations: config.iterations,
       resumedFrom: result.resumedFrom ?? null,
       trainMakespanMs: last?.trainMakespanMs ?? null,

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { heuristicReferences, trainDrl } from '../../experiments/drl.js';
 import { getBackend } from '../../nn/select-backend.js';
+import { checkpointPathOf } from '../../rl/run-folder.js';
 import {
   addRunOptions,
   runConfigFromOptions,
@@ -64,7 +65,7 @@ export function trainCommand(): Command {
     const finalRow = result.metrics[result.metrics.length - 1];
     const summary = {
       outDir,
-      checkpoint: join(outDir, 'checkpoint.bin'),
+      checkpoint: checkpointPathOf(outDir),
       iterations: config.iterations,
       resumedFrom: result.resumedFrom ?? null,
       finalMakespanMs: finalRow?.evalMakespanMs ?? null,
