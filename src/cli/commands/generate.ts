@@ -6,23 +6,13 @@ import {
   generateDag,
   validateGeneratorParams,
   type GeneratorParams,
-  type TaskProfile,
 } from '../../dag/generate.js';
 import { writeDagFile, type DagFormat } from '../../dag/io.js';
 import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
 
-interface GenerateOptions {
-  n: number;
-  fat: number;
-  density: number;
-  regular: number;
-  jump: number;
-  ccr: number;
-  minData: number;
-  maxData: number;
-  profile: TaskProfile;
+/** The generator's parameters, flag for flag, and what to write. */
+interface GenerateOptions extends GeneratorParams {
   count: number;
-  seed: number;
   out: string;
   format: DagFormat;
 }
@@ -59,18 +49,7 @@ export function generateCommand(): Command {
     .option('--seed <seed>', 'random seed', parseNonNegativeInt, d.seed)
     .addOption(new Option('--format <format>', 'file format').choices(['dot', 'json']).default('dot'))
     .action((opts: GenerateOptions) => {
-      const params: GeneratorParams = {
-        n: opts.n,
-        fat: opts.fat,
-        density: opts.density,
-        regular: opts.regular,
-        jump: opts.jump,
-        ccr: opts.ccr,
-        minData: opts.minData,
-        maxData: opts.maxData,
-        profile: opts.profile,
-        seed: opts.seed,
-      };
+      const { count: _count, out: _out, format: _format, ...params } = opts;
       validateGeneratorParams(params);
       const ext = opts.format === 'dot' ? 'gv' : 'json';
       for (let k = 0; k < opts.count; k++) {
