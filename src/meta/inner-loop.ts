@@ -7,7 +7,7 @@
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
-import type { PpoConfig } from '../rl/config.js';
+import { adamConfigOf, type PpoConfig } from '../rl/config.js';
 import type { CompiledTask } from '../rl/learning-task.js';
 import { ppoUpdate } from '../rl/ppo.js';
 import { allDags, drawSubset, sampleRollout, type DagRef } from '../rl/sampler.js';
@@ -42,12 +42,7 @@ export function runInnerLoop(
   const rng = innerLoopRng(job);
   const dags = drawTaskDags(task, ppo.dagsPerBatch, rng);
   const rollout = sampleRollout(be, scratch, dags, ppo.trajectoriesPerDag, rng);
-  const adam = new Adam(scratch.params.size, {
-    lr: ppo.learningRate,
-    beta1: ppo.adamBeta1,
-    beta2: ppo.adamBeta2,
-    eps: ppo.adamEps,
-  });
+  const adam = new Adam(scratch.params.size, adamConfigOf(ppo));
   ppoUpdate(be, scratch, adam, rollout, ppo, rng);
   let sum = 0;
   for (const m of rollout.makespans) sum += m;

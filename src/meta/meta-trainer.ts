@@ -11,7 +11,7 @@ import { Adam } from '../nn/adam.js';
 import { Seq2SeqPolicy } from '../policy/seq2seq.js';
 import { restoreAdam, saveCheckpoint } from '../rl/checkpoint.js';
 import { checkpointPathOf, openRunFolder } from '../rl/run-folder.js';
-import type { RunConfig } from '../rl/config.js';
+import { adamConfigOf, type RunConfig } from '../rl/config.js';
 import type { LearningTask } from '../rl/learning-task.js';
 import { MetaOffloadingEnv } from '../rl/meta-env.js';
 import { MetricsLog } from '../rl/metrics-log.js';
@@ -19,7 +19,7 @@ import { allDags, evaluateGreedy } from '../rl/sampler.js';
 import { mean } from '../rl/trainer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { Rng } from '../util/rng.js';
-import { applyMetaUpdate, outerAdamConfig } from './outer-update.js';
+import { applyMetaUpdate } from './outer-update.js';
 import { SequentialInnerLoops, WorkerInnerLoops, type InnerLoopRunner } from './inner-loop-pool.js';
 
 export interface MetaIterationMetrics {
@@ -59,7 +59,7 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
   const { ppo, meta } = config;
   const env = new MetaOffloadingEnv(o.trainTasks, o.testTasks ?? [], config.policy.neighbours);
   let policy = new Seq2SeqPolicy(config.policy, config.seed);
-  const outer = new Adam(policy.params.size, outerAdamConfig(meta.outerLearningRate, ppo));
+  const outer = new Adam(policy.params.size, adamConfigOf(ppo, meta.outerLearningRate));
   const taskRng = new Rng(config.seed, 3);
   const log = new MetricsLog(outDir);
   const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;

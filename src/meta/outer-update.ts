@@ -40,11 +40,3 @@ export function applyMetaUpdate(
   outer.step(theta, descent);
   return Math.sqrt(norm);
 }
-
-/** The outer Adam of a run (β with the inner loop's Adam constants). */
-export function outerAdamConfig(
-  outerLearningRate: number,
-  ppo: { adamBeta1: number; adamBeta2: number; adamEps: number },
-): { lr: number; beta1: number; beta2: number; eps: number } {
-  return { lr: outerLearningRate, beta1: ppo.adamBeta1, beta2: ppo.adamBeta2, eps: ppo.adamEps };
-}

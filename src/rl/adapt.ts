@@ -8,7 +8,7 @@ import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { Seq2SeqPolicy } from '../policy/seq2seq.js';
 import { Rng } from '../util/rng.js';
-import type { PpoConfig } from './config.js';
+import { adamConfigOf, type PpoConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { ppoUpdate, type PpoStats } from './ppo.js';
 import { allDags, evaluateGreedy, sampleRollout } from './sampler.js';
@@ -36,12 +36,7 @@ export interface AdaptOptions {
 export function adaptPolicy(o: AdaptOptions): { policy: Seq2SeqPolicy; curve: AdaptPoint[] } {
   const policy = new Seq2SeqPolicy(o.from.config, 0);
   policy.params.setValues(o.from.params.values);
-  const adam = new Adam(policy.params.size, {
-    lr: o.ppo.learningRate,
-    beta1: o.ppo.adamBeta1,
-    beta2: o.ppo.adamBeta2,
-    eps: o.ppo.adamEps,
-  });
+  const adam = new Adam(policy.params.size, adamConfigOf(o.ppo));
   const sampleRng = new Rng(o.seed, 11);
   const dataRng = new Rng(o.seed, 12);
   const dags = allDags([o.task]);

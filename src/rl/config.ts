@@ -4,6 +4,7 @@
  * saved with every run.
  */
 import { readFileSync } from 'node:fs';
+import type { AdamConfig } from '../nn/adam.js';
 import { ATTENTION_KINDS } from '../nn/attention.js';
 import { PAPER_POLICY, type PolicyConfig } from '../policy/seq2seq.js';
 import { InputError } from '../util/errors.js';
@@ -36,6 +37,11 @@ export interface PpoConfig {
   trajectoriesPerDag: number;
   /** DAGs per batch; when the data holds more, a seeded random subset is drawn each iteration. */
   dagsPerBatch: number;
+}
+
+/** An Adam with the run's constants (β1, β2, ε) and learning rate `lr` (default α: the PPO one). */
+export function adamConfigOf(ppo: PpoConfig, lr = ppo.learningRate): AdamConfig {
+  return { lr, beta1: ppo.adamBeta1, beta2: ppo.adamBeta2, eps: ppo.adamEps };
 }
 
 export const DEFAULT_PPO: PpoConfig = {

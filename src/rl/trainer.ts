@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { Rng } from '../util/rng.js';
 import { restoreAdam, saveCheckpoint } from './checkpoint.js';
 import { checkpointPathOf, openRunFolder } from './run-folder.js';
-import type { RunConfig } from './config.js';
+import { adamConfigOf, type RunConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { MetricsLog } from './metrics-log.js';
 import { ppoUpdate, type PpoStats } from './ppo.js';
@@ -56,12 +56,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
   // Everything random derives from the one seed, one stream per purpose.
   let policy = new Seq2SeqPolicy(config.policy, config.seed);
   if (options.initialValues) policy.params.setValues(options.initialValues);
-  const adam = new Adam(policy.params.size, {
-    lr: ppo.learningRate,
-    beta1: ppo.adamBeta1,
-    beta2: ppo.adamBeta2,
-    eps: ppo.adamEps,
-  });
+  const adam = new Adam(policy.params.size, adamConfigOf(ppo));
   const sampleRng = new Rng(config.seed, 1);
   const dataRng = new Rng(config.seed, 2);
   const log = new MetricsLog(outDir);

@@ -11,9 +11,9 @@
 import type { Backend } from '../../nn/backend.js';
 import { Adam } from '../../nn/adam.js';
 import { Seq2SeqPolicy } from '../../policy/seq2seq.js';
-import { applyMetaUpdate, outerAdamConfig } from '../../meta/outer-update.js';
+import { applyMetaUpdate } from '../../meta/outer-update.js';
 import { saveCheckpoint } from '../../rl/checkpoint.js';
-import type { RunConfig } from '../../rl/config.js';
+import { adamConfigOf, type RunConfig } from '../../rl/config.js';
 import { compileTask, type CompiledTask, type LearningTask } from '../../rl/learning-task.js';
 import { allDags, evaluateGreedy } from '../../rl/sampler.js';
 import { simulateTimeline } from '../../mec/simulator.js';
@@ -97,7 +97,7 @@ export class Coordinator {
     this.now = o.now ?? Date.now;
     this.log = o.log ?? (() => {});
     this.policy = new Seq2SeqPolicy(run.policy, run.seed);
-    this.outer = new Adam(this.policy.params.size, outerAdamConfig(run.meta.outerLearningRate, run.ppo));
+    this.outer = new Adam(this.policy.params.size, adamConfigOf(run.ppo, run.meta.outerLearningRate));
     this.taskRng = new Rng(run.seed, 3); // the stream metaTrain draws its meta-batches from
     const saved = store.loadModel();
     if (saved) {
