@@ -5,19 +5,17 @@
  * iteration by the outer Adam (learning rate β) as gradient ascent θ ← θ + β·Adam(g). Inner loops run in
  * worker threads when asked, with the same results as running them in turn.
  */
-import { join } from 'node:path';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { Seq2SeqPolicy } from '../policy/seq2seq.js';
-import { restoreAdam, saveCheckpoint } from '../rl/checkpoint.js';
-import { checkpointPathOf, openRunFolder } from '../rl/run-folder.js';
+import { saveCheckpoint } from '../rl/checkpoint.js';
+import { checkpointPathOf, startRun } from '../rl/run-folder.js';
 import { adamConfigOf, type RunConfig } from '../rl/config.js';
 import type { LearningTask } from '../rl/learning-task.js';
 import { MetaOffloadingEnv } from '../rl/meta-env.js';
 import { MetricsLog } from '../rl/metrics-log.js';
 import { allDags, evaluateGreedy } from '../rl/sampler.js';
 import { mean } from '../rl/trainer.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { Rng } from '../util/rng.js';
 import { applyMetaUpdate } from './outer-update.js';
 import { SequentialInnerLoops, WorkerInnerLoops, type InnerLoopRunner } from './inner-loop-pool.js';
@@ -58,38 +56,23 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
   const { be, config, outDir } = o;
   const { ppo, meta } = config;
   const env = new MetaOffloadingEnv(o.trainTasks, o.testTasks ?? [], config.policy.neighbours);
-  let policy = new Seq2SeqPolicy(config.policy, config.seed);
-  const outer = new Adam(policy.params.size, adamConfigOf(ppo, meta.outerLearningRate));
+  const fresh = new Seq2SeqPolicy(config.policy, config.seed);
+  const outer = new Adam(fresh.params.size, adamConfigOf(ppo, meta.outerLearningRate));
   const taskRng = new Rng(config.seed, 3);
   const log = new MetricsLog(outDir);
   const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
-  let start = 1;
-  let resumedFrom: number | undefined;
-
-  if (outDir) {
-    const saved = openRunFolder(outDir, config, o.resume);
-    if (saved) {
-      policy = saved.policy;
-      if (saved.adam) restoreAdam(outer, saved.adam);
-      taskRng.setState(saved.state.rng.tasks);
-      start = saved.state.iteration + 1;
-      resumedFrom = saved.state.iteration;
-      log.reload('iteration', saved.state.iteration);
-    }
-    writeFileAtomic(
-      join(outDir, 'config.json'),
-      JSON.stringify(
-        {
-          ...config,
-          trainTasks: o.trainTasks.map((t) => t.name),
-          testTasks: (o.testTasks ?? []).map((t) => t.name),
-          ...o.description,
-        },
-        null,
-        1,
-      ) + '\n',
-    );
-  }
+  const { policy, start, resumedFrom } = startRun(outDir, config, {
+    resume: o.resume,
+    policy: fresh,
+    adam: outer,
+    rngs: { tasks: taskRng },
+    log,
+    description: {
+      trainTasks: o.trainTasks.map((t) => t.name),
+      testTasks: (o.testTasks ?? []).map((t) => t.name),
+      ...o.description,
+    },
+  });
 
   const runner: InnerLoopRunner =
     o.workers && o.workers > 0

@@ -1,9 +1,14 @@
-/** Run folders shared by PPO training and meta-training: creation, the resume rule and its checks. */
+/** Run folders shared by PPO training and meta-training: creation, the resume rule and its checks, resuming. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
-import { loadCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import type { Adam } from '../nn/adam.js';
+import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Rng } from '../util/rng.js';
+import { loadCheckpoint, restoreAdam, type LoadedCheckpoint } from './checkpoint.js';
 import type { RunConfig } from './config.js';
+import type { MetricsLog } from './metrics-log.js';
 
 export function checkpointPathOf(outDir: string): string {
   return join(outDir, 'checkpoint.bin');
@@ -34,4 +39,43 @@ export function openRunFolder(
     throw InputError.inFile(path, 'was written with another policy configuration or seed than this run');
   }
   return saved;
+}
+
+/** Where a run starts: iteration 1, or the one after its checkpoint. */
+export interface RunStart {
+  policy: Seq2SeqPolicy;
+  start: number;
+  resumedFrom?: number;
+}
+
+/**
+ * Prepares a run's folder (when there is one): on a resume, the checkpoint's policy, optimiser state,
+ * RNG streams (by name) and metrics replace the fresh ones; then `config.json` records the run.
+ */
+export function startRun(
+  outDir: string | undefined,
+  config: RunConfig,
+  o: {
+    resume: boolean | undefined;
+    policy: Seq2SeqPolicy;
+    adam: Adam;
+    rngs: Record<string, Rng>;
+    log: MetricsLog;
+    description: Record<string, unknown>;
+  },
+): RunStart {
+  if (!outDir) return { policy: o.policy, start: 1 };
+  const saved = openRunFolder(outDir, config, o.resume);
+  let result: RunStart = { policy: o.policy, start: 1 };
+  if (saved) {
+    if (saved.adam) restoreAdam(o.adam, saved.adam);
+    for (const [name, rng] of Object.entries(o.rngs)) rng.setState(saved.state.rng[name]);
+    o.log.reload('iteration', saved.state.iteration);
+    result = { policy: saved.policy, start: saved.state.iteration + 1, resumedFrom: saved.state.iteration };
+  }
+  writeFileAtomic(
+    join(outDir, 'config.json'),
+    JSON.stringify({ ...config, ...o.description }, null, 1) + '\n',
+  );
+  return result;
 }

@@ -4,14 +4,12 @@
  * argmax policy, logs metrics and checkpoints atomically. A run in an existing folder resumes from its
  * checkpoint and continues exactly as an uninterrupted run would.
  */
-import { join } from 'node:path';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { Seq2SeqPolicy } from '../policy/seq2seq.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { Rng } from '../util/rng.js';
-import { restoreAdam, saveCheckpoint } from './checkpoint.js';
-import { checkpointPathOf, openRunFolder } from './run-folder.js';
+import { saveCheckpoint } from './checkpoint.js';
+import { checkpointPathOf, startRun } from './run-folder.js';
 import { adamConfigOf, type RunConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { MetricsLog } from './metrics-log.js';
@@ -54,32 +52,20 @@ export function trainPpo(options: TrainOptions): TrainResult {
   const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
 
   // Everything random derives from the one seed, one stream per purpose.
-  let policy = new Seq2SeqPolicy(config.policy, config.seed);
-  if (options.initialValues) policy.params.setValues(options.initialValues);
-  const adam = new Adam(policy.params.size, adamConfigOf(ppo));
+  const fresh = new Seq2SeqPolicy(config.policy, config.seed);
+  if (options.initialValues) fresh.params.setValues(options.initialValues);
+  const adam = new Adam(fresh.params.size, adamConfigOf(ppo));
   const sampleRng = new Rng(config.seed, 1);
   const dataRng = new Rng(config.seed, 2);
   const log = new MetricsLog(outDir);
-  let start = 1;
-  let resumedFrom: number | undefined;
-
-  if (outDir) {
-    const saved = openRunFolder(outDir, config, options.resume);
-    if (saved) {
-      policy = saved.policy;
-      if (saved.adam) restoreAdam(adam, saved.adam);
-      sampleRng.setState(saved.state.rng.sample);
-      dataRng.setState(saved.state.rng.data);
-      start = saved.state.iteration + 1;
-      resumedFrom = saved.state.iteration;
-      log.reload('iteration', saved.state.iteration);
-    }
-    writeFileAtomic(
-      join(outDir, 'config.json'),
-      JSON.stringify({ ...config, tasks: tasks.map((t) => t.task.name), ...options.description }, null, 1) +
-        '\n',
-    );
-  }
+  const { policy, start, resumedFrom } = startRun(outDir, config, {
+    resume: options.resume,
+    policy: fresh,
+    adam,
+    rngs: { sample: sampleRng, data: dataRng },
+    log,
+    description: { tasks: tasks.map((t) => t.task.name), ...options.description },
+  });
 
   const pool = allDags(tasks);
   const metrics = log.rows as unknown as IterationMetrics[];
