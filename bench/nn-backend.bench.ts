@@ -8,16 +8,11 @@
  * single-threaded, so one OpenBLAS thread is the like-for-like comparison). Calls of the different
  * kernels are interleaved, so a busy machine slows them alike instead of skewing one column.
  */
-import { createRequire } from 'node:module';
 import type { Backend } from '../src/nn/backend.js';
 import { jsBackend } from '../src/nn/js-backend.js';
-import {
-  loadNativeBackend,
-  nativeAddonPath,
-  nativeBlasInfo,
-  nativeLoadError,
-} from '../src/nn/native-backend.js';
+import { loadNativeBackend, nativeBlasInfo, nativeLoadError } from '../src/nn/native-backend.js';
 import { Rng } from '../src/util/rng.js';
+import { nativeKernels } from '../test/helpers/native-kernels.js';
 
 // [M, N, K, transA, transB, what]
 const SHAPES: [number, number, number, boolean, boolean, string][] = [
@@ -40,13 +35,6 @@ const SHAPES: [number, number, number, boolean, boolean, string][] = [
   [2000, 3, 256, false, false, 'heads'],
 ];
 
-interface Hooks {
-  gemmKernel(): string;
-  setGemmKernel(name: string): string;
-  cellKernel(): string;
-  setCellKernel(name: string): string;
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -61,32 +49,12 @@ function random(rng: Rng, n: number, lo = -1, hi = 1): Float32Array {
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 const native = loadNativeBackend();
-const path = nativeAddonPath();
 console.log(`native: ${native ? JSON.stringify(nativeBlasInfo()) : `unavailable (${nativeLoadError()})`}`);
 console.log(`OPENBLAS_NUM_THREADS=${process.env.OPENBLAS_NUM_THREADS ?? '(unset)'}`);
-const hooks = native && path ? (createRequire(import.meta.url)(path) as Hooks) : undefined;
-
+const kernels = nativeKernels(native !== undefined);
+const hooks = kernels?.hooks;
 // The kernels chosen at load (MRLCO_GEMM included), restored after switching.
-const initialGemm = hooks?.gemmKernel() ?? '';
-const initialCell = hooks?.cellKernel() ?? '';
-function restoreKernels(): void {
-  hooks?.setGemmKernel(initialGemm);
-  hooks?.setCellKernel(initialCell);
-}
-
-/** The kernels a setter accepts on this CPU. */
-function runnable(set: (name: string) => string, names: string[]): string[] {
-  const ok = names.filter((n) => {
-    try {
-      set(n);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  restoreKernels();
-  return ok;
-}
+const restoreKernels = (): void => kernels?.restore();
 
 interface Column {
   name: string;
@@ -95,7 +63,7 @@ interface Column {
 }
 const gemmColumns: Column[] = [
   ...(hooks
-    ? runnable((n) => hooks.setGemmKernel(n), ['openblas', 'builtin-avx2', 'builtin-avx512']).map((k) => ({
+    ? kernels!.gemmKernels.map((k) => ({
         name: k,
         backend: native!,
         use: () => hooks.setGemmKernel(k),
@@ -149,7 +117,7 @@ for (const [M, N, K, transA, transB, what] of SHAPES) {
 // LSTM cell kernels on the train step's rows = 100, H = 256 (one time step of one layer).
 const cellColumns: Column[] = [
   ...(hooks
-    ? runnable((n) => hooks.setCellKernel(n), ['scalar', 'avx2', 'avx512']).map((k) => ({
+    ? kernels!.cellKernels.map((k) => ({
         name: `native ${k}`,
         backend: native!,
         use: () => hooks.setCellKernel(k),

@@ -12,7 +12,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Backend } from '../src/nn/backend.js';
 import { jsBackend } from '../src/nn/js-backend.js';
 import {
@@ -22,49 +21,18 @@ import {
   nativeLoadError,
 } from '../src/nn/native-backend.js';
 import { Rng } from '../src/util/rng.js';
+import { nativeKernels } from './helpers/native-kernels.js';
 
 const addonPath = nativeAddonPath();
 const addonBuilt = addonPath !== undefined && existsSync(addonPath);
 const native = loadNativeBackend();
 
-/** The addon's kernel switches (not part of the Backend contract; the same module instance as native). */
-interface KernelHooks {
-  gemmKernel(): string;
-  setGemmKernel(name: string): string;
-  /** Returns the previous count. */
-  setGemmThreads(threads: number): number;
-  cellKernel(): string;
-  setCellKernel(name: string): string;
-}
-const hooks: KernelHooks | undefined =
-  native && addonPath ? (createRequire(import.meta.url)(addonPath) as KernelHooks) : undefined;
-
-// The kernels chosen at load (MRLCO_GEMM included), restored after every test that switches them.
-const initialGemm = hooks?.gemmKernel() ?? 'openblas';
-const initialCell = hooks?.cellKernel() ?? 'scalar';
-function restoreKernels(): void {
-  hooks?.setGemmKernel(initialGemm);
-  hooks?.setCellKernel(initialCell);
-}
-
-/** The names a setter accepts on this CPU (it throws RangeError for an ISA the CPU lacks). */
-function runnable(set: (name: string) => string, names: string[]): string[] {
-  const ok = names.filter((name) => {
-    try {
-      set(name);
-      return true;
-    } catch (e) {
-      assert.ok(e instanceof RangeError, String(e));
-      return false;
-    }
-  });
-  restoreKernels();
-  return ok;
-}
-const gemmKernels = hooks
-  ? runnable((n) => hooks.setGemmKernel(n), ['openblas', 'builtin-avx2', 'builtin-avx512'])
-  : [];
-const cellKernels = hooks ? runnable((n) => hooks.setCellKernel(n), ['scalar', 'avx2', 'avx512']) : [];
+const kernels = nativeKernels(native !== undefined);
+const hooks = kernels?.hooks;
+// The kernels chosen at load are restored after every test that switches them.
+const restoreKernels = (): void => kernels?.restore();
+const gemmKernels = kernels?.gemmKernels ?? [];
+const cellKernels = kernels?.cellKernels ?? [];
 
 /** A backend under test; `use` selects its kernel before each test body (and `auto` is restored after). */
 interface Variant {
