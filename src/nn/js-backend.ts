@@ -1,10 +1,11 @@
 /**
  * The pure TypeScript backend: always available, and the reference the native one is tested against.
  * The GEMM loops are ordered so that the innermost loop walks contiguous memory. The layer-normalised
- * cell and the additive attention score are the loops that lived in lstm.ts and attention.ts, with the
- * same arithmetic, so a js run gives the same numbers as before they moved here.
+ * cell normalises with layer-norm.ts (gradient-checked on its own); it and the additive attention score
+ * keep the arithmetic of the loops that lived in lstm.ts and attention.ts.
  */
 import type { Backend } from './backend.js';
+import { layerNormBackward, layerNormForward } from './layer-norm.js';
 
 function gemm(
   transA: boolean,
@@ -118,9 +119,6 @@ function lstmCellBackward(
   }
 }
 
-/** Must match layer-norm.ts and the native kernels. */
-const LN_EPS = 1e-5;
-
 function lstmCellLnForward(
   rows: number,
   H: number,
@@ -139,27 +137,29 @@ function lstmCellLnForward(
   cellInvStd: Float32Array,
 ): void {
   const G = 4 * H;
+  // The normalised cell state in float64, so that tanh sees it unrounded.
+  const cNorm = new Float64Array(H);
   for (let r = 0; r < rows; r++) {
     const g0 = r * G;
-    // Normalise each gate block of this row, keeping x̂ and 1/σ for the backward pass.
+    // Normalise each gate block of this row in place, keeping x̂ and 1/σ for the backward pass.
     for (let k = 0; k < 4; k++) {
       const o = g0 + k * H;
-      let mean = 0;
-      for (let j = 0; j < H; j++) mean += gates[o + j];
-      mean /= H;
-      let variance = 0;
-      for (let j = 0; j < H; j++) variance += (gates[o + j] - mean) ** 2;
-      const is = 1 / Math.sqrt(variance / H + LN_EPS);
-      gateInvStd[r * 4 + k] = is;
-      for (let j = 0; j < H; j++) {
-        const xh = (gates[o + j] - mean) * is;
-        gateXhat[o + j] = xh;
-        gates[o + j] = gain[k * H + j] * xh + bias[k * H + j];
-      }
+      const block = gates.subarray(o, o + H);
+      layerNormForward(
+        1,
+        H,
+        block,
+        H,
+        gain.subarray(k * H),
+        bias.subarray(k * H),
+        block,
+        H,
+        gateXhat.subarray(o),
+        gateInvStd.subarray(r * 4 + k),
+      );
     }
-    // Activations and the raw cell state, then LN of the cell state.
+    // Activations and the raw cell state (stored in float32, as its LN sees it), then LN of the cell state.
     const c0 = r * H;
-    let mean = 0;
     for (let j = 0; j < H; j++) {
       const i = sigmoid(gates[g0 + j]);
       const f = sigmoid(gates[g0 + H + j]);
@@ -170,18 +170,21 @@ function lstmCellLnForward(
       gates[g0 + 2 * H + j] = gg;
       gates[g0 + 3 * H + j] = o;
       c[c0 + j] = f * cPrev[c0 + j] + i * gg;
-      // The stored (float32) value, as the variance and x̂ below see it.
-      mean += c[c0 + j];
     }
-    mean /= H;
-    let variance = 0;
-    for (let j = 0; j < H; j++) variance += (c[c0 + j] - mean) ** 2;
-    const is = 1 / Math.sqrt(variance / H + LN_EPS);
-    cellInvStd[r] = is;
+    layerNormForward(
+      1,
+      H,
+      c.subarray(c0),
+      H,
+      cellGain,
+      cellBias,
+      cNorm,
+      H,
+      cellXhat.subarray(c0),
+      cellInvStd.subarray(r),
+    );
     for (let j = 0; j < H; j++) {
-      const xh = (c[c0 + j] - mean) * is;
-      cellXhat[c0 + j] = xh;
-      const cn = cellGain[j] * xh + cellBias[j];
+      const cn = cNorm[j];
       c[c0 + j] = cn;
       const th = Math.tanh(cn);
       tanhC[c0 + j] = th;
@@ -215,30 +218,33 @@ function lstmCellLnBackward(
   // them, so a row of near-zero variance (1/σ up to 1/sqrt(1e-5) ≈ 316) does not amplify a rounding.
   const dAct = new Float64Array(G);
   const dcNorm = new Float64Array(H);
+  const dcRaw = new Float64Array(H);
   for (let r = 0; r < rows; r++) {
     const g0 = r * G;
     const c0 = r * H;
     // Through h = o ⊙ tanh(c): gradients of the normalised cell state and of the output gate.
-    let meanD = 0;
-    let meanDX = 0;
     for (let j = 0; j < H; j++) {
       const o = gates[g0 + 3 * H + j];
       const th = tanhC[c0 + j];
-      const d = dc[c0 + j] + dh[c0 + j] * o * (1 - th * th);
-      dcNorm[j] = d;
+      dcNorm[j] = dc[c0 + j] + dh[c0 + j] * o * (1 - th * th);
       dAct[3 * H + j] = dh[c0 + j] * th * o * (1 - o);
-      dCellBias[j] += d;
-      dCellGain[j] += d * cellXhat[c0 + j];
-      const dxh = d * cellGain[j];
-      meanD += dxh;
-      meanDX += dxh * cellXhat[c0 + j];
     }
-    meanD /= H;
-    meanDX /= H;
-    const is = cellInvStd[r];
     // Through the cell LN to the raw cell state, then to the gates and to cPrev.
+    layerNormBackward(
+      1,
+      H,
+      dcNorm,
+      H,
+      cellXhat.subarray(c0),
+      cellInvStd.subarray(r),
+      cellGain,
+      dCellGain,
+      dCellBias,
+      dcRaw,
+      H,
+    );
     for (let j = 0; j < H; j++) {
-      const dRaw = is * (dcNorm[j] * cellGain[j] - meanD - cellXhat[c0 + j] * meanDX);
+      const dRaw = dcRaw[j];
       const i = gates[g0 + j];
       const f = gates[g0 + H + j];
       const g = gates[g0 + 2 * H + j];
@@ -250,23 +256,19 @@ function lstmCellLnBackward(
     // Through each gate's LN to the pre-activations.
     for (let k = 0; k < 4; k++) {
       const o = k * H;
-      let mD = 0;
-      let mDX = 0;
-      for (let j = 0; j < H; j++) {
-        const d = dAct[o + j];
-        const xh = gateXhat[g0 + o + j];
-        dBias[o + j] += d;
-        dGain[o + j] += d * xh;
-        const dxh = d * gain[o + j];
-        mD += dxh;
-        mDX += dxh * xh;
-      }
-      mD /= H;
-      mDX /= H;
-      const isk = gateInvStd[r * 4 + k];
-      for (let j = 0; j < H; j++) {
-        dGates[g0 + o + j] = isk * (dAct[o + j] * gain[o + j] - mD - gateXhat[g0 + o + j] * mDX);
-      }
+      layerNormBackward(
+        1,
+        H,
+        dAct.subarray(o),
+        H,
+        gateXhat.subarray(g0 + o),
+        gateInvStd.subarray(r * 4 + k),
+        gain.subarray(o),
+        dGain.subarray(o),
+        dBias.subarray(o),
+        dGates.subarray(g0 + o),
+        H,
+      );
     }
   }
 }

@@ -2,17 +2,21 @@
  * Layer normalisation (Ba et al. 2016) over the last `width` entries of each row, with gain and bias,
  * as TensorFlow's LayerNormBasicLSTMCell applies it to each gate and to the cell state.
  */
-const EPS = 1e-5;
+/** σ = sqrt(var + LN_EPS); the native kernels use the same. */
+export const LN_EPS = 1e-5;
+
+/** Inputs and outputs may be float64 scratch, so a caller can keep a value unrounded between passes. */
+type Values = Float32Array | Float64Array;
 
 /** y = gain ⊙ (x − mean)/std + bias per row; keeps xhat and 1/std for the backward pass. */
 export function layerNormForward(
   rows: number,
   width: number,
-  x: Float32Array,
+  x: Values,
   xStride: number,
   gain: Float32Array,
   bias: Float32Array,
-  y: Float32Array,
+  y: Values,
   yStride: number,
   xhat: Float32Array,
   invStd: Float32Array,
@@ -27,7 +31,7 @@ export function layerNormForward(
       const d = x[xo + j] - mean;
       variance += d * d;
     }
-    const inv = 1 / Math.sqrt(variance / width + EPS);
+    const inv = 1 / Math.sqrt(variance / width + LN_EPS);
     invStd[r] = inv;
     const yo = r * yStride;
     const ho = r * width;
@@ -43,14 +47,14 @@ export function layerNormForward(
 export function layerNormBackward(
   rows: number,
   width: number,
-  dy: Float32Array,
+  dy: Values,
   dyStride: number,
   xhat: Float32Array,
   invStd: Float32Array,
   gain: Float32Array,
   dGain: Float32Array,
   dBias: Float32Array,
-  dx: Float32Array,
+  dx: Values,
   dxStride: number,
 ): void {
   for (let r = 0; r < rows; r++) {
