@@ -29,7 +29,7 @@ export function drawTaskDags(task: CompiledTask, count: number, rng: Rng): DagRe
   return drawSubset(allDags([task]), count, rng);
 }
 
-/** Runs the inner loop on `scratch` (its parameters are overwritten with θ first); returns θ' and the sampled makespan. */
+/** Runs the inner loop on `scratch` (its parameters are overwritten with θ first); returns θ', the sampled makespan and the number of trajectories. */
 export function runInnerLoop(
   be: Backend,
   scratch: Seq2SeqPolicy,
@@ -37,7 +37,7 @@ export function runInnerLoop(
   task: CompiledTask,
   ppo: PpoConfig,
   job: InnerLoopJob,
-): { thetaPrime: Float32Array; sampledMakespanMs: number } {
+): { thetaPrime: Float32Array; sampledMakespanMs: number; samples: number } {
   scratch.params.setValues(theta);
   const rng = innerLoopRng(job);
   const dags = drawTaskDags(task, ppo.dagsPerBatch, rng);
@@ -46,5 +46,9 @@ export function runInnerLoop(
   ppoUpdate(be, scratch, adam, rollout, ppo, rng);
   let sum = 0;
   for (const m of rollout.makespans) sum += m;
-  return { thetaPrime: scratch.params.values.slice(), sampledMakespanMs: sum / rollout.makespans.length };
+  return {
+    thetaPrime: scratch.params.values.slice(),
+    sampledMakespanMs: sum / rollout.makespans.length,
+    samples: rollout.makespans.length,
+  };
 }

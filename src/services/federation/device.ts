@@ -181,13 +181,12 @@ export async function runDevice(o: DeviceOptions): Promise<DeviceSummary> {
         iteration: task.round,
         slot: task.slot,
       });
-      const samples = Math.min(ppo.dagsPerBatch, compiled.problems.length) * ppo.trajectoriesPerDag;
       const reply = await withRetry('upload', () =>
         client.submit({
           round: task.round,
           modelVersion: task.modelVersion,
           params: encodeParams(r.thetaPrime),
-          samples,
+          samples: r.samples,
           sampledMakespanMs: r.sampledMakespanMs,
         }),
       );
