@@ -442,7 +442,7 @@ export class Coordinator {
     let rec = this.devices.get(name);
     if (!rec) {
       // Registered after the service started (`serve token add` on the same state).
-      rec = this.o.store.listDevices().find((d) => d.name === name);
+      rec = this.o.store.device(name);
       if (!rec) throw new Error(`device ${name} is not registered`);
       this.devices.set(name, rec);
     }

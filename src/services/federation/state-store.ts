@@ -94,6 +94,21 @@ function modelRow(model: ModelState): [number, Buffer, number, Buffer, Buffer, s
   ];
 }
 
+interface DeviceRow {
+  name: string;
+  revoked: number;
+  created_at: string;
+  record: string;
+}
+
+function deviceOf(r: DeviceRow): DeviceRecord {
+  return {
+    ...freshDevice(r.name, r.created_at),
+    ...(JSON.parse(r.record) as Partial<DeviceRecord>),
+    revoked: r.revoked !== 0,
+  };
+}
+
 function freshDevice(name: string, createdAt: string): DeviceRecord {
   return {
     name,
@@ -209,17 +224,16 @@ export class StateStore {
   listDevices(): DeviceRecord[] {
     const rows = this.db
       .prepare('SELECT name, revoked, created_at, record FROM devices ORDER BY name')
-      .all() as {
-      name: string;
-      revoked: number;
-      created_at: string;
-      record: string;
-    }[];
-    return rows.map((r) => ({
-      ...freshDevice(r.name, r.created_at),
-      ...(JSON.parse(r.record) as Partial<DeviceRecord>),
-      revoked: r.revoked !== 0,
-    }));
+      .all() as DeviceRow[];
+    return rows.map(deviceOf);
+  }
+
+  /** One device's record, or undefined when there is no such device. */
+  device(name: string): DeviceRecord | undefined {
+    const row = this.db
+      .prepare('SELECT name, revoked, created_at, record FROM devices WHERE name = ?')
+      .get(name) as DeviceRow | undefined;
+    return row ? deviceOf(row) : undefined;
   }
 
   // --- rounds ---
