@@ -9,7 +9,8 @@ import { decodeParams, encodeParams } from '../src/services/federation/params-co
 import { checkUpdate } from '../src/services/federation/update-check.js';
 import { robustCombine } from '../src/services/federation/aggregate.js';
 import { bearerToken, checkDeviceName, hashToken, newToken } from '../src/services/federation/tokens.js';
-import { parseListen, parseServerUrl } from '../src/services/federation/endpoint.js';
+import { parseServerUrl } from '../src/services/federation/endpoint.js';
+import { parseHostPort } from '../src/services/grpc/address.js';
 import { StateStore } from '../src/services/federation/state-store.js';
 import { DEFAULT_FEDERATION, updateNormBound } from '../src/services/federation/settings.js';
 import { cliPath } from './helpers/paths.js';
@@ -98,8 +99,8 @@ test('tokens are random, stored hashed, and read from a Bearer header', () => {
 });
 
 test('addresses: HOST:PORT to listen on, grpc:// or grpcs:// URLs for devices', () => {
-  assert.deepEqual(parseListen('0.0.0.0:0'), { host: '0.0.0.0', port: 0 });
-  assert.throws(() => parseListen('nowhere'), /expected HOST:PORT/);
+  assert.deepEqual(parseHostPort('0.0.0.0:0', '--listen', true), { host: '0.0.0.0', port: 0 });
+  assert.throws(() => parseHostPort('nowhere', '--listen', true), /--listen must be HOST:PORT/);
   assert.deepEqual(parseServerUrl('grpcs://edge.example:443'), {
     host: 'edge.example',
     port: 443,

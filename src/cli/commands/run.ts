@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../../rl/checkpoint.js';
 import { compileTask } from '../../rl/learning-task.js';
 import { evaluateGreedy } from '../../rl/sampler.js';
 import { schedulerByName, SCHEDULERS } from '../../schedulers/registry.js';
-import { parseHostPort } from '../../services/execution/address.js';
+import { parseHostPort } from '../../services/grpc/address.js';
 import { runOnExecutor } from '../../services/execution/device-runner.js';
 import { UsageError } from '../../util/errors.js';
 import {

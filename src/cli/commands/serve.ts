@@ -7,7 +7,7 @@ import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import type { LearningTask } from '../../rl/learning-task.js';
 import { Coordinator } from '../../services/federation/coordinator.js';
-import { parseListen } from '../../services/federation/endpoint.js';
+import { parseHostPort } from '../../services/grpc/address.js';
 import { startFederationServer } from '../../services/federation/server.js';
 import {
   configDifferences,
@@ -266,8 +266,8 @@ export function serveCommand(): Command {
       throw new UsageError('--tls-cert and --tls-key go together');
     if (!opts.state) throw new UsageError('--state <dir> is required: the service state folder');
     const stateDir = opts.state;
-    const listen = parseListen(opts.listen);
-    const httpListen = opts.http ? parseListen(opts.http) : undefined;
+    const listen = parseHostPort(opts.listen, '--listen', true);
+    const httpListen = opts.http ? parseHostPort(opts.http, '--http', true) : undefined;
     const tls =
       opts.tlsCert && opts.tlsKey
         ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'private key') }

@@ -6,7 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type AddressInfo } from 'node:net';
 import { InputError } from '../../util/errors.js';
-import { formatHostPort, parseHostPort } from './address.js';
+import { formatHostPort, parseHostPort } from '../grpc/address.js';
 import { EdgeSession, ProtocolError } from './edge-session.js';
 import { executionProto, type DeviceMessage, type EdgeMessage, type ServerSessionCall } from './proto.js';
 

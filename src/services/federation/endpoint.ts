@@ -1,27 +1,16 @@
 /**
- * Addresses: `HOST:PORT` to listen on, and the service URL a device is given: `grpc://HOST:PORT`
- * (plaintext), `grpcs://HOST:PORT` (TLS), or a bare `HOST:PORT` (plaintext).
+ * The service URL a device is given: `grpc://HOST:PORT` (plaintext), `grpcs://HOST:PORT` (TLS), or a
+ * bare `HOST:PORT` (plaintext).
  */
 import { UsageError } from '../../util/errors.js';
+import { parseHostPort, type HostPort } from '../grpc/address.js';
 
-export interface Endpoint {
-  host: string;
-  port: number;
+export interface Endpoint extends HostPort {
   tls: boolean;
 }
 
-export function parseListen(value: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535)
-    throw new UsageError(`--listen ${value}: expected HOST:PORT (port 0 picks a free one)`);
-  return { host: m[1], port };
-}
-
 export function parseServerUrl(value: string): Endpoint {
-  const m = /^(?:(grpcs?):\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(value.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535)
-    throw new UsageError(`--server ${value}: expected grpc://HOST:PORT or grpcs://HOST:PORT`);
-  return { host: m[2], port, tls: m[1] === 'grpcs' };
+  const m = /^(?:(grpcs?):\/\/)?([^/]*)\/?$/.exec(value.trim());
+  if (!m) throw new UsageError(`--server ${value}: expected grpc://HOST:PORT or grpcs://HOST:PORT`);
+  return { ...parseHostPort(m[2], '--server'), tls: m[1] === 'grpcs' };
 }

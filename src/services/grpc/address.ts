@@ -1,4 +1,4 @@
-/** `HOST:PORT` addresses of executors (IPv6 hosts in brackets: `[::1]:7070`). */
+/** `HOST:PORT` addresses of the gRPC services (IPv6 hosts in brackets: `[::1]:7070`). */
 import { UsageError } from '../../util/errors.js';
 
 export interface HostPort {
