@@ -12,6 +12,7 @@ import { jsBackend } from '../src/nn/js-backend.js';
 import { loadNativeBackend } from '../src/nn/native-backend.js';
 import type { Backend } from '../src/nn/backend.js';
 import { Adam } from '../src/nn/adam.js';
+import { decodeStored } from '../src/policy/decode.js';
 import { Seq2SeqPolicy, logProbsOf } from '../src/policy/seq2seq.js';
 import { batchObservations } from '../src/policy/observation.js';
 import { Rng } from '../src/util/rng.js';
@@ -42,7 +43,19 @@ function time(fn: () => void, warmup: number, n: number): number {
 }
 
 function setup(H: number, layerNorm: boolean, rows = B, len = L) {
-  const policy = new Seq2SeqPolicy({ neighbours: 6, hidden: H, layers: 2, layerNorm, attention: 'luong' }, 1);
+  const policy = new Seq2SeqPolicy(
+    {
+      arch: 'paper',
+      neighbours: 6,
+      hidden: H,
+      layers: 2,
+      layerNorm,
+      attention: 'luong',
+      lookahead: 'none',
+      priorGain: 0,
+    },
+    1,
+  );
   const rng = new Rng(2);
   const F = policy.features; // 17, as the PyTorch reference
   const obs = batchObservations(
@@ -119,7 +132,7 @@ for (const be of backends) {
       const s = setup(H, layerNorm);
       const adam = new Adam(s.policy.params.size);
       const train = time(() => trainStep(be, s, adam), 1, runs);
-      const sample = time(() => s.policy.decode(be, s.obs, 'sample', s.rng), 1, runs);
+      const sample = time(() => decodeStored(be, s.policy, s.obs, 'sample', s.rng), 1, runs);
       const t = layerNorm ? undefined : torch(H); // the PyTorch reference has no layer norm
       const f = (x?: number) => (x === undefined ? '-' : x.toFixed(1));
       const ratio = (a: number, b?: number) => (b === undefined ? '-' : (a / b).toFixed(2));
@@ -134,7 +147,7 @@ for (const be of backends) {
 for (const be of backends) {
   for (const n of [20, 100]) {
     const s = setup(256, true, 1, n);
-    const ms = time(() => s.policy.decode(be, s.obs, 'greedy'), 2, runs);
+    const ms = time(() => decodeStored(be, s.policy, s.obs, 'greedy'), 2, runs);
     console.log(`${be.name}: argmax plan for one ${n}-task DAG (H=256, layer norm on): ${ms.toFixed(2)} ms`);
   }
 }

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDagFile } from '../src/dag/io.js';
-import { Seq2SeqPolicy } from '../src/policy/seq2seq.js';
+import { createPolicy } from '../src/policy/create.js';
 import { saveCheckpoint } from '../src/rl/checkpoint.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
 import { cliPath, referenceData } from './helpers/paths.js';
@@ -151,7 +151,7 @@ test('run --policy executes the plan that schedule --policy decides', async () =
   // A small seeded policy: what matters is that both commands decode the same plan from one checkpoint.
   const run = mergeRunConfig(DEFAULT_RUN, { policy: { hidden: 8, layers: 1 }, seed: 5 }, 'test');
   const checkpoint = join(mkdtempSync(join(tmpdir(), 'mrlco-run-policy-')), 'policy.bin');
-  saveCheckpoint(checkpoint, new Seq2SeqPolicy(run.policy, run.seed), undefined, {
+  saveCheckpoint(checkpoint, createPolicy(run.policy, run.seed), undefined, {
     run,
     iteration: 0,
     rng: {},

@@ -5,9 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { topologicalOrder } from '../src/dag/dag.js';
+import { readDagFile } from '../src/dag/io.js';
+import type { PlanLine } from '../src/experiments/experiment.js';
+import { createProblem, makespanOf, type OffloadingProblem } from '../src/mec/problem.js';
+import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { cliPath, referenceData } from './helpers/paths.js';
 
-test('mrlco experiment topology --quick writes the curves, the figure (SVG and PNG) and Table 3; a rerun resumes', () => {
+test('mrlco experiment topology --quick writes the curves, the figure (SVG and PNG), Table 3 and the plans behind it; a rerun resumes', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'mrlco-exp-')), 'topology');
   const run = () =>
     spawnSync(
@@ -35,6 +40,54 @@ test('mrlco experiment topology --quick writes the curves, the figure (SVG and P
   );
   assert.ok(
     existsSync(join(out, 'meta', 'checkpoint.bin')) && existsSync(join(out, 'drl', 'checkpoint.bin')),
+  );
+
+  // Every learned and heuristic number of the table is the mean of plans.jsonl's lines, and every line
+  // re-simulates to its makespan.
+  const lines = readFileSync(join(out, 'plans.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as PlanLine);
+  const system = { ...DEFAULT_SYSTEM, uplinkBps: 7e6, downlinkBps: 7e6 };
+  const problems = new Map<string, OffloadingProblem>();
+  for (const l of lines) {
+    let problem = problems.get(l.file);
+    if (!problem) {
+      const dag = readDagFile(join(referenceData, l.set, l.file));
+      problem = createProblem(dag, system, { profile: 'reference' });
+      problems.set(l.file, problem);
+    }
+    const plan = Uint8Array.from(l.plan, (c) => Number(c));
+    const order = l.order === 'id' ? topologicalOrder(problem.dag) : problem.order;
+    assert.ok(Math.abs(makespanOf(problem, plan, order) - l.makespanMs) < 1e-9, `${l.method} ${l.file}`);
+  }
+  const meanOf = (pick: (l: PlanLine) => boolean) => {
+    const xs = lines.filter(pick).map((l) => l.makespanMs);
+    assert.equal(xs.length, 8);
+    return (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2);
+  };
+  const row = table.split('\n').find((l) => l.startsWith('| Topology I |'))!;
+  const cellsOf = row.split(' | ').map((c) => c.split(' ')[0].replace(/^\| /, ''));
+  // Columns: set, optimal, HEFT, rollout, rollout:2, Greedy, FT 0/1/2, MRLCO 0/1/2, MRLCO best of K.
+  assert.equal(
+    cellsOf[1],
+    meanOf((l) => l.method === 'optimal'),
+  );
+  assert.equal(
+    cellsOf[3],
+    meanOf((l) => l.method === 'heft-rollout'),
+  );
+  assert.equal(
+    cellsOf[6],
+    meanOf((l) => l.method === 'fine-tuning' && l.step === 0 && l.decoding === 'argmax'),
+  );
+  assert.equal(
+    cellsOf[11],
+    meanOf((l) => l.method === 'mrlco' && l.step === 2 && l.decoding === 'argmax'),
+  );
+  assert.equal(
+    cellsOf[12],
+    meanOf((l) => l.method === 'mrlco' && l.step === 2 && l.decoding === 'best-of-4'),
   );
 
   const again = run();

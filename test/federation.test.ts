@@ -13,7 +13,7 @@ import { readDataset } from '../src/dag/io.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { metaTrain } from '../src/meta/meta-trainer.js';
 import { getBackend } from '../src/nn/select-backend.js';
-import { Seq2SeqPolicy } from '../src/policy/seq2seq.js';
+import { createPolicy } from '../src/policy/create.js';
 import { loadCheckpoint } from '../src/rl/checkpoint.js';
 import type { RunConfig } from '../src/rl/config.js';
 import { FederationClient } from '../src/services/federation/device.js';
@@ -136,7 +136,7 @@ test('three device processes reproduce one-process meta-training (same θ)', asy
   assert.equal(run.meta.metaBatch, 3);
   assert.equal(run.ppo.trajectoriesPerDag, 2);
   const expected = await oneProcessTheta(run, deviceData);
-  const initial = new Seq2SeqPolicy(run.policy, run.seed).params.values;
+  const initial = createPolicy(run.policy, run.seed).params.values;
   assert.ok(maxAbsDiff(expected, initial) > 1e-4, 'meta-training moved θ');
   const diff = maxAbsDiff(saved.policy.params.values, expected);
   assert.ok(diff <= 1e-6, `federated θ differs from one-process θ by ${diff}`);
@@ -373,7 +373,7 @@ test('bad uploads, a silent device and bad credentials are refused; training goe
   assert.match(proc.output(), /refused r-nan in round 1: non-finite value/);
   // θ survived: finite, and moved by at most two outer Adam steps (β each, per parameter).
   const saved = loadCheckpoint(join(state, 'policy.bin'));
-  const initial = new Seq2SeqPolicy(saved.state.run.policy, saved.state.run.seed).params.values;
+  const initial = createPolicy(saved.state.run.policy, saved.state.run.seed).params.values;
   const moved = maxAbsDiff(saved.policy.params.values, initial);
   assert.ok(
     Number.isFinite(moved) && moved > 0 && moved <= 2 * saved.state.run.meta.outerLearningRate * 1.01,

@@ -8,7 +8,7 @@ import { runInnerLoop } from '../src/meta/inner-loop.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
 import { compileTask } from '../src/rl/learning-task.js';
 import { getBackend } from '../src/nn/select-backend.js';
-import { Seq2SeqPolicy } from '../src/policy/seq2seq.js';
+import { createPolicy } from '../src/policy/create.js';
 import { referenceData } from './helpers/paths.js';
 
 function tasks() {
@@ -54,10 +54,10 @@ test('meta-training applies Eq. (22) once per iteration through the outer Adam (
   const trainTasks = tasks();
   const result = await metaTrain({ be, config: one, trainTasks, workers: 0 });
   // Recompute the two inner loops by hand, with the same task draw as the trainer.
-  const theta = new Seq2SeqPolicy(one.policy, one.seed).params.values.slice();
+  const theta = createPolicy(one.policy, one.seed).params.values.slice();
   const compiled = trainTasks.map((t) => compileTask(t, one.policy.neighbours));
   const names = result.metrics[0].tasks.split(' ');
-  const scratch = new Seq2SeqPolicy(one.policy, 0);
+  const scratch = createPolicy(one.policy, 0);
   const sum = new Float64Array(theta.length);
   names.forEach((name, slot) => {
     const task = compiled.find((c) => c.task.name === name)!;

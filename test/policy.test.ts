@@ -5,13 +5,23 @@ import { readDataset } from '../src/dag/io.js';
 import { createProblem } from '../src/mec/problem.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { batchObservations, encodeProblem, featureCount } from '../src/policy/observation.js';
+import { decodeStored } from '../src/policy/decode.js';
 import { logProbsOf, Seq2SeqPolicy, type PolicyConfig } from '../src/policy/seq2seq.js';
 import { Adam } from '../src/nn/adam.js';
 import { Rng } from '../src/util/rng.js';
 import { referenceData } from './helpers/paths.js';
 import { availableBackends } from './helpers/backends.js';
 
-const small: PolicyConfig = { neighbours: 12, hidden: 16, layers: 2, layerNorm: true, attention: 'luong' };
+const small: PolicyConfig = {
+  arch: 'paper',
+  neighbours: 12,
+  hidden: 16,
+  layers: 2,
+  layerNorm: true,
+  attention: 'luong',
+  lookahead: 'none',
+  priorGain: 0,
+};
 
 function mixedBatch() {
   const n10 = readDataset(join(referenceData, 'meta_offloading_n/offload_random10')).dags.slice(0, 3);
@@ -46,7 +56,7 @@ for (const be of availableBackends()) {
     const { encoded } = mixedBatch();
     const policy = new Seq2SeqPolicy(small, 3);
     const obs = batchObservations(encoded, policy.features);
-    const decoded = policy.decode(be, obs, 'sample', new Rng(5));
+    const decoded = decodeStored(be, policy, obs, 'sample', new Rng(5));
     const forward = policy.forward(be, obs, decoded.actions);
     const lp = logProbsOf(forward.logits, decoded.actions);
     for (let b = 0; b < obs.B; b++) {
@@ -61,8 +71,8 @@ for (const be of availableBackends()) {
   test(`[${be.name}] a DAG's decisions do not depend on what else is in the batch`, () => {
     const { encoded } = mixedBatch();
     const policy = new Seq2SeqPolicy(small, 4);
-    const together = policy.decode(be, batchObservations(encoded, policy.features), 'greedy');
-    const alone = policy.decode(be, batchObservations([encoded[1]], policy.features), 'greedy');
+    const together = decodeStored(be, policy, batchObservations(encoded, policy.features), 'greedy');
+    const alone = decodeStored(be, policy, batchObservations([encoded[1]], policy.features), 'greedy');
     const Tt = Math.max(...encoded.map((e) => e.length / policy.features));
     const n = encoded[1].length / policy.features;
     for (let t = 0; t < n; t++) {
@@ -79,8 +89,8 @@ for (const be of availableBackends()) {
     assert.notDeepEqual(a.params.values, new Seq2SeqPolicy(small, 10).params.values);
     const obs = batchObservations(encoded, a.features);
     assert.deepEqual(
-      a.decode(be, obs, 'sample', new Rng(1)).actions,
-      b.decode(be, obs, 'sample', new Rng(1)).actions,
+      decodeStored(be, a, obs, 'sample', new Rng(1)).actions,
+      decodeStored(be, b, obs, 'sample', new Rng(1)).actions,
     );
   });
 
@@ -121,7 +131,7 @@ for (const be of availableBackends()) {
     }
     const after = nll();
     assert.ok(after < 0.25 * before, `NLL ${before} -> ${after}`);
-    const greedy = policy.decode(be, obs, 'greedy');
+    const greedy = decodeStored(be, policy, obs, 'greedy');
     let agree = 0;
     let total = 0;
     for (let b = 0; b < obs.B; b++)

@@ -17,6 +17,7 @@ import { getBackend } from '../src/nn/select-backend.js';
 import { runBaselines } from '../src/experiments/baselines.js';
 import { allLocal, randomPlan } from '../src/schedulers/fixed.js';
 import { InputError } from '../src/util/errors.js';
+import { PAPER_POLICY } from '../src/policy/policy.js';
 import { Rng } from '../src/util/rng.js';
 import { checkGradients, randomArray } from './helpers/gradcheck.js';
 import { referenceData } from './helpers/paths.js';
@@ -125,16 +126,24 @@ test('PPO loss gradients w.r.t. logits and values match finite differences (clip
   }
 });
 
-test('configuration: defaults are Table 2; unknown or invalid settings are clear errors', () => {
+test("configuration: PPO's defaults are Table 2, the network the measured default; --arch paper is Table 2's network; errors are clear", () => {
   assert.equal(DEFAULT_RUN.ppo.learningRate, 5e-4);
   assert.equal(DEFAULT_RUN.ppo.gamma, 0.99);
   assert.equal(DEFAULT_RUN.ppo.gaeLambda, 0.95);
   assert.equal(DEFAULT_RUN.ppo.clipEpsilon, 0.2);
   assert.equal(DEFAULT_RUN.ppo.valueCoef, 0.5);
   assert.equal(DEFAULT_RUN.ppo.gradientSteps, 3);
-  assert.equal(DEFAULT_RUN.policy.hidden, 256);
-  assert.equal(DEFAULT_RUN.policy.layers, 2);
-  assert.equal(DEFAULT_RUN.policy.layerNorm, true);
+  assert.equal(DEFAULT_RUN.policy.arch, 'mlp');
+  const paper = mergeRunConfig(DEFAULT_RUN, { policy: { arch: 'paper' } }, 'flags').policy;
+  assert.deepEqual(paper, PAPER_POLICY);
+  assert.equal(paper.hidden, 256);
+  assert.equal(paper.layers, 2);
+  assert.equal(paper.layerNorm, true);
+  assert.equal(paper.attention, 'additive');
+  assert.throws(
+    () => mergeRunConfig(DEFAULT_RUN, { policy: { arch: 'paper', lookahead: 'heft' } }, 'flags'),
+    /lookahead must be none for the paper architecture/,
+  );
   assert.throws(
     () => mergeRunConfig(DEFAULT_RUN, { ppo: { lerningRate: 1 } }, 'c.json'),
     (e: unknown) => e instanceof InputError && /c\.json: unknown setting ppo\.lerningRate/.test(e.message),

@@ -18,6 +18,18 @@ export function parsePositive(value: string): number {
   return n;
 }
 
+export function parseNonNegative(value: string): number {
+  const n = parseNumber(value);
+  if (n < 0) throw new InvalidArgumentError('expected a non-negative number.');
+  return n;
+}
+
+export function parseUnit(value: string): number {
+  const n = parseNumber(value);
+  if (n < 0 || n > 1) throw new InvalidArgumentError('expected a number from 0 to 1.');
+  return n;
+}
+
 export function parseNonNegativeInt(value: string): number {
   const n = parseNumber(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer.');
@@ -31,7 +43,7 @@ export function parsePositiveInt(value: string): number {
 }
 
 export interface SystemCliOptions {
-  profile: SimProfile;
+  profile?: SimProfile;
   rankWeight?: RankWeight;
   rate?: number;
   rateUp?: number;
@@ -45,9 +57,10 @@ export interface SystemCliOptions {
 export function addSystemOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--profile <profile>', 'latency model: Eqs. 5-7 as printed, or the reference experiments')
-        .choices(SIM_PROFILES)
-        .default('paper'),
+      new Option(
+        '--profile <profile>',
+        'latency model: Eqs. 5-7 as printed, or the reference experiments (default paper; with a policy, the one it was trained on)',
+      ).choices(SIM_PROFILES),
     )
     .addOption(
       new Option(
@@ -75,7 +88,10 @@ export function usersOption(description: string): Option {
   return new Option('--users <k>', description).argParser(parsePositiveInt).default(DEFAULT_SYSTEM.users);
 }
 
-export function systemFromOptions(opts: SystemCliOptions): { system: SystemParams; model: ModelOptions } {
+export function systemFromOptions(
+  opts: SystemCliOptions,
+  defaults: { profile?: SimProfile } = {},
+): { system: SystemParams; model: ModelOptions } {
   if (opts.rate !== undefined && (opts.rateUp !== undefined || opts.rateDown !== undefined)) {
     throw new UsageError('give either --rate or --rate-up/--rate-down, not both');
   }
@@ -88,7 +104,7 @@ export function systemFromOptions(opts: SystemCliOptions): { system: SystemParam
     downlinkBps: (opts.rateDown ?? rate) * 1e6,
   };
   const model: ModelOptions = {
-    profile: opts.profile,
+    profile: opts.profile ?? defaults.profile ?? 'paper',
     ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
   };
   return { system, model };

@@ -46,6 +46,8 @@ export interface Dataset {
   readonly name: string;
   readonly dir: string;
   readonly dags: readonly Dag[];
+  /** The file name of each DAG, when read from a folder. */
+  readonly files?: readonly string[];
 }
 
 /** Loads every DAG file of a folder, in natural file-name order (random.20.2 before random.20.10). */
@@ -60,7 +62,7 @@ export function readDataset(dir: string): Dataset {
   }
   const files = entries.filter((f) => formatOfPath(f) !== undefined).sort(naturalCompare);
   if (files.length === 0) throw InputError.inFile(dir, 'no DAG files (.gv, .dot, .json) in this folder');
-  return { name: basename(dir), dir, dags: files.map((f) => readDagFile(join(dir, f))) };
+  return { name: basename(dir), dir, dags: files.map((f) => readDagFile(join(dir, f))), files };
 }
 
 const collator = new Intl.Collator('en', { numeric: true });

@@ -13,6 +13,8 @@ export interface BaselineSummary {
   /** Mean over DAGs of (makespan / optimum − 1), when Optimal ran too. */
   meanGapToOptimum?: number;
   wallMs: number;
+  /** Mean latency-model steps per DAG (the heuristics' cost), where the scheduler reports them. */
+  meanModelSteps?: number;
   /** Optimal only. */
   meanNodes?: number;
   maxNodes?: number;
@@ -32,6 +34,8 @@ export interface BaselineReport {
   summaries: BaselineSummary[];
   /** makespans[scheduler][d] for DAG d of the dataset. */
   makespans: Record<string, number[]>;
+  /** plans[scheduler][d]: DAG d's plan, one digit per task in task-index order (1 = offload). */
+  plans: Record<string, string[]>;
 }
 
 export function runBaselines(
@@ -43,10 +47,13 @@ export function runBaselines(
 ): BaselineReport {
   const problems = dataset.dags.map((dag) => createProblem(dag, system, model));
   const makespans: Record<string, number[]> = {};
+  const plans: Record<string, string[]> = {};
   const summaries: BaselineSummary[] = [];
   for (const scheduler of schedulers) {
     const started = performance.now();
     const values: number[] = [];
+    const planTexts: string[] = [];
+    let modelSteps = 0;
     let nodes = 0;
     let maxNodes = 0;
     let proven = 0;
@@ -57,7 +64,9 @@ export function runBaselines(
         timeLimitMs: options.timeLimitMs,
       });
       values.push(result.makespanMs);
+      planTexts.push(result.plan.join(''));
       if (result.stats) {
+        modelSteps += Number(result.stats.modelSteps ?? 0);
         const n = Number(result.stats.nodes ?? 0);
         nodes += n;
         maxNodes = Math.max(maxNodes, n);
@@ -66,11 +75,13 @@ export function runBaselines(
       options.onProgress?.(scheduler.name, d + 1, problems.length);
     });
     makespans[scheduler.name] = values;
+    plans[scheduler.name] = planTexts;
     const summary: BaselineSummary = {
       scheduler: scheduler.name,
       dags: values.length,
       meanMakespanMs: mean(values),
       wallMs: performance.now() - started,
+      ...(modelSteps > 0 ? { meanModelSteps: modelSteps / values.length } : {}),
     };
     if (scheduler.name === 'optimal') {
       Object.assign(summary, {
@@ -88,7 +99,7 @@ export function runBaselines(
       s.meanGapToOptimum = mean(makespans[s.scheduler].map((m, d) => m / optimum[d] - 1));
     }
   }
-  return { summaries, makespans };
+  return { summaries, makespans, plans };
 }
 
 export function mean(values: readonly number[]): number {

@@ -8,12 +8,13 @@ import type { Dataset } from '../dag/io.js';
 import type { SimProfile } from '../mec/simulator.js';
 import type { SystemParams } from '../mec/system.js';
 import type { Backend } from '../nn/backend.js';
-import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
 import type { PpoConfig, RunConfig } from '../rl/config.js';
 import { compileTask, type CompiledTask, type LearningTask } from '../rl/learning-task.js';
 import { trainPpo, type IterationMetrics, type TrainResult } from '../rl/trainer.js';
 import { greedy, heft } from '../schedulers/earliest-finish.js';
+import { heftRollout } from '../schedulers/heft-rollout.js';
 import { optimal } from '../schedulers/optimal.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { runBaselines } from './baselines.js';
@@ -73,13 +74,15 @@ export function trainDrl(o: DrlTrainOptions): TrainResult {
 
 export interface AdaptReferences {
   heftMs: number;
+  heftRolloutMs: number;
   greedyMs: number;
   optimalMs?: number;
   optimalProven?: number;
 }
 
 export function adaptReferences(spec: TaskSpec, optimalTimeLimitMs: number | undefined): AdaptReferences {
-  const schedulers = optimalTimeLimitMs === 0 ? [heft, greedy] : [heft, greedy, optimal];
+  const base = [heft, heftRollout(1), greedy];
+  const schedulers = optimalTimeLimitMs === 0 ? base : [...base, optimal];
   const r = runBaselines(
     spec.dataset,
     schedulers,
@@ -90,6 +93,7 @@ export function adaptReferences(spec: TaskSpec, optimalTimeLimitMs: number | und
   const by = Object.fromEntries(r.summaries.map((s) => [s.scheduler, s]));
   return {
     heftMs: by.heft.meanMakespanMs,
+    heftRolloutMs: by['heft-rollout'].meanMakespanMs,
     greedyMs: by.greedy.meanMakespanMs,
     ...(by.optimal ? { optimalMs: by.optimal.meanMakespanMs, optimalProven: by.optimal.proven } : {}),
   };
@@ -97,17 +101,17 @@ export function adaptReferences(spec: TaskSpec, optimalTimeLimitMs: number | und
 
 export interface DrlAdaptOptions {
   be: Backend;
-  from: Seq2SeqPolicy;
+  from: OffloadingPolicy;
   spec: TaskSpec;
   ppo: PpoConfig;
   steps: number;
   seed: number;
   references: AdaptReferences;
   outDir?: string;
-  onStep?: (p: AdaptPoint) => void;
+  onStep?: (p: AdaptPoint, policy: OffloadingPolicy) => void;
 }
 
-export function adaptDrl(o: DrlAdaptOptions): { curve: AdaptPoint[]; policy: Seq2SeqPolicy } {
+export function adaptDrl(o: DrlAdaptOptions): { curve: AdaptPoint[]; policy: OffloadingPolicy } {
   const [task] = compileTasks([o.spec], o.from.config.neighbours);
   const result = adaptPolicy({
     be: o.be,
@@ -123,12 +127,13 @@ export function adaptDrl(o: DrlAdaptOptions): { curve: AdaptPoint[]; policy: Seq
 }
 
 export function adaptCsv(curve: readonly AdaptPoint[], refs: AdaptReferences): string {
-  const header = 'step,makespan_ms,heft_ms,greedy_ms,optimal_ms,wall_s';
+  const header = 'step,makespan_ms,heft_ms,heft_rollout_ms,greedy_ms,optimal_ms,wall_s';
   const rows = curve.map((p) =>
     [
       p.step,
       p.makespanMs.toFixed(4),
       refs.heftMs.toFixed(4),
+      refs.heftRolloutMs.toFixed(4),
       refs.greedyMs.toFixed(4),
       refs.optimalMs?.toFixed(4) ?? '',
       p.wallS.toFixed(3),

@@ -7,8 +7,9 @@ import { readDataset, type Dataset } from '../dag/io.js';
 import { DEFAULT_SYSTEM } from '../mec/system.js';
 import type { TaskSpec } from './drl.js';
 
-export type PresetName = 'topology' | 'tasks' | 'rates';
-export const PRESET_NAMES: readonly PresetName[] = ['topology', 'tasks', 'rates'];
+export type PresetName = 'topology' | 'tasks' | 'rates' | 'all';
+/** The experiments of Sec. 5.3, and `all`: the training tasks of all three, for the shipped policy. */
+export const PRESET_NAMES: readonly PresetName[] = ['topology', 'tasks', 'rates', 'all'];
 
 export interface PresetTask {
   /** Dataset folder relative to the data root. */
@@ -42,6 +43,10 @@ const n20 = (k: number) => `meta_offloading_20/offload_random20_${k}`;
 const nSet = (n: number) => `meta_offloading_n/offload_random${n}`;
 const TOPOLOGY_TEST = [8, 12, 24, 4, 16, 20];
 const TOPOLOGY_LABELS: Record<number, string> = { 8: 'Topology I', 12: 'Topology II', 24: 'Topology III' };
+const RATES = [4, 7, 10, 13, 16, 19, 22];
+const N_TRAIN = [10, 15, 25, 35, 45, 50];
+const N_TEST = [20, 30, 40];
+const TEST_RATES = [5.5, 8.5, 11.5];
 
 export const PRESETS: Record<PresetName, Preset> = {
   topology: {
@@ -86,8 +91,8 @@ export const PRESETS: Record<PresetName, Preset> = {
   tasks: {
     name: 'tasks',
     description: 'different task numbers: train on n = 10, 15, 25, 35, 45, 50, test on n = 20, 30, 40',
-    train: [10, 15, 25, 35, 45, 50].map((n) => ({ set: nSet(n), rateMbps: 7, label: `n = ${n}` })),
-    test: [20, 30, 40].map((n) => ({ set: nSet(n), rateMbps: 7, label: `n = ${n}` })),
+    train: N_TRAIN.map((n) => ({ set: nSet(n), rateMbps: 7, label: `n = ${n}` })),
+    test: N_TEST.map((n) => ({ set: nSet(n), rateMbps: 7, label: `n = ${n}` })),
     metaBatch: 5,
     paper: {
       'n = 20': {
@@ -122,9 +127,9 @@ export const PRESETS: Record<PresetName, Preset> = {
     description:
       'different transmission rates: train on the 25 n = 20 sets at 4, 7, ..., 22 Mbit/s, test on offload_random20 at 5.5, 8.5, 11.5 Mbit/s',
     train: Array.from({ length: 25 }, (_, k) => k + 1).flatMap((k) =>
-      [4, 7, 10, 13, 16, 19, 22].map((r) => ({ set: n20(k), rateMbps: r, label: `set ${k} @ ${r}` })),
+      RATES.map((r) => ({ set: n20(k), rateMbps: r, label: `set ${k} @ ${r}` })),
     ),
-    test: [5.5, 8.5, 11.5].map((r) => ({ set: nSet(20), rateMbps: r, label: `R = ${r} Mbps` })),
+    test: TEST_RATES.map((r) => ({ set: nSet(20), rateMbps: r, label: `R = ${r} Mbps` })),
     metaBatch: 10,
     paper: {
       'R = 5.5 Mbps': {
@@ -156,20 +161,45 @@ export const PRESETS: Record<PresetName, Preset> = {
       },
     },
   },
+  all: {
+    name: 'all',
+    description:
+      'the training tasks of all three experiments without any of their test sets: the 19 topology training sets and n = 10, 15, 25, 35, 45, 50, each at 4, 7, ..., 22 Mbit/s; held out: every test set of the three',
+    train: [
+      ...Array.from({ length: 25 }, (_, k) => k + 1)
+        .filter((k) => !TOPOLOGY_TEST.includes(k))
+        .flatMap((k) => RATES.map((r) => ({ set: n20(k), rateMbps: r, label: `set ${k} @ ${r}` }))),
+      ...N_TRAIN.flatMap((n) => RATES.map((r) => ({ set: nSet(n), rateMbps: r, label: `n = ${n} @ ${r}` }))),
+    ],
+    test: [
+      ...TOPOLOGY_TEST.map((k) => ({ set: n20(k), rateMbps: 7, label: TOPOLOGY_LABELS[k] ?? `set ${k}` })),
+      ...N_TEST.map((n) => ({ set: nSet(n), rateMbps: 7, label: `n = ${n}` })),
+      ...TEST_RATES.map((r) => ({ set: nSet(20), rateMbps: r, label: `R = ${r} Mbps` })),
+    ],
+    metaBatch: 10,
+    paper: {},
+  },
 };
+
+export type LoadedPresetTask = TaskSpec & { label: string; set: string; rateMbps: number };
 
 /** Loads the datasets of preset tasks (each folder once), optionally keeping only the first `maxDags` DAGs. */
 export function loadPresetTasks(
   tasks: readonly PresetTask[],
   dataRoot: string,
   maxDags?: number,
-): (TaskSpec & { label: string })[] {
+): LoadedPresetTask[] {
   const cache = new Map<string, Dataset>();
   return tasks.map((t) => {
     let dataset = cache.get(t.set);
     if (!dataset) {
       dataset = readDataset(join(dataRoot, t.set));
-      if (maxDags !== undefined) dataset = { ...dataset, dags: dataset.dags.slice(0, maxDags) };
+      if (maxDags !== undefined)
+        dataset = {
+          ...dataset,
+          dags: dataset.dags.slice(0, maxDags),
+          ...(dataset.files ? { files: dataset.files.slice(0, maxDags) } : {}),
+        };
       cache.set(t.set, dataset);
     }
     const rate = t.rateMbps * 1e6;
@@ -178,6 +208,8 @@ export function loadPresetTasks(
       system: { ...DEFAULT_SYSTEM, uplinkBps: rate, downlinkBps: rate },
       profile: 'reference' as const,
       label: t.label,
+      set: t.set,
+      rateMbps: t.rateMbps,
     };
   });
 }

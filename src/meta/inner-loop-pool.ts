@@ -4,7 +4,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Backend } from '../nn/backend.js';
-import { Seq2SeqPolicy, type PolicyConfig } from '../policy/seq2seq.js';
+import { createPolicy } from '../policy/create.js';
+import type { OffloadingPolicy, PolicyConfig } from '../policy/policy.js';
 import type { PpoConfig } from '../rl/config.js';
 import type { CompiledTask, LearningTask } from '../rl/learning-task.js';
 import { runInnerLoop, type InnerLoopJob } from './inner-loop.js';
@@ -42,14 +43,14 @@ export interface InnerLoopRunner {
 
 export class SequentialInnerLoops implements InnerLoopRunner {
   readonly workers = 0;
-  private readonly scratch: Seq2SeqPolicy;
+  private readonly scratch: OffloadingPolicy;
 
   constructor(
     private readonly be: Backend,
     private readonly tasks: readonly CompiledTask[],
     policy: PolicyConfig,
   ) {
-    this.scratch = new Seq2SeqPolicy(policy, 0);
+    this.scratch = createPolicy(policy, 0);
   }
 
   async run(

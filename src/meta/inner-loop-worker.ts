@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getBackend } from '../nn/select-backend.js';
-import { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { createPolicy } from '../policy/create.js';
 import { compileTask } from '../rl/learning-task.js';
 import { runInnerLoop } from './inner-loop.js';
 import type { InnerLoopInit, InnerLoopRequest, InnerLoopReply } from './inner-loop-pool.js';
@@ -12,7 +12,7 @@ import type { InnerLoopInit, InnerLoopRequest, InnerLoopReply } from './inner-lo
 const init = workerData as InnerLoopInit;
 const be = getBackend();
 const tasks = init.tasks.map((t) => compileTask(t, init.policy.neighbours));
-const scratch = new Seq2SeqPolicy(init.policy, 0);
+const scratch = createPolicy(init.policy, 0);
 
 parentPort!.on('message', (msg: InnerLoopRequest) => {
   try {

@@ -6,7 +6,7 @@
  */
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
-import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import { adamConfigOf, type PpoConfig } from '../rl/config.js';
 import type { CompiledTask } from '../rl/learning-task.js';
 import { ppoUpdate } from '../rl/ppo.js';
@@ -32,7 +32,7 @@ export function drawTaskDags(task: CompiledTask, count: number, rng: Rng): DagRe
 /** Runs the inner loop on `scratch` (its parameters are overwritten with θ first); returns θ', the sampled makespan and the number of trajectories. */
 export function runInnerLoop(
   be: Backend,
-  scratch: Seq2SeqPolicy,
+  scratch: OffloadingPolicy,
   theta: Float32Array,
   task: CompiledTask,
   ppo: PpoConfig,

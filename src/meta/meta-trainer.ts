@@ -7,7 +7,8 @@
  */
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
-import { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { createPolicy } from '../policy/create.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import { saveCheckpoint } from '../rl/checkpoint.js';
 import { checkpointPathOf, startRun } from '../rl/run-folder.js';
 import { adamConfigOf, type RunConfig } from '../rl/config.js';
@@ -47,7 +48,7 @@ export interface MetaTrainOptions {
 }
 
 export interface MetaTrainResult {
-  policy: Seq2SeqPolicy;
+  policy: OffloadingPolicy;
   metrics: MetaIterationMetrics[];
   resumedFrom?: number;
 }
@@ -56,7 +57,7 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
   const { be, config, outDir } = o;
   const { ppo, meta } = config;
   const env = new MetaOffloadingEnv(o.trainTasks, o.testTasks ?? [], config.policy.neighbours);
-  const fresh = new Seq2SeqPolicy(config.policy, config.seed);
+  const fresh = createPolicy(config.policy, config.seed);
   const outer = new Adam(fresh.params.size, adamConfigOf(ppo, meta.outerLearningRate));
   const taskRng = new Rng(config.seed, 3);
   const log = new MetricsLog(outDir);
@@ -110,7 +111,11 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
           run: config,
           iteration,
           rng: { tasks: taskRng.getState() },
-          info: { kind: 'meta', trainTasks: o.trainTasks.map((t) => t.name) },
+          info: {
+            kind: 'meta',
+            trainTasks: o.trainTasks.map((t) => t.name),
+            profile: o.trainTasks[0]?.profile ?? null,
+          },
         });
       }
       o.onIteration?.(row);

@@ -1,6 +1,6 @@
 /** A dense layer Y = X·W + b over a batch of rows (W stored in × out, row-major). */
 import type { Backend } from './backend.js';
-import { glorot, type Param, type ParamSet } from './params.js';
+import { glorot, type Init, type Param, type ParamSet } from './params.js';
 
 export class Linear {
   readonly weight: Param;
@@ -12,13 +12,23 @@ export class Linear {
     readonly inSize: number,
     readonly outSize: number,
     withBias = true,
+    weightInit: Init = glorot(inSize, outSize),
   ) {
-    this.weight = params.declare(`${name}.weight`, [inSize, outSize], glorot(inSize, outSize));
+    this.weight = params.declare(`${name}.weight`, [inSize, outSize], weightInit);
     this.bias = withBias ? params.declare(`${name}.bias`, [outSize], { kind: 'zeros' }) : undefined;
   }
 
   /** y[rows × out] = x[rows × in] · W + b. */
   forward(be: Backend, rows: number, x: Float32Array, y: Float32Array): void {
+    this.apply(be, rows, x, y, 0);
+  }
+
+  /** y[rows × out] += x[rows × in] · W + b (a sum of projections without a temporary). */
+  forwardAccumulate(be: Backend, rows: number, x: Float32Array, y: Float32Array): void {
+    this.apply(be, rows, x, y, 1);
+  }
+
+  private apply(be: Backend, rows: number, x: Float32Array, y: Float32Array, beta: number): void {
     be.gemm(
       false,
       false,
@@ -30,7 +40,7 @@ export class Linear {
       this.inSize,
       this.weight.data,
       this.outSize,
-      0,
+      beta,
       y,
       this.outSize,
     );

@@ -6,7 +6,11 @@
 import type { Rng } from '../util/rng.js';
 
 export type Init =
-  { kind: 'uniform'; scale: number } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'normal'; std: number };
+  | { kind: 'uniform'; scale: number }
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'constant'; value: number }
+  | { kind: 'normal'; std: number };
 
 export interface Param {
   readonly name: string;
@@ -81,6 +85,9 @@ function fill(data: Float32Array, init: Init, rng: Rng): void {
       break;
     case 'ones':
       data.fill(1);
+      break;
+    case 'constant':
+      data.fill(init.value);
       break;
     case 'uniform':
       for (let i = 0; i < data.length; i++) data[i] = (2 * rng.next() - 1) * init.scale;

@@ -65,13 +65,25 @@ export interface ObservationBatch {
   lens: Int32Array;
   /** [T × B]: 1 where step t is a real task of DAG b. */
   mask: Float32Array;
+  /** S: step features per decoding step (0 for a policy that does not see the state). */
+  stepFeatures: number;
+  /**
+   * [T × B × S]: the step features of the state each decision was taken in, written by the
+   * environment as the episode is played and kept for PPO's teacher-forced pass.
+   */
+  steps: Float32Array;
 }
 
-export function batchObservations(encoded: readonly Float32Array[], features: number): ObservationBatch {
+export function batchObservations(
+  encoded: readonly Float32Array[],
+  features: number,
+  stepFeatures = 0,
+): ObservationBatch {
   const B = encoded.length;
   const lens = Int32Array.from(encoded, (e) => e.length / features);
   const T = Math.max(...lens);
   const x = new Float32Array(T * B * features);
+  const steps = new Float32Array(T * B * stepFeatures);
   const mask = new Float32Array(T * B);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < lens[b]; t++) {
@@ -79,5 +91,5 @@ export function batchObservations(encoded: readonly Float32Array[], features: nu
       mask[t * B + b] = 1;
     }
   }
-  return { B, T, features, x, lens, mask };
+  return { B, T, features, x, lens, mask, stepFeatures, steps };
 }

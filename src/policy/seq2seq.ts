@@ -4,101 +4,115 @@
  * action and started from the encoder's final state, attention over the encoder outputs, and a head
  * with two action logits (0 = run on the device, 1 = offload) and a state value.
  *
+ * Two architectures share this class:
+ *  - `paper`: exactly the network above;
+ *  - `seq2seq`: the state made explicit (Eq. 9). Decoder step j's input is the previous action's
+ *    embedding plus projections of task j's encoder output e_j and of the step features s_j, and the
+ *    head reads [attention output; s_j], so the state reaches the logits without passing the LSTM.
+ *
  * `forward`/`backward` run teacher-forced over whole sequences (PPO's log-probabilities and values for
- * given actions); `decode` runs autoregressively, sampling (training) or taking the argmax (deployment).
+ * given actions and stored step features); `beginDecode` runs step by step (closed loop).
  */
 import type { Backend } from '../nn/backend.js';
-import { Attention, type AttentionCache, type AttentionKeys, type AttentionKind } from '../nn/attention.js';
+import { Attention, type AttentionCache, type AttentionKeys } from '../nn/attention.js';
 import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import { LstmLayer, type LstmCache, type LstmState } from '../nn/lstm.js';
 import { ParamSet } from '../nn/params.js';
 import { Rng } from '../util/rng.js';
-import { DEFAULT_NEIGHBOURS, featureCount, type ObservationBatch } from './observation.js';
+import { featureCount, type ObservationBatch } from './observation.js';
+import { LookaheadPrior, PRIOR_TIE_BIAS, smallHeadInit } from './lookahead-prior.js';
+import {
+  hasLookaheadPrior,
+  PAPER_POLICY,
+  seesState,
+  START_ACTION,
+  type ForwardResult,
+  type OffloadingPolicy,
+  type PolicyConfig,
+  type PolicyDecoder,
+} from './policy.js';
+import { stepFeatureCount } from './step-features.js';
 
-export interface PolicyConfig {
-  /** p: parent and child positions per task embedding. */
-  neighbours: number;
-  hidden: number;
-  /** LSTM layers in the encoder and in the decoder. */
-  layers: number;
-  layerNorm: boolean;
-  attention: AttentionKind;
-}
+export { PAPER_POLICY, type PolicyConfig };
 
-/** Table 2: 2 layers of 256 LSTM units with layer normalisation; the additive attention of [20]. */
-export const PAPER_POLICY: PolicyConfig = {
-  neighbours: DEFAULT_NEIGHBOURS,
-  hidden: 256,
-  layers: 2,
-  layerNorm: true,
-  attention: 'additive',
-};
-
-const START = 2;
 const HEAD_OUT = 3; // two logits and the value
 
-export interface ForwardCache {
+export interface Seq2SeqCache {
   obs: ObservationBatch;
   prev: Int32Array;
   inputProj: Float32Array;
   encoder: LstmCache[];
   decoder: LstmCache[];
+  /** The top encoder layer's outputs [T × B × H] (the state-aware decoder's e_j). */
+  encoderOut: Float32Array;
   keys: AttentionKeys;
   attention: AttentionCache;
-  /** [B × T × 3] head outputs. */
-  head: Float32Array;
+  /** The head's input [B × T × (H + S)]: the attention output, then the step features. */
+  headIn: Float32Array;
 }
 
-export interface ForwardResult {
-  /** [B × T × 2] action logits. */
-  logits: Float32Array;
-  /** [B × T] state values. */
-  values: Float32Array;
-  cache: ForwardCache;
-}
-
-export interface DecodeResult {
-  /** [B × T] chosen actions (0 beyond each DAG's length). */
-  actions: Uint8Array;
-  /** [B × T] log-probabilities of the chosen actions and the values. */
-  logProbs: Float32Array;
-  values: Float32Array;
-}
-
-export class Seq2SeqPolicy {
+export class Seq2SeqPolicy implements OffloadingPolicy {
   readonly params = new ParamSet();
   readonly features: number;
+  readonly stepFeatures: number;
   private readonly input: Linear;
   private readonly encoder: LstmLayer[] = [];
   private readonly decoder: LstmLayer[] = [];
   private readonly actionEmbedding: Embedding;
+  /** State-aware only: e_j and s_j into the decoder's input. */
+  private readonly taskIntoDecoder: Linear | undefined;
+  private readonly stateIntoDecoder: Linear | undefined;
   private readonly attention: Attention;
   private readonly head: Linear;
+  private readonly prior: LookaheadPrior | undefined;
 
   constructor(
     readonly config: PolicyConfig,
     seed: number,
   ) {
+    if (config.arch === 'mlp') throw new Error('Seq2SeqPolicy: the mlp architecture is MlpPolicy');
     const H = config.hidden;
     this.features = featureCount(config.neighbours);
+    this.stepFeatures = stepFeatureCount(seesState(config.arch), config.lookahead);
+    const S = this.stepFeatures;
     this.input = new Linear(this.params, 'input', this.features, H);
     for (let l = 0; l < config.layers; l++)
       this.encoder.push(new LstmLayer(this.params, `encoder.${l}`, H, H, config.layerNorm));
     for (let l = 0; l < config.layers; l++)
       this.decoder.push(new LstmLayer(this.params, `decoder.${l}`, H, H, config.layerNorm));
     this.actionEmbedding = new Embedding(this.params, 'action', 3, H);
+    if (S > 0) {
+      this.taskIntoDecoder = new Linear(this.params, 'decoder_task', H, H, false);
+      this.stateIntoDecoder = new Linear(this.params, 'decoder_state', S, H);
+    }
     this.attention = new Attention(this.params, 'attention', H, config.attention);
-    this.head = new Linear(this.params, 'head', H, HEAD_OUT);
+    const prior = hasLookaheadPrior(config);
+    this.head = new Linear(
+      this.params,
+      'head',
+      H + S,
+      HEAD_OUT,
+      true,
+      prior ? smallHeadInit(H + S, HEAD_OUT) : undefined,
+    );
+    if (prior) this.prior = new LookaheadPrior(this.params, config.priorGain);
     // Weight initialisation has its own RNG stream, independent of sampling.
     this.params.allocate(new Rng(seed, 0x1417));
+    if (this.prior) this.head.bias!.data[1] = PRIOR_TIE_BIAS;
     for (const layer of [...this.encoder, ...this.decoder]) layer.initForgetBias();
   }
 
   private encode(
     be: Backend,
     obs: ObservationBatch,
-  ): { inputProj: Float32Array; caches: LstmCache[]; finals: LstmState[]; keys: AttentionKeys } {
+  ): {
+    inputProj: Float32Array;
+    caches: LstmCache[];
+    finals: LstmState[];
+    out: Float32Array;
+    keys: AttentionKeys;
+  } {
     const { B, T } = obs;
     const H = this.config.hidden;
     const inputProj = new Float32Array(T * B * H);
@@ -116,21 +130,38 @@ export class Seq2SeqPolicy {
       x = r.out;
     }
     const keys = this.attention.prepare(be, B, T, transposeTB(T, B, H, x), obs.lens);
-    return { inputProj, caches, finals, keys };
+    return { inputProj, caches, finals, out: x, keys };
+  }
+
+  /** The decoder's input rows: action embeddings, plus e_j and s_j when the network sees the state. */
+  private decoderInput(
+    be: Backend,
+    rows: number,
+    prev: ArrayLike<number>,
+    encoderOut: Float32Array,
+    steps: Float32Array,
+    x: Float32Array,
+  ): void {
+    this.actionEmbedding.forward(rows, prev, x);
+    if (this.taskIntoDecoder && this.stateIntoDecoder) {
+      this.taskIntoDecoder.forwardAccumulate(be, rows, encoderOut, x);
+      this.stateIntoDecoder.forwardAccumulate(be, rows, steps, x);
+    }
   }
 
   /** Teacher-forced pass: logits and values for the given actions ([B × T], batch-major). */
   forward(be: Backend, obs: ObservationBatch, actions: Uint8Array): ForwardResult {
     const { B, T } = obs;
     const H = this.config.hidden;
+    const S = this.stepFeatures;
     const enc = this.encode(be, obs);
     const prev = new Int32Array(T * B);
     for (let b = 0; b < B; b++) {
-      prev[b] = START;
+      prev[b] = START_ACTION;
       for (let t = 1; t < T; t++) prev[t * B + b] = actions[b * T + t - 1];
     }
     let x: Float32Array = new Float32Array(T * B * H);
-    this.actionEmbedding.forward(T * B, prev, x);
+    this.decoderInput(be, T * B, prev, enc.out, obs.steps, x);
     const decoderCaches: LstmCache[] = [];
     this.decoder.forEach((layer, l) => {
       const r = layer.forward(be, T, B, x, obs.mask, enc.finals[l]);
@@ -138,43 +169,36 @@ export class Seq2SeqPolicy {
       x = r.out;
     });
     const att = this.attention.forward(be, enc.keys, T, transposeTB(T, B, H, x));
+    const headIn = concatStepFeatures(B, T, H, att.out, S, obs.steps);
     const head = new Float32Array(B * T * HEAD_OUT);
-    this.head.forward(be, B * T, att.out, head);
-    const logits = new Float32Array(B * T * 2);
-    const values = new Float32Array(B * T);
-    for (let r = 0; r < B * T; r++) {
-      logits[2 * r] = head[3 * r];
-      logits[2 * r + 1] = head[3 * r + 1];
-      values[r] = head[3 * r + 2];
-    }
-    return {
-      logits,
-      values,
-      cache: {
-        obs,
-        prev,
-        inputProj: enc.inputProj,
-        encoder: enc.caches,
-        decoder: decoderCaches,
-        keys: enc.keys,
-        attention: att,
-        head,
-      },
+    this.head.forward(be, B * T, headIn, head);
+    this.prior?.apply(B * T, headIn, H + S, H, head);
+    const { logits, values } = splitHead(B * T, head);
+    const cache: Seq2SeqCache = {
+      obs,
+      prev,
+      inputProj: enc.inputProj,
+      encoder: enc.caches,
+      decoder: decoderCaches,
+      encoderOut: enc.out,
+      keys: enc.keys,
+      attention: att,
+      headIn,
     };
+    return { logits, values, cache };
   }
 
   /** Accumulates parameter gradients from dLogits [B × T × 2] and dValues [B × T]. */
-  backward(be: Backend, cache: ForwardCache, dLogits: Float32Array, dValues: Float32Array): void {
+  backward(be: Backend, forwardCache: unknown, dLogits: Float32Array, dValues: Float32Array): void {
+    const cache = forwardCache as Seq2SeqCache;
     const { B, T } = cache.obs;
     const H = this.config.hidden;
-    const dHead = new Float32Array(B * T * HEAD_OUT);
-    for (let r = 0; r < B * T; r++) {
-      dHead[3 * r] = dLogits[2 * r];
-      dHead[3 * r + 1] = dLogits[2 * r + 1];
-      dHead[3 * r + 2] = dValues[r];
-    }
-    const dAtt = new Float32Array(B * T * H);
-    this.head.backward(be, B * T, cache.attention.out, dHead, dAtt);
+    const S = this.stepFeatures;
+    const dHead = joinHead(B * T, dLogits, dValues);
+    this.prior?.backward(B * T, cache.headIn, H + S, H, dHead);
+    const dHeadIn = new Float32Array(B * T * (H + S));
+    this.head.backward(be, B * T, cache.headIn, dHead, dHeadIn);
+    const dAtt = S === 0 ? dHeadIn : takeColumns(B * T, H + S, H, dHeadIn);
     const { dD, dE } = this.attention.backward(be, cache.keys, cache.attention, dAtt);
 
     // Decoder, top layer first; its initial-state gradients flow into the encoder's final states.
@@ -186,8 +210,13 @@ export class Seq2SeqPolicy {
       dOut = r.dx;
     }
     this.actionEmbedding.backward(T * B, cache.prev, dOut);
+    const dEncoderOut = transposeBT(B, T, H, dE);
+    if (this.taskIntoDecoder && this.stateIntoDecoder) {
+      this.stateIntoDecoder.backward(be, T * B, cache.obs.steps, dOut);
+      this.taskIntoDecoder.backward(be, T * B, cache.encoderOut, dOut, dEncoderOut, true);
+    }
 
-    dOut = transposeBT(B, T, H, dE);
+    dOut = dEncoderOut;
     for (let l = this.encoder.length - 1; l >= 0; l--) {
       const r = this.encoder[l].backward(be, cache.encoder[l], dOut, dEncoderFinal[l]);
       dOut = r.dx;
@@ -195,47 +224,84 @@ export class Seq2SeqPolicy {
     this.input.backward(be, T * B, cache.obs.x, dOut);
   }
 
-  /** Autoregressive decoding: `sample` draws each action from the policy with `rng`, `greedy` takes the argmax. */
-  decode(be: Backend, obs: ObservationBatch, mode: 'sample' | 'greedy', rng?: Rng): DecodeResult {
-    if (mode === 'sample' && !rng) throw new Error('sampling needs an Rng');
-    const { B, T, lens } = obs;
+  beginDecode(be: Backend, obs: ObservationBatch): PolicyDecoder {
+    const { B } = obs;
     const H = this.config.hidden;
+    const S = this.stepFeatures;
     const enc = this.encode(be, obs);
     const states = enc.finals.map((s) => ({ h: s.h, c: s.c }));
-    const actions = new Uint8Array(B * T);
-    const logProbs = new Float32Array(B * T);
-    const values = new Float32Array(B * T);
-    const prev = new Int32Array(B).fill(START);
     const x = new Float32Array(B * H);
-    const head = new Float32Array(B * HEAD_OUT);
-    for (let t = 0; t < T; t++) {
-      this.actionEmbedding.forward(B, prev, x);
-      let input: Float32Array = x;
-      this.decoder.forEach((layer, l) => {
-        states[l] = layer.step(be, B, input, states[l]);
-        input = states[l].h;
-      });
-      const att = this.attention.forward(be, enc.keys, 1, input);
-      this.head.forward(be, B, att.out, head);
-      for (let b = 0; b < B; b++) {
-        if (t >= lens[b]) {
-          prev[b] = 0;
-          continue;
-        }
-        const l0 = head[3 * b];
-        const l1 = head[3 * b + 1];
-        const m = Math.max(l0, l1);
-        const lse = m + Math.log(Math.exp(l0 - m) + Math.exp(l1 - m));
-        const p1 = Math.exp(l1 - lse);
-        const action = mode === 'greedy' ? (l1 > l0 ? 1 : 0) : rng!.next() < p1 ? 1 : 0;
-        actions[b * T + t] = action;
-        logProbs[b * T + t] = (action === 1 ? l1 : l0) - lse;
-        values[b * T + t] = head[3 * b + 2];
-        prev[b] = action;
-      }
-    }
-    return { actions, logProbs, values };
+    const headIn = new Float32Array(B * (H + S));
+    return {
+      step: (t, prev, steps, head) => {
+        this.decoderInput(be, B, prev, enc.out.subarray(t * B * H, (t + 1) * B * H), steps, x);
+        let input: Float32Array = x;
+        this.decoder.forEach((layer, l) => {
+          states[l] = layer.step(be, B, input, states[l]);
+          input = states[l].h;
+        });
+        const att = this.attention.forward(be, enc.keys, 1, input);
+        const hin = S === 0 ? att.out : headIn;
+        if (S > 0)
+          for (let b = 0; b < B; b++) {
+            headIn.set(att.out.subarray(b * H, (b + 1) * H), b * (H + S));
+            headIn.set(steps.subarray(b * S, (b + 1) * S), b * (H + S) + H);
+          }
+        this.head.forward(be, B, hin, head);
+        this.prior?.apply(B, headIn, H + S, H, head);
+      },
+    };
   }
+}
+
+/** [B × T × H] attention outputs joined with the time-major step features [T × B × S] → [B × T × (H + S)]. */
+function concatStepFeatures(
+  B: number,
+  T: number,
+  H: number,
+  att: Float32Array,
+  S: number,
+  steps: Float32Array,
+): Float32Array {
+  if (S === 0) return att;
+  const out = new Float32Array(B * T * (H + S));
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      const r = b * T + t;
+      out.set(att.subarray(r * H, (r + 1) * H), r * (H + S));
+      out.set(steps.subarray((t * B + b) * S, (t * B + b + 1) * S), r * (H + S) + H);
+    }
+  return out;
+}
+
+/** The first `width` columns of a [rows × stride] matrix. */
+function takeColumns(rows: number, stride: number, width: number, src: Float32Array): Float32Array {
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(src.subarray(r * stride, r * stride + width), r * width);
+  return out;
+}
+
+/** Head rows [rows × 3] → logits [rows × 2] and values [rows]. */
+export function splitHead(rows: number, head: Float32Array): { logits: Float32Array; values: Float32Array } {
+  const logits = new Float32Array(rows * 2);
+  const values = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    logits[2 * r] = head[3 * r];
+    logits[2 * r + 1] = head[3 * r + 1];
+    values[r] = head[3 * r + 2];
+  }
+  return { logits, values };
+}
+
+/** The inverse of splitHead for gradients. */
+export function joinHead(rows: number, dLogits: Float32Array, dValues: Float32Array): Float32Array {
+  const dHead = new Float32Array(rows * HEAD_OUT);
+  for (let r = 0; r < rows; r++) {
+    dHead[3 * r] = dLogits[2 * r];
+    dHead[3 * r + 1] = dLogits[2 * r + 1];
+    dHead[3 * r + 2] = dValues[r];
+  }
+  return dHead;
 }
 
 /** [T × B × H] → [B × T × H]. */

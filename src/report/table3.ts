@@ -11,10 +11,23 @@ export interface Table3Row {
   optimalMs?: number;
   /** How many of the set's DAGs were proven optimal, e.g. "100/100". */
   optimalProven?: string;
+  heftRolloutMs?: number;
+  heftRollout2Ms?: number;
+  fineTuning0Ms?: number;
   fineTuning20Ms?: number;
   fineTuning100Ms?: number;
+  mrlco0Ms?: number;
   mrlco20Ms?: number;
   mrlco100Ms?: number;
+  /** Best of argmax + K sampled plans after the last update step. */
+  fineTuning100BestMs?: number;
+  mrlco100BestMs?: number;
+}
+
+export type Table3Key = keyof Omit<Table3Row, 'testSet' | 'optimalProven'>;
+export interface Table3Column {
+  header: string;
+  key: Table3Key;
 }
 
 export interface Table3Options {
@@ -22,11 +35,14 @@ export interface Table3Options {
   title?: string;
   /** The paper's numbers per test set: each set found here gets a second line, labelled `paper`. */
   paper?: Record<string, Partial<Table3Row>>;
+  /** The columns (default: the paper's own seven). */
+  columns?: readonly Table3Column[];
 }
 
 const MISSING = '–';
 
-const COLUMNS: { header: string; key: keyof Omit<Table3Row, 'testSet' | 'optimalProven'> }[] = [
+/** The paper's columns. */
+export const PAPER_COLUMNS: readonly Table3Column[] = [
   { header: 'Optimal', key: 'optimalMs' },
   { header: 'HEFT-based', key: 'heftMs' },
   { header: 'Greedy', key: 'greedyMs' },
@@ -63,10 +79,10 @@ function partlyProven(proven: string | undefined): boolean {
   return m !== null && Number(m[1]) < Number(m[2]);
 }
 
-function cells(label: string, row: Partial<Table3Row>): string[] {
+function cells(label: string, row: Partial<Table3Row>, columns: readonly Table3Column[]): string[] {
   const optimum = row.optimalMs;
   const out = [cellText(label)];
-  for (const { key } of COLUMNS) {
+  for (const { key } of columns) {
     const v = row[key];
     if (v === undefined || !Number.isFinite(v)) {
       out.push(MISSING);
@@ -94,13 +110,14 @@ function line(values: string[]): string {
  */
 export function renderTable3Markdown(rows: Table3Row[], options: Table3Options = {}): string {
   const out: string[] = [];
+  const columns = options.columns ?? PAPER_COLUMNS;
   if (options.title !== undefined && options.title !== '') out.push(`**${cellText(options.title)}**`, '');
-  out.push(line(['Test set', ...COLUMNS.map((c) => c.header)]));
-  out.push(line([':--', ...COLUMNS.map(() => '--:')]));
+  out.push(line(['Test set', ...columns.map((c) => c.header)]));
+  out.push(line([':--', ...columns.map(() => '--:')]));
   for (const row of rows) {
-    out.push(line(cells(row.testSet, row)));
+    out.push(line(cells(row.testSet, row, columns)));
     const paper = options.paper?.[row.testSet];
-    if (paper !== undefined) out.push(line(cells('paper', paper)));
+    if (paper !== undefined) out.push(line(cells('paper', paper, columns)));
   }
   out.push(
     '',

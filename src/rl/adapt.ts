@@ -2,22 +2,30 @@
  * Fast adaptation (Sec. 5.3): starting from a trained policy, a few PPO update steps on a new learning
  * task. Each update step samples `trajectoriesPerDag` trajectories per DAG, then runs the PPO update
  * (m gradient steps, a fresh Adam as in Alg. 1's inner loop). The argmax policy is evaluated before
- * the first step and after every step: the curves of Figs. 6-8.
+ * the first step and after every step: the curves of Figs. 6-8. At the report steps the plans
+ * themselves are kept (argmax, and the best of argmax + K samples), so that every reported number can
+ * be re-simulated.
  */
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
-import { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { createPolicy } from '../policy/create.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import { Rng } from '../util/rng.js';
 import { adamConfigOf, type PpoConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { ppoUpdate, type PpoStats } from './ppo.js';
-import { allDags, evaluateGreedy, sampleRollout } from './sampler.js';
+import { allDags, evaluateGreedy, inferPlans, sampleRollout } from './sampler.js';
 import { mean } from './trainer.js';
 
 export interface AdaptPoint {
   step: number;
   /** Mean argmax-decoded makespan over the task's DAGs (ms). */
   makespanMs: number;
+  /** At report steps: each DAG's argmax plan (task-index order) and makespan. */
+  plans?: Uint8Array[];
+  makespans?: number[];
+  /** At report steps with samples > 0: the best of argmax + K sampled plans per DAG. */
+  bestOf?: { samples: number; makespanMs: number; plans: Uint8Array[]; makespans: number[] };
   stats?: PpoStats;
   wallS: number;
 }
@@ -25,31 +33,53 @@ export interface AdaptPoint {
 export interface AdaptOptions {
   be: Backend;
   /** The starting parameters (copied; the caller's policy is not changed). */
-  from: Seq2SeqPolicy;
+  from: OffloadingPolicy;
   task: CompiledTask;
   ppo: PpoConfig;
   steps: number;
   seed: number;
-  onStep?: (p: AdaptPoint) => void;
+  /** Steps whose plans are kept (default none). */
+  reportSteps?: readonly number[];
+  /** K for the best-of-K plans at report steps (default 0: argmax only). */
+  samples?: number;
+  onStep?: (p: AdaptPoint, policy: OffloadingPolicy) => void;
 }
 
-export function adaptPolicy(o: AdaptOptions): { policy: Seq2SeqPolicy; curve: AdaptPoint[] } {
-  const policy = new Seq2SeqPolicy(o.from.config, 0);
+export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve: AdaptPoint[] } {
+  const policy = createPolicy(o.from.config, 0);
   policy.params.setValues(o.from.params.values);
   const adam = new Adam(policy.params.size, adamConfigOf(o.ppo));
   const sampleRng = new Rng(o.seed, 11);
   const dataRng = new Rng(o.seed, 12);
   const dags = allDags([o.task]);
+  const report = new Set(o.reportSteps ?? []);
+  const samples = o.samples ?? 0;
   const curve: AdaptPoint[] = [];
   const record = (step: number, started: number, stats?: PpoStats): void => {
-    const point: AdaptPoint = {
-      step,
-      makespanMs: mean(evaluateGreedy(o.be, policy, dags).makespans),
-      wallS: (performance.now() - started) / 1000,
-      ...(stats ? { stats } : {}),
-    };
+    const greedy = evaluateGreedy(o.be, policy, dags);
+    const point: AdaptPoint = { step, makespanMs: mean(greedy.makespans), wallS: 0 };
+    if (report.has(step)) {
+      point.plans = greedy.plans;
+      point.makespans = Array.from(greedy.makespans);
+      if (samples > 0) {
+        // Its own stream per step, so that the report does not change the training's samples.
+        const best = inferPlans(o.be, policy, dags, {
+          samples,
+          polish: false,
+          rng: new Rng(o.seed, 13 + step),
+        });
+        point.bestOf = {
+          samples,
+          makespanMs: mean(best.makespans),
+          plans: best.plans,
+          makespans: Array.from(best.makespans),
+        };
+      }
+    }
+    if (stats) point.stats = stats;
+    point.wallS = (performance.now() - started) / 1000;
     curve.push(point);
-    o.onStep?.(point);
+    o.onStep?.(point, policy);
   };
   record(0, performance.now());
   for (let step = 1; step <= o.steps; step++) {

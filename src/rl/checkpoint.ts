@@ -4,7 +4,9 @@
  */
 import type { Adam } from '../nn/adam.js';
 import { readTensorFile, writeTensorFile } from '../nn/tensor-file.js';
-import { Seq2SeqPolicy, type PolicyConfig } from '../policy/seq2seq.js';
+import { createPolicy } from '../policy/create.js';
+import { withPolicyDefaults, type OffloadingPolicy, type PolicyConfig } from '../policy/policy.js';
+import { SIM_PROFILES, type SimProfile } from '../mec/simulator.js';
 import { InputError } from '../util/errors.js';
 import type { RngState } from '../util/rng.js';
 import type { RunConfig } from './config.js';
@@ -21,7 +23,7 @@ export interface CheckpointState {
 
 export function saveCheckpoint(
   path: string,
-  policy: Seq2SeqPolicy,
+  policy: OffloadingPolicy,
   adam: Adam | undefined,
   state: CheckpointState,
 ): void {
@@ -38,7 +40,7 @@ export function saveCheckpoint(
 }
 
 export interface LoadedCheckpoint {
-  policy: Seq2SeqPolicy;
+  policy: OffloadingPolicy;
   state: CheckpointState;
   adam?: { step: number; m: Float32Array; v: Float32Array };
 }
@@ -53,9 +55,9 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   };
   if (meta.kind !== CHECKPOINT_KIND || !meta.policy || !meta.run)
     throw InputError.inFile(path, 'not an mrlco policy checkpoint');
-  let policy: Seq2SeqPolicy;
+  let policy: OffloadingPolicy;
   try {
-    policy = new Seq2SeqPolicy(meta.policy, 0);
+    policy = createPolicy(withPolicyDefaults(meta.policy), 0);
   } catch {
     throw InputError.inFile(path, 'the checkpoint describes an invalid policy configuration');
   }
@@ -83,11 +85,24 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
       : undefined;
   return {
     policy,
-    state: { run: meta.run, iteration: meta.iteration ?? 0, rng: meta.rng ?? {}, info: meta.info ?? {} },
+    state: {
+      run: { ...meta.run, policy: withPolicyDefaults(meta.run.policy) },
+      iteration: meta.iteration ?? 0,
+      rng: meta.rng ?? {},
+      info: meta.info ?? {},
+    },
     ...(adam ? { adam } : {}),
   };
 }
 
 export function restoreAdam(adam: Adam, saved: { step: number; m: Float32Array; v: Float32Array }): void {
   adam.state = { step: saved.step, m: saved.m.slice(), v: saved.v.slice() };
+}
+
+/** The simulator profile a checkpoint's policy was trained on, when it records one. */
+export function profileOfCheckpoint(state: CheckpointState): SimProfile | undefined {
+  const p = state.info.profile;
+  return typeof p === 'string' && (SIM_PROFILES as readonly string[]).includes(p)
+    ? (p as SimProfile)
+    : undefined;
 }

@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import type { AdamConfig } from '../nn/adam.js';
 import { ATTENTION_KINDS } from '../nn/attention.js';
-import { PAPER_POLICY, type PolicyConfig } from '../policy/seq2seq.js';
+import {
+  DEFAULT_POLICY,
+  PAPER_POLICY,
+  POLICY_ARCHS,
+  withPolicyDefaults,
+  type PolicyConfig,
+} from '../policy/policy.js';
+import { LOOKAHEADS } from '../policy/step-features.js';
 import { InputError } from '../util/errors.js';
 
 export interface PpoConfig {
@@ -18,6 +25,12 @@ export interface PpoConfig {
   /** Discount γ and GAE λ (Eq. 18). */
   gamma: number;
   gaeLambda: number;
+  /**
+   * Advantage estimator: `gae` (Eq. 18, with the learned value) or `group`: each trajectory's return
+   * minus the mean return of the trajectories sampled for the same DAG, on every step of it (a
+   * critic-free baseline, as GRPO and the multi-sample baselines of neural combinatorial optimisation).
+   */
+  advantage: AdvantageEstimator;
   /** Clipping constant ε of Eq. 17. */
   clipEpsilon: number;
   /** Value-loss coefficient c1 of Eq. 19. */
@@ -44,6 +57,9 @@ export function adamConfigOf(ppo: PpoConfig, lr = ppo.learningRate): AdamConfig 
   return { lr, beta1: ppo.adamBeta1, beta2: ppo.adamBeta2, eps: ppo.adamEps };
 }
 
+export type AdvantageEstimator = 'gae' | 'group';
+export const ADVANTAGE_ESTIMATORS: readonly AdvantageEstimator[] = ['gae', 'group'];
+
 export const DEFAULT_PPO: PpoConfig = {
   learningRate: 5e-4,
   adamBeta1: 0.9,
@@ -51,6 +67,7 @@ export const DEFAULT_PPO: PpoConfig = {
   adamEps: 1e-8,
   gamma: 0.99,
   gaeLambda: 0.95,
+  advantage: 'group',
   clipEpsilon: 0.2,
   valueCoef: 0.5,
   entropyCoef: 0,
@@ -85,7 +102,7 @@ export interface RunConfig {
 }
 
 export const DEFAULT_RUN: RunConfig = {
-  policy: PAPER_POLICY,
+  policy: DEFAULT_POLICY,
   ppo: DEFAULT_PPO,
   meta: DEFAULT_META,
   iterations: 100,
@@ -119,6 +136,7 @@ const PPO_CHECKS: Record<keyof PpoConfig, Checker> = {
   adamEps: positive,
   gamma: unit,
   gaeLambda: unit,
+  advantage: oneOf(ADVANTAGE_ESTIMATORS),
   clipEpsilon: positive,
   valueCoef: nonNegative,
   entropyCoef: nonNegative,
@@ -132,6 +150,9 @@ const PPO_CHECKS: Record<keyof PpoConfig, Checker> = {
 };
 
 const POLICY_CHECKS: Record<keyof PolicyConfig, Checker> = {
+  arch: oneOf(POLICY_ARCHS),
+  lookahead: oneOf(LOOKAHEADS),
+  priorGain: nonNegative,
   neighbours: nonNegativeInt,
   hidden: positiveInt,
   layers: positiveInt,
@@ -177,6 +198,10 @@ function mergeSection<T extends object>(
   return out as T;
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Applies a partial configuration (from a file or from flags) on top of `base`, validating each value. */
 export function mergeRunConfig(base: RunConfig, patch: unknown, origin: string): RunConfig {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
@@ -194,9 +219,25 @@ export function mergeRunConfig(base: RunConfig, patch: unknown, origin: string):
     'run',
     origin,
   );
+  // Choosing another architecture starts from that architecture's defaults (the paper's network is
+  // Table 2's), so that `--arch paper` is the paper's network and not the default one's sizes.
+  const basePolicy = withPolicyDefaults(base.policy);
+  const arch = isObject(policy) ? policy.arch : undefined;
+  const policyBase =
+    typeof arch === 'string' && arch !== basePolicy.arch
+      ? arch === 'paper'
+        ? PAPER_POLICY
+        : { ...DEFAULT_POLICY, arch: arch as PolicyConfig['arch'] }
+      : basePolicy;
+  const mergedPolicy = mergeSection(policyBase, policy, POLICY_CHECKS, 'policy', origin);
+  if (mergedPolicy.arch === 'paper' && mergedPolicy.lookahead !== 'none')
+    throw InputError.inFile(
+      origin,
+      `policy.lookahead must be none for the paper architecture (it sees no simulator state), got ${mergedPolicy.lookahead}`,
+    );
   return {
     ...top,
-    policy: mergeSection(base.policy, policy, POLICY_CHECKS, 'policy', origin),
+    policy: mergedPolicy,
     ppo: mergeSection(base.ppo, ppo, PPO_CHECKS, 'ppo', origin),
     meta: mergeSection(base.meta ?? DEFAULT_META, meta, META_CHECKS, 'meta', origin),
   };

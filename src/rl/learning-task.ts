@@ -7,7 +7,8 @@ import { createProblem, type OffloadingProblem } from '../mec/problem.js';
 import { LOCAL } from '../mec/simulator.js';
 import type { SimProfile } from '../mec/simulator.js';
 import type { SystemParams } from '../mec/system.js';
-import { encodeProblem } from '../policy/observation.js';
+import { encodeProblem, featureCount } from '../policy/observation.js';
+import { timeScaleOf } from '../policy/step-features.js';
 
 export interface LearningTask {
   readonly name: string;
@@ -21,8 +22,12 @@ export interface CompiledTask {
   readonly problems: readonly OffloadingProblem[];
   /** Encoded observation of each DAG (see policy/observation.ts). */
   readonly encoded: readonly Float32Array[];
+  /** F: features per task of the encoding. */
+  readonly features: number;
   /** Per-DAG reward scale: the all-local makespan, so that an episode's return is −makespan / scale. */
   readonly scales: Float64Array;
+  /** Per-DAG 1 / mean T^UE: the time scale of the encoding and of the step features. */
+  readonly timeScales: Float64Array;
 }
 
 export function compileTask(task: LearningTask, neighbours: number): CompiledTask {
@@ -32,5 +37,6 @@ export function compileTask(task: LearningTask, neighbours: number): CompiledTas
     const local = p.simulator.run(p.order, new Uint8Array(p.order.length).fill(LOCAL));
     return local > 0 ? local : 1;
   });
-  return { task, problems, encoded, scales };
+  const timeScales = Float64Array.from(problems, timeScaleOf);
+  return { task, problems, encoded, features: featureCount(neighbours), scales, timeScales };
 }

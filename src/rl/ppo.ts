@@ -6,7 +6,7 @@
 import type { Backend } from '../nn/backend.js';
 import { clipGradNorm, type Adam } from '../nn/adam.js';
 import type { ObservationBatch } from '../policy/observation.js';
-import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import type { Rng } from '../util/rng.js';
 import type { PpoConfig } from './config.js';
 import { computeGae } from './gae.js';
@@ -37,6 +37,7 @@ export function advantagesOf(
     cfg.gamma,
     cfg.gaeLambda,
   );
+  if (cfg.advantage === 'group') groupAdvantages(rollout, advantages);
   if (cfg.normalizeAdvantages) {
     let n = 0;
     let mean = 0;
@@ -53,6 +54,26 @@ export function advantagesOf(
   return { advantages, returns };
 }
 
+/** Each trajectory's return minus its group's mean return, on every step of it (see PpoConfig.advantage). */
+function groupAdvantages(rollout: Rollout, advantages: Float32Array): void {
+  const { obs, rewards, groups } = rollout;
+  const groupCount = groups.reduce((m, g) => Math.max(m, g + 1), 0);
+  const sum = new Float64Array(groupCount);
+  const count = new Float64Array(groupCount);
+  const returns = new Float64Array(obs.B);
+  for (let b = 0; b < obs.B; b++) {
+    let r = 0;
+    for (let t = 0; t < obs.lens[b]; t++) r += rewards[b * obs.T + t];
+    returns[b] = r;
+    sum[groups[b]] += r;
+    count[groups[b]]++;
+  }
+  for (let b = 0; b < obs.B; b++) {
+    const a = returns[b] - sum[groups[b]] / count[groups[b]];
+    for (let t = 0; t < obs.lens[b]; t++) advantages[b * obs.T + t] = a;
+  }
+}
+
 function forValid(obs: ObservationBatch, fn: (i: number) => void): void {
   for (let b = 0; b < obs.B; b++) for (let t = 0; t < obs.lens[b]; t++) fn(b * obs.T + t);
 }
@@ -60,7 +81,7 @@ function forValid(obs: ObservationBatch, fn: (i: number) => void): void {
 /** m gradient steps on one rollout; returns the statistics of the last step. */
 export function ppoUpdate(
   be: Backend,
-  policy: Seq2SeqPolicy,
+  policy: OffloadingPolicy,
   adam: Adam,
   rollout: Rollout,
   cfg: PpoConfig,
@@ -208,7 +229,7 @@ export function ppoLoss(
 
 function gradientStep(
   be: Backend,
-  policy: Seq2SeqPolicy,
+  policy: OffloadingPolicy,
   adam: Adam,
   batch: Batch,
   cfg: PpoConfig,

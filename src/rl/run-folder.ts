@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { Adam } from '../nn/adam.js';
-import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Rng } from '../util/rng.js';
 import { loadCheckpoint, restoreAdam, type LoadedCheckpoint } from './checkpoint.js';
@@ -43,7 +43,7 @@ export function openRunFolder(
 
 /** Where a run starts: iteration 1, or the one after its checkpoint. */
 export interface RunStart {
-  policy: Seq2SeqPolicy;
+  policy: OffloadingPolicy;
   start: number;
   resumedFrom?: number;
 }
@@ -57,7 +57,7 @@ export function startRun(
   config: RunConfig,
   o: {
     resume: boolean | undefined;
-    policy: Seq2SeqPolicy;
+    policy: OffloadingPolicy;
     adam: Adam;
     rngs: Record<string, Rng>;
     log: MetricsLog;

@@ -1,19 +1,19 @@
 /**
- * Vectorised sampling: many DAGs × several trajectories decoded by the policy in one batch, then
- * played through the environment for rewards. Also the deployment-style evaluation (argmax decoding).
+ * Vectorised episodes: many DAGs × several trajectories decoded by the policy in one batch, closed
+ * loop (the environment advances the latency model as actions are chosen and hands the policy the
+ * state's step features), for PPO's rollouts and for deployment-style evaluation: argmax decoding (the
+ * paper's inference) and, beyond it, the best of K sampled plans and a local search on the plan.
  */
+import { polishByFlips } from '../mec/local-search.js';
 import type { Backend } from '../nn/backend.js';
-import { batchObservations, type ObservationBatch } from '../policy/observation.js';
-import type { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { selectActions } from '../policy/decode.js';
+import type { ObservationBatch } from '../policy/observation.js';
+import { START_ACTION, type OffloadingPolicy } from '../policy/policy.js';
 import type { Rng } from '../util/rng.js';
-import { OffloadingEnv } from './env.js';
+import { OffloadingVectorEnv, type DagRef, type ObservationSettings } from './env.js';
 import type { CompiledTask } from './learning-task.js';
 
-/** A DAG of a compiled task. */
-export interface DagRef {
-  task: CompiledTask;
-  dag: number;
-}
+export type { DagRef };
 
 export interface Rollout {
   obs: ObservationBatch;
@@ -24,73 +24,109 @@ export interface Rollout {
   rewards: Float32Array;
   /** Each row's makespan (ms). */
   makespans: Float64Array;
+  /** Each row's plan in task-index order. */
+  plans: Uint8Array[];
+  /** Each row's group: rows sampled from the same DAG share one (the group baseline's unit). */
+  groups: Int32Array;
 }
 
-/** Plays `actions` (scheduling order) of one row through the environment; fills rewards, returns the makespan. */
-function playRow(ref: DagRef, actions: Uint8Array, offset: number, rewards: Float32Array): number {
-  const env = OffloadingEnv.fromTask(ref.task, ref.dag);
-  env.reset();
-  let makespan = 0;
-  for (let t = 0; t < env.length; t++) {
-    const r = env.step(actions[offset + t]);
-    rewards[offset + t] = r.reward;
-    makespan = r.info.makespanMs;
+export function observationSettingsOf(policy: OffloadingPolicy): ObservationSettings {
+  return { stepFeatures: policy.stepFeatures, lookahead: policy.config.lookahead };
+}
+
+/** Plays one episode per row of `refs` with the policy, sampling with `rng` or taking the argmax. */
+export function playEpisodes(
+  be: Backend,
+  policy: OffloadingPolicy,
+  refs: readonly DagRef[],
+  mode: 'sample' | 'greedy',
+  rng?: Rng,
+): Rollout {
+  if (mode === 'sample' && !rng) throw new Error('sampling needs an Rng');
+  const env = new OffloadingVectorEnv(refs, observationSettingsOf(policy));
+  const { B, T, obs } = env;
+  const decoder = policy.beginDecode(be, obs);
+  const logProbs = new Float32Array(B * T);
+  const values = new Float32Array(B * T);
+  const prev = new Int32Array(B).fill(START_ACTION);
+  const head = new Float32Array(B * 3);
+  const chosen = new Uint8Array(B);
+  let features = env.reset();
+  for (let t = 0; t < T; t++) {
+    decoder.step(t, prev, features, head);
+    selectActions(head, t, T, obs.lens, mode, rng, chosen, prev, logProbs, values);
+    features = env.stepAll(chosen);
   }
-  return makespan;
+  const makespans = Float64Array.from(refs, (_, b) => env.makespanOf(b));
+  const plans = refs.map((_, b) => env.planOf(b));
+  const groups = Int32Array.from(refs, (_, b) => b);
+  return { obs, actions: env.actions, logProbs, values, rewards: env.rewards, makespans, plans, groups };
 }
 
+/** PPO's batch: `trajectoriesPerDag` sampled episodes of every DAG. */
 export function sampleRollout(
   be: Backend,
-  policy: Seq2SeqPolicy,
+  policy: OffloadingPolicy,
   dags: readonly DagRef[],
   trajectoriesPerDag: number,
   rng: Rng,
 ): Rollout {
-  const encoded: Float32Array[] = [];
-  const refs: DagRef[] = [];
-  for (const ref of dags) {
-    for (let k = 0; k < trajectoriesPerDag; k++) {
-      encoded.push(ref.task.encoded[ref.dag]);
-      refs.push(ref);
-    }
-  }
-  const obs = batchObservations(encoded, policy.features);
-  const decoded = policy.decode(be, obs, 'sample', rng);
-  const rewards = new Float32Array(obs.B * obs.T);
-  const makespans = Float64Array.from(refs, (ref, row) =>
-    playRow(ref, decoded.actions, row * obs.T, rewards),
-  );
-  return {
-    obs,
-    actions: decoded.actions,
-    logProbs: decoded.logProbs,
-    values: decoded.values,
-    rewards,
-    makespans,
-  };
+  const rows: DagRef[] = [];
+  for (const ref of dags) for (let k = 0; k < trajectoriesPerDag; k++) rows.push(ref);
+  const rollout = playEpisodes(be, policy, rows, 'sample', rng);
+  rollout.groups = Int32Array.from(rows, (_, r) => Math.floor(r / trajectoriesPerDag));
+  return rollout;
 }
 
 /** Argmax decoding (the paper's inference): each DAG's plan in task-index order and its makespan. */
 export function evaluateGreedy(
   be: Backend,
-  policy: Seq2SeqPolicy,
+  policy: OffloadingPolicy,
   dags: readonly DagRef[],
 ): { makespans: Float64Array; plans: Uint8Array[] } {
-  const obs = batchObservations(
-    dags.map((d) => d.task.encoded[d.dag]),
-    policy.features,
-  );
-  const decoded = policy.decode(be, obs, 'greedy');
-  const rewards = new Float32Array(obs.B * obs.T);
-  const makespans = Float64Array.from(dags, (ref, row) =>
-    playRow(ref, decoded.actions, row * obs.T, rewards),
-  );
-  const plans = dags.map((ref, row) => {
-    const order = ref.task.problems[ref.dag].order;
-    const plan = new Uint8Array(order.length);
-    order.forEach((task, k) => (plan[task] = decoded.actions[row * obs.T + k]));
-    return plan;
-  });
+  const r = playEpisodes(be, policy, dags, 'greedy');
+  return { makespans: r.makespans, plans: r.plans };
+}
+
+export interface InferenceOptions {
+  /** K: sampled plans per DAG besides the argmax one; the best by the latency model is kept. */
+  samples: number;
+  /** Improve the kept plan by single-task flips. */
+  polish: boolean;
+  /** Needed when samples > 0. */
+  rng?: Rng;
+}
+
+/**
+ * Inference beyond argmax: the best of the argmax plan and K sampled plans per DAG by the latency
+ * model, optionally polished by single flips. With K = 0 and no polish it is evaluateGreedy.
+ */
+export function inferPlans(
+  be: Backend,
+  policy: OffloadingPolicy,
+  dags: readonly DagRef[],
+  options: InferenceOptions,
+): { makespans: Float64Array; plans: Uint8Array[] } {
+  const greedy = evaluateGreedy(be, policy, dags);
+  const makespans = greedy.makespans.slice();
+  const plans: Uint8Array[] = greedy.plans.map((p) => p.slice());
+  if (options.samples > 0) {
+    if (!options.rng) throw new Error('sampling needs an Rng');
+    const sampled = sampleRollout(be, policy, dags, options.samples, options.rng);
+    dags.forEach((_, d) => {
+      for (let k = 0; k < options.samples; k++) {
+        const row = d * options.samples + k;
+        if (sampled.makespans[row] < makespans[d]) {
+          makespans[d] = sampled.makespans[row];
+          plans[d] = sampled.plans[row];
+        }
+      }
+    });
+  }
+  if (options.polish)
+    dags.forEach((ref, d) => {
+      makespans[d] = polishByFlips(ref.task.problems[ref.dag], plans[d], makespans[d]);
+    });
   return { makespans, plans };
 }
 
@@ -114,16 +150,18 @@ export function allDags(tasks: readonly CompiledTask[]): DagRef[] {
 
 /** Rows of a batch (for minibatches): a new time-major batch with the chosen rows. */
 export function selectRows(obs: ObservationBatch, rows: readonly number[]): ObservationBatch {
-  const { T, features, B } = obs;
+  const { T, features, B, stepFeatures: S } = obs;
   const nb = rows.length;
   const x = new Float32Array(T * nb * features);
+  const steps = new Float32Array(T * nb * S);
   const mask = new Float32Array(T * nb);
   const lens = Int32Array.from(rows, (r) => obs.lens[r]);
   for (let t = 0; t < T; t++) {
     rows.forEach((r, k) => {
       x.set(obs.x.subarray((t * B + r) * features, (t * B + r + 1) * features), (t * nb + k) * features);
+      if (S > 0) steps.set(obs.steps.subarray((t * B + r) * S, (t * B + r + 1) * S), (t * nb + k) * S);
       mask[t * nb + k] = obs.mask[t * B + r];
     });
   }
-  return { B: nb, T, features, x, lens, mask };
+  return { B: nb, T, features, x, lens, mask, stepFeatures: S, steps };
 }

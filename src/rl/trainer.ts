@@ -6,7 +6,8 @@
  */
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
-import { Seq2SeqPolicy } from '../policy/seq2seq.js';
+import { createPolicy } from '../policy/create.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import { Rng } from '../util/rng.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { checkpointPathOf, startRun } from './run-folder.js';
@@ -41,7 +42,7 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  policy: Seq2SeqPolicy;
+  policy: OffloadingPolicy;
   metrics: IterationMetrics[];
   resumedFrom?: number;
 }
@@ -52,7 +53,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
   const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
 
   // Everything random derives from the one seed, one stream per purpose.
-  const fresh = new Seq2SeqPolicy(config.policy, config.seed);
+  const fresh = createPolicy(config.policy, config.seed);
   if (options.initialValues) fresh.params.setValues(options.initialValues);
   const adam = new Adam(fresh.params.size, adamConfigOf(ppo));
   const sampleRng = new Rng(config.seed, 1);
@@ -92,7 +93,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
         run: config,
         iteration,
         rng: { sample: sampleRng.getState(), data: dataRng.getState() },
-        info: { tasks: tasks.map((t) => t.task.name) },
+        info: { tasks: tasks.map((t) => t.task.name), profile: tasks[0]?.task.profile ?? null },
       });
     }
     options.onIteration?.(row);

@@ -6,7 +6,7 @@
  */
 import { topologicalOrder } from '../dag/dag.js';
 import type { OffloadingProblem } from '../mec/problem.js';
-import { LOCAL, OFFLOAD } from '../mec/simulator.js';
+import { completeEarliestFinish } from '../mec/completion.js';
 import type { Scheduler, ScheduleResult } from './scheduler.js';
 
 export function earliestFinishPlan(
@@ -17,12 +17,8 @@ export function earliestFinishPlan(
   const sim = problem.simulator;
   sim.reset();
   const plan = new Uint8Array(order.length);
-  for (const i of order) {
-    const action = sim.localFinish(i) < sim.offloadFinish(i) ? LOCAL : OFFLOAD;
-    plan[i] = action;
-    sim.step(i, action);
-  }
-  return { scheduler: name, plan, order, makespanMs: sim.makespan };
+  const makespanMs = completeEarliestFinish(sim, order, 0, plan);
+  return { scheduler: name, plan, order, makespanMs, stats: { modelSteps: order.length } };
 }
 
 export const greedy: Scheduler = {

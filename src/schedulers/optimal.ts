@@ -26,6 +26,7 @@
  */
 import type { OffloadingProblem } from '../mec/problem.js';
 import { LOCAL, OFFLOAD, type LatencySimulator } from '../mec/simulator.js';
+import { polishByFlips } from '../mec/local-search.js';
 import { heft } from './earliest-finish.js';
 import type { ScheduleOptions, Scheduler, ScheduleResult } from './scheduler.js';
 
@@ -52,7 +53,7 @@ export function solveOptimal(problem: OffloadingProblem, options: ScheduleOption
   const deadline = options.timeLimitMs !== undefined ? started + options.timeLimitMs : Infinity;
   const first = heft.schedule(problem);
   const incumbent = Uint8Array.from(first.plan);
-  const makespan = improveByFlips(problem, incumbent, first.makespanMs);
+  const makespan = polishByFlips(problem, incumbent, first.makespanMs);
   const search = new Search(problem, incumbent, makespan, deadline);
   for (let r = 0; r < RESOLUTIONS.length; r++) {
     const table = new PartitionTable(problem, search.order, search.tails, RESOLUTIONS[r], search.best);
@@ -616,24 +617,6 @@ class FrontierMerger {
 }
 
 /** First-improvement hill climbing over single-task flips: a cheap, better first incumbent. */
-function improveByFlips(problem: OffloadingProblem, plan: Uint8Array, makespan: number): number {
-  let best = makespan;
-  for (let improved = true; improved;) {
-    improved = false;
-    for (let i = 0; i < plan.length; i++) {
-      plan[i] ^= 1;
-      const m = problem.simulator.run(problem.order, plan);
-      if (m < best) {
-        best = m;
-        improved = true;
-      } else {
-        plan[i] ^= 1;
-      }
-    }
-  }
-  return best;
-}
-
 /** Every plan, for checking Optimal on small graphs. */
 export function bruteForceOptimum(problem: OffloadingProblem): number {
   const n = problem.order.length;

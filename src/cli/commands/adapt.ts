@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { adaptDrl, adaptReferences } from '../../experiments/drl.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint } from '../../rl/checkpoint.js';
+import { loadCheckpoint, profileOfCheckpoint, saveCheckpoint } from '../../rl/checkpoint.js';
+import { policyPathOr } from '../../rl/shipped-policy.js';
 import { UsageError } from '../../util/errors.js';
 import { parseNonNegativeInt } from '../options.js';
 import {
@@ -14,7 +15,7 @@ import {
 } from '../run-options.js';
 
 interface AdaptOptions extends RunCliOptions {
-  from: string;
+  from?: string;
   steps: number;
   out?: string;
   optimalTimeLimit: number;
@@ -24,9 +25,12 @@ interface AdaptOptions extends RunCliOptions {
 export function adaptCommand(): Command {
   const cmd = new Command('adapt')
     .description(
-      'fine-tune a trained policy on a new dataset; after each update step, the mean argmax makespan next to HEFT, Greedy and the optimum',
+      'fine-tune a trained policy on a new dataset; after each update step, the mean argmax makespan next to HEFT, HEFT-rollout, Greedy and the optimum',
     )
-    .requiredOption('--from <checkpoint>', 'a checkpoint written by mrlco train or meta-train')
+    .option(
+      '--from <checkpoint>',
+      'a checkpoint written by mrlco train, meta-train or adapt (default: the shipped policy)',
+    )
     .option('--data <dir>', 'the new learning task: a dataset folder')
     .option(
       '--steps <n>',
@@ -34,7 +38,10 @@ export function adaptCommand(): Command {
       parseNonNegativeInt,
       20,
     )
-    .option('--out <dir>', 'folder for adapt.csv (default: print only)')
+    .option(
+      '--out <dir>',
+      'folder for adapt.csv, the adapted policy (checkpoint.bin, last step) and best.bin (the step with the best makespan)',
+    )
     .option(
       '--optimal-time-limit <seconds>',
       'Optimal reference: time limit per DAG, 0 = skip Optimal',
@@ -42,30 +49,35 @@ export function adaptCommand(): Command {
       10,
     )
     .option('--json', 'print the curve as JSON');
-  addRunOptions(cmd, { iterations: false });
+  addRunOptions(cmd, { iterations: false, policy: false });
   return cmd.action((opts: AdaptOptions) => {
-    const loaded = loadCheckpoint(opts.from);
-    const specs = taskSpecsFromOptions(opts);
+    const loaded = loadCheckpoint(policyPathOr(opts.from));
+    const trainedOn = profileOfCheckpoint(loaded.state);
+    const specs = taskSpecsFromOptions({ ...opts, profile: opts.profile ?? trainedOn });
     if (specs.length !== 1) throw new UsageError('adapt takes exactly one dataset in --data');
-    if (
-      opts.hidden !== undefined ||
-      opts.layers !== undefined ||
-      opts.layerNorm !== undefined ||
-      opts.attention !== undefined
-    ) {
-      throw new UsageError(
-        'the network shape comes from --from; --hidden, --layers, --layer-norm and --attention do not apply',
-      );
-    }
-    const config = runConfigFromOptions(opts, loaded.state.run);
+    const config = runConfigFromOptions(opts, loaded.state.run, { iterations: false, policy: false });
     const refs = adaptReferences(specs[0], opts.optimalTimeLimit === 0 ? 0 : opts.optimalTimeLimit * 1000);
     if (opts.out) mkdirSync(opts.out, { recursive: true });
     const opt = refs.optimalMs?.toFixed(2) ?? '-';
     if (!opts.json)
       console.log(
-        `step  makespan (ms)   HEFT ${refs.heftMs.toFixed(2)}   Greedy ${refs.greedyMs.toFixed(2)}   Optimal ${opt}`,
+        `step  makespan (ms)   HEFT ${refs.heftMs.toFixed(2)}   HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}   Greedy ${refs.greedyMs.toFixed(2)}   Optimal ${opt}   (${specs[0].profile} profile)`,
       );
-    const { curve } = adaptDrl({
+    let best = Infinity;
+    const save = (file: string, step: number, policy: Parameters<typeof saveCheckpoint>[1]) =>
+      saveCheckpoint(join(opts.out!, file), policy, undefined, {
+        run: config,
+        iteration: step,
+        rng: {},
+        info: {
+          kind: 'adapted',
+          from: opts.from ?? 'shipped',
+          data: opts.data ?? null,
+          step,
+          profile: specs[0].profile,
+        },
+      });
+    const { curve, policy } = adaptDrl({
       be: getBackend(),
       from: loaded.policy,
       spec: specs[0],
@@ -74,22 +86,33 @@ export function adaptCommand(): Command {
       seed: config.seed,
       references: refs,
       ...(opts.out ? { outDir: opts.out } : {}),
-      onStep: (p) => {
+      onStep: (p, current) => {
+        if (opts.out && p.makespanMs < best) {
+          best = p.makespanMs;
+          save('best.bin', p.step, current);
+        }
         if (!opts.json)
           console.log(
             `${String(p.step).padStart(4)}  ${p.makespanMs.toFixed(2).padStart(13)}   (${p.wallS.toFixed(1)} s)`,
           );
       },
     });
+    if (opts.out) save('checkpoint.bin', opts.steps, policy);
     if (opts.json) {
       console.log(
         JSON.stringify({
           references: refs,
           curve: curve.map((p) => ({ step: p.step, makespanMs: p.makespanMs })),
+          ...(opts.out
+            ? { checkpoint: join(opts.out, 'checkpoint.bin'), best: join(opts.out, 'best.bin') }
+            : {}),
         }),
       );
       return;
     }
-    if (opts.out) console.log(`wrote ${join(opts.out, 'adapt.csv')}`);
+    if (opts.out)
+      console.log(
+        `wrote ${join(opts.out, 'adapt.csv')}, ${join(opts.out, 'checkpoint.bin')} (step ${opts.steps}) and ${join(opts.out, 'best.bin')} (best: ${best.toFixed(2)} ms)`,
+      );
   });
 }

@@ -1,10 +1,16 @@
-import { Argument, Command, Option } from 'commander';
+import { Argument, Command } from 'commander';
 import { join } from 'node:path';
-import { experimentSettings, runExperiment } from '../../experiments/experiment.js';
+import {
+  describePolicy,
+  experimentSettings,
+  PAPER_NETWORK_DEFAULT,
+  runExperiment,
+} from '../../experiments/experiment.js';
 import { PRESET_NAMES, type PresetName } from '../../experiments/presets.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { defaultDataRoot, limitBlasThreadsForWorkers } from '../data-root.js';
+import { addSettingFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../run-options.js';
 
 interface ExperimentCliOptions {
   quick?: boolean;
@@ -12,24 +18,29 @@ interface ExperimentCliOptions {
   dataRoot: string;
   workers: number;
   iterations?: number;
-  hidden?: number;
+  drlIterations?: number;
+  metaBatch?: number;
   seed?: number;
   adaptSteps?: number;
-  trajectories?: number;
+  samples?: number;
   testLimit?: number;
-  attention?: 'luong' | 'additive';
-  layerNorm?: boolean;
-  dagsPerBatch?: number;
+  maxDags?: number;
   optimalTimeLimit?: number;
+  comparePaper?: boolean;
+  paperTestLimit: number;
+  paperHidden: number;
+  [flag: string]: unknown;
 }
 
 export function experimentCommand(): Command {
-  return new Command('experiment')
+  const cmd = new Command('experiment')
     .description(
-      'a Sec. 5.3 experiment end to end: meta-training, the DRL baseline, adaptation curves, figures (SVG, PNG) and Table 3',
+      'a Sec. 5.3 experiment end to end: meta-training, the DRL baseline, adaptation curves, figures (SVG, PNG), Table 3 and the plans behind every number',
     )
-    .addArgument(new Argument('<preset>', 'topology, tasks or rates').choices(PRESET_NAMES))
-    .option('--quick', 'a small version of the same pipeline (minutes on 2 cores)')
+    .addArgument(
+      new Argument('<preset>', 'topology, tasks or rates').choices(PRESET_NAMES.filter((p) => p !== 'all')),
+    )
+    .option('--quick', 'a small version of the same pipeline (a minute on 2 cores)')
     .option('--out <dir>', 'output folder (default runs/experiment-<preset>[-quick]); rerun to resume')
     .option(
       '--data-root <dir>',
@@ -37,81 +48,103 @@ export function experimentCommand(): Command {
       defaultDataRoot(),
     )
     .option('--workers <n>', 'worker threads for the inner loops (0: none)', parseNonNegativeInt, 2)
-    .option('--iterations <n>', 'meta-training and DRL pre-training iterations', parsePositiveInt)
-    .option('--hidden <units>', 'LSTM units per layer', parsePositiveInt)
-    .option('--trajectories <k>', 'trajectories per DAG per batch', parsePositiveInt)
+    .option('--iterations <n>', 'meta-training iterations (default 100)', parsePositiveInt)
+    .option('--drl-iterations <n>', 'DRL pre-training iterations (default: --iterations)', parsePositiveInt)
+    .option(
+      '--meta-batch <n>',
+      "learning tasks per meta-batch (default: the preset's, 10 or 5)",
+      parsePositiveInt,
+    )
+    .option('--seed <seed>', 'the one seed', parseNonNegativeInt)
     .option(
       '--adapt-steps <n>',
       'update steps on each test set (default 100; the table also reports step 20)',
       parsePositiveInt,
     )
-    .option('--seed <seed>', 'the one seed', parseNonNegativeInt)
-    .addOption(
-      new Option('--attention <kind>', "attention score (default additive, the paper's [20])").choices([
-        'luong',
-        'additive',
-      ]),
+    .option(
+      '--samples <k>',
+      'sampled plans per DAG beside argmax at the reported steps (default 32)',
+      parseNonNegativeInt,
     )
-    .option('--no-layer-norm', 'no layer normalisation in the LSTMs')
-    .option('--dags-per-batch <n>', 'DAGs per inner-loop batch (default 100)', parsePositiveInt)
     .option(
       '--test-limit <n>',
       'adapt on the first n test sets only (the topology preset lists Topology I-III first)',
       parsePositiveInt,
     )
+    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
     .option(
       '--optimal-time-limit <seconds>',
-      'Optimal reference: time limit per DAG (default 30)',
-      parsePositiveInt,
+      'Optimal reference: time limit per DAG (default 30; 0 skips it)',
+      parseNonNegativeInt,
     )
-    .action(async (presetName: PresetName, opts: ExperimentCliOptions) => {
-      limitBlasThreadsForWorkers(opts.workers);
-      const patch: Record<string, unknown> = {};
-      if (opts.iterations !== undefined) patch.iterations = opts.iterations;
-      if (opts.seed !== undefined) patch.seed = opts.seed;
-      const policy: Record<string, unknown> = opts.quick ? { hidden: 16, attention: 'luong' } : {};
-      if (opts.hidden !== undefined) policy.hidden = opts.hidden;
-      if (opts.attention !== undefined) policy.attention = opts.attention;
-      if (opts.layerNorm === false) policy.layerNorm = false;
-      const ppo: Record<string, unknown> = opts.quick ? { trajectoriesPerDag: 4, dagsPerBatch: 8 } : {};
-      if (opts.trajectories !== undefined) ppo.trajectoriesPerDag = opts.trajectories;
-      if (opts.dagsPerBatch !== undefined) ppo.dagsPerBatch = opts.dagsPerBatch;
-      patch.policy = policy;
-      patch.ppo = ppo;
-      const settings = experimentSettings(presetName, opts.quick === true, patch);
-      if (opts.adaptSteps !== undefined) {
-        settings.adaptSteps = opts.adaptSteps;
-        settings.shortSteps = Math.min(settings.shortSteps, opts.adaptSteps);
-      }
-      if (opts.testLimit !== undefined) settings.testLimit = opts.testLimit;
-      if (opts.optimalTimeLimit !== undefined) settings.optimalTimeLimitMs = opts.optimalTimeLimit * 1000;
-      const outDir = opts.out ?? join('runs', `experiment-${presetName}${opts.quick ? '-quick' : ''}`);
-      const be = getBackend();
-      const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
-      log(
-        `experiment ${presetName}${opts.quick ? ' (quick)' : ''}: backend ${be.name}, hidden ${settings.run.policy.hidden}, ${opts.workers} workers -> ${outDir}`,
-      );
-      const { table } = await runExperiment({
-        be,
-        preset: presetName,
-        settings,
-        dataRoot: opts.dataRoot,
-        outDir,
-        workers: opts.workers,
-        onStage: log,
-        onMetaIteration: (m) =>
-          log(
-            `  meta ${m.iteration}/${settings.run.iterations}: test ${m.testMakespanMs?.toFixed(1) ?? '-'} ms (${m.wallS.toFixed(1)} s)`,
-          ),
-        onDrlIteration: (m) =>
-          log(
-            `  drl ${m.iteration}/${settings.drlIterations}: ${m.evalMakespanMs?.toFixed(1) ?? '-'} ms (${m.wallS.toFixed(1)} s)`,
-          ),
-        onAdaptStep: (method, set, p) =>
-          log(`  ${set} ${method} step ${p.step}: ${p.makespanMs.toFixed(1)} ms`),
-      });
-      console.log(
-        `wrote ${join(outDir, 'table3.md')}, ${join(outDir, 'curves.csv')} and ${table.length} figure(s) fig-*.svg/.png`,
-      );
+    .option(
+      '--compare-paper',
+      "also train and adapt the paper's network (Sec. 4.2 as printed) beside the default one",
+    )
+    .option(
+      '--paper-test-limit <n>',
+      "with --compare-paper: adapt the paper's network on the first n test sets",
+      parsePositiveInt,
+      3,
+    )
+    .option(
+      '--paper-hidden <units>',
+      "with --compare-paper: the paper network's LSTM units",
+      parsePositiveInt,
+      PAPER_NETWORK_DEFAULT.hidden,
+    );
+  addSettingFlags(cmd, [...POLICY_FLAGS, ...PPO_FLAGS]);
+  return cmd.action(async (presetName: PresetName, opts: ExperimentCliOptions) => {
+    limitBlasThreadsForWorkers(opts.workers);
+    const patch = settingsPatch(opts, [...POLICY_FLAGS, ...PPO_FLAGS]);
+    if (opts.iterations !== undefined) patch.iterations = opts.iterations;
+    if (opts.seed !== undefined) patch.seed = opts.seed;
+    if (opts.metaBatch !== undefined) patch.meta = { metaBatch: opts.metaBatch };
+    const settings = experimentSettings(presetName, opts.quick === true, patch);
+    if (opts.drlIterations !== undefined) settings.drlIterations = opts.drlIterations;
+    else if (opts.iterations !== undefined) settings.drlIterations = opts.iterations;
+    if (opts.adaptSteps !== undefined) {
+      settings.adaptSteps = opts.adaptSteps;
+      settings.shortSteps = Math.min(settings.shortSteps, opts.adaptSteps);
+    }
+    if (opts.samples !== undefined) settings.samples = opts.samples;
+    if (opts.testLimit !== undefined) settings.testLimit = opts.testLimit;
+    if (opts.maxDags !== undefined) settings.maxDags = opts.maxDags;
+    if (opts.optimalTimeLimit !== undefined) settings.optimalTimeLimitMs = opts.optimalTimeLimit * 1000;
+    if (opts.comparePaper)
+      settings.paperNetwork = {
+        policy: { ...PAPER_NETWORK_DEFAULT, hidden: opts.quick ? 8 : opts.paperHidden },
+        testLimit: opts.paperTestLimit,
+      };
+    const outDir = opts.out ?? join('runs', `experiment-${presetName}${opts.quick ? '-quick' : ''}`);
+    const be = getBackend();
+    const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+    log(
+      `experiment ${presetName}${opts.quick ? ' (quick)' : ''}: backend ${be.name}, policy ${describePolicy(settings.run.policy)}, ${opts.workers} workers -> ${outDir}`,
+    );
+    const { table } = await runExperiment({
+      be,
+      preset: presetName,
+      settings,
+      dataRoot: opts.dataRoot,
+      outDir,
+      workers: opts.workers,
+      onStage: log,
+      onMetaIteration: (m, v) =>
+        log(
+          `  meta${v === 'main' ? '' : ` (${v})`} ${m.iteration}/${settings.run.iterations}: test ${m.testMakespanMs?.toFixed(1) ?? '-'} ms (${m.wallS.toFixed(1)} s)`,
+        ),
+      onDrlIteration: (m, v) =>
+        log(
+          `  drl${v === 'main' ? '' : ` (${v})`} ${m.iteration}/${settings.drlIterations}: ${m.evalMakespanMs?.toFixed(1) ?? '-'} ms (${m.wallS.toFixed(1)} s)`,
+        ),
+      onAdaptStep: (method, set, p) => {
+        if (p.step % 10 === 0 || p.step === settings.shortSteps)
+          log(`  ${set} ${method} step ${p.step}: ${p.makespanMs.toFixed(1)} ms`);
+      },
     });
+    console.log(
+      `wrote ${join(outDir, 'table3.md')}, ${join(outDir, 'plans.jsonl')}, ${join(outDir, 'curves.csv')} and ${table.length} figure(s) fig-*.svg/.png`,
+    );
+  });
 }

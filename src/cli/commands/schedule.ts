@@ -1,41 +1,101 @@
 import { Command } from 'commander';
+import { statSync } from 'node:fs';
+import { readDataset } from '../../dag/io.js';
+import type { Dag } from '../../dag/dag.js';
 import { createProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint } from '../../rl/checkpoint.js';
+import { loadCheckpoint, profileOfCheckpoint } from '../../rl/checkpoint.js';
+import { policyPathOr } from '../../rl/shipped-policy.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
-import { decideOffloading } from '../../services/offloading-scheduler.js';
+import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
+import { Rng } from '../../util/rng.js';
 import { loadDagArg } from '../dag-arg.js';
-import { addSystemOptions, systemFromOptions, type SystemCliOptions } from '../options.js';
+import {
+  addSystemOptions,
+  parseNonNegativeInt,
+  systemFromOptions,
+  type SystemCliOptions,
+} from '../options.js';
 
 interface ScheduleOptions extends SystemCliOptions {
-  policy: string;
+  policy?: string;
   dag: string;
+  samples: number;
+  polish?: boolean;
+  seed: number;
   json?: boolean;
 }
 
 export function scheduleCommand(): Command {
   const cmd = new Command('schedule')
-    .description("the device's offloading scheduler: a trained policy's plan for a DAG (argmax decoding)")
-    .requiredOption(
-      '--policy <checkpoint>',
-      "a policy checkpoint (train, meta-train, adapt, or a service state's policy.bin)",
+    .description(
+      "the device's offloading scheduler: a trained policy's plan for a DAG or a folder of DAGs (argmax decoding unless --samples)",
     )
-    .requiredOption('--dag <file>', 'a DOT or JSON DAG, or example:KEY')
+    .option(
+      '--policy <checkpoint>',
+      "a policy checkpoint (train, meta-train, adapt, or a service state's policy.bin); default: the shipped policy",
+    )
+    .requiredOption('--dag <file|dir>', 'a DOT or JSON DAG, a folder of them, or example:KEY')
+    .option(
+      '--samples <k>',
+      'also sample k plans per DAG and keep the best by the latency model (0: argmax only)',
+      parseNonNegativeInt,
+      0,
+    )
+    .option('--polish', 'improve the kept plan by single-task flips')
+    .option('--seed <seed>', 'seed of the sampled plans', parseNonNegativeInt, 1)
     .option('--json', 'print JSON');
   addSystemOptions(cmd);
   return cmd.action((opts: ScheduleOptions) => {
-    const { policy } = loadCheckpoint(opts.policy);
-    const dag = loadDagArg(opts.dag);
-    const { system, model } = systemFromOptions(opts);
-    const decision = decideOffloading(getBackend(), policy, dag, system, model.profile);
+    const path = policyPathOr(opts.policy);
+    const { policy, state } = loadCheckpoint(path);
+    const trainedOn = profileOfCheckpoint(state);
+    const { system, model } = systemFromOptions(opts, { profile: trainedOn });
+    const folder = !opts.dag.startsWith('example:') && isFolder(opts.dag);
+    const dataset = folder ? readDataset(opts.dag) : undefined;
+    const dags: readonly Dag[] = dataset ? dataset.dags : [loadDagArg(opts.dag)];
+    const files = dataset?.files ?? [opts.dag];
+    const decisions = decideOffloadingAll(getBackend(), policy, dags, system, model.profile, {
+      samples: opts.samples,
+      polish: opts.polish === true,
+      rng: new Rng(opts.seed, 21),
+    });
+    const planText = (plan: Uint8Array) => Array.from(plan).join('');
+    const mean = decisions.reduce((s, d) => s + d.makespanMs, 0) / decisions.length;
+    const note =
+      trainedOn !== undefined && trainedOn !== model.profile
+        ? `note: the policy was trained on the ${trainedOn} profile; scheduling under the ${model.profile} profile`
+        : undefined;
+    if (note) console.error(note);
+    if (folder) {
+      if (opts.json) {
+        console.log(
+          JSON.stringify({
+            dags: decisions.map((d, k) => ({
+              file: files[k],
+              plan: planText(d.plan),
+              makespanMs: d.makespanMs,
+            })),
+            meanMakespanMs: mean,
+          }),
+        );
+        return;
+      }
+      decisions.forEach((d, k) =>
+        console.log(`${files[k]}: plan ${planText(d.plan)} makespan ${d.makespanMs.toFixed(2)} ms`),
+      );
+      console.log(`${dags.length} DAGs, mean makespan ${mean.toFixed(2)} ms, ${model.profile} profile`);
+      return;
+    }
+    const [dag] = dags;
+    const [decision] = decisions;
     const problem = createProblem(dag, system, model);
     const refs = { heftMs: heft.schedule(problem).makespanMs, greedyMs: greedy.schedule(problem).makespanMs };
-    const planText = Array.from(decision.plan).join('');
     if (opts.json) {
       console.log(
         JSON.stringify({
           dag: dag.name,
-          plan: planText,
+          plan: planText(decision.plan),
           offloaded: decision.plan.reduce((a, b) => a + b, 0),
           makespanMs: decision.makespanMs,
           ...refs,
@@ -43,9 +103,17 @@ export function scheduleCommand(): Command {
       );
       return;
     }
-    console.log(`${dag.name}: plan ${planText} (1 = offload; task order of the file)`);
+    console.log(`${dag.name}: plan ${planText(decision.plan)} (1 = offload; task order of the file)`);
     console.log(
       `makespan ${decision.makespanMs.toFixed(2)} ms (HEFT ${refs.heftMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}), ${model.profile} profile`,
     );
   });
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -10,7 +10,8 @@
  */
 import type { Backend } from '../../nn/backend.js';
 import { Adam } from '../../nn/adam.js';
-import { Seq2SeqPolicy } from '../../policy/seq2seq.js';
+import { createPolicy } from '../../policy/create.js';
+import type { OffloadingPolicy } from '../../policy/policy.js';
 import { applyMetaUpdate } from '../../meta/outer-update.js';
 import { saveCheckpoint } from '../../rl/checkpoint.js';
 import { adamConfigOf, type RunConfig } from '../../rl/config.js';
@@ -75,7 +76,7 @@ interface Waiter {
 const MAX_BACKOFF_ROUNDS = 15;
 
 export class Coordinator {
-  readonly policy: Seq2SeqPolicy;
+  readonly policy: OffloadingPolicy;
   private readonly outer: Adam;
   private readonly taskRng: Rng;
   private version: number;
@@ -96,7 +97,7 @@ export class Coordinator {
     const { run, store } = o;
     this.now = o.now ?? Date.now;
     this.log = o.log ?? (() => {});
-    this.policy = new Seq2SeqPolicy(run.policy, run.seed);
+    this.policy = createPolicy(run.policy, run.seed);
     this.outer = new Adam(this.policy.params.size, adamConfigOf(run.ppo, run.meta.outerLearningRate));
     this.taskRng = new Rng(run.seed, 3); // the stream metaTrain draws its meta-batches from
     const saved = store.loadModel();
@@ -412,7 +413,7 @@ export class Coordinator {
       run: this.o.run,
       iteration: this.version,
       rng: { tasks: this.taskRng.getState() },
-      info: { kind: 'federated', round: this.version },
+      info: { kind: 'federated', round: this.version, profile: this.o.evalTasks?.[0]?.profile ?? null },
     });
   }
 

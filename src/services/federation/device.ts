@@ -7,7 +7,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Backend } from '../../nn/backend.js';
 import { runInnerLoop } from '../../meta/inner-loop.js';
-import { Seq2SeqPolicy, type PolicyConfig } from '../../policy/seq2seq.js';
+import { createPolicy } from '../../policy/create.js';
+import { withPolicyDefaults, type PolicyConfig } from '../../policy/policy.js';
 import type { PpoConfig } from '../../rl/config.js';
 import { compileTask, type CompiledTask, type LearningTask } from '../../rl/learning-task.js';
 import { InputError } from '../../util/errors.js';
@@ -147,8 +148,8 @@ export async function runDevice(o: DeviceOptions): Promise<DeviceSummary> {
       throw new InputError(
         `${where}: the service speaks protocol ${hello.protocol}, this device ${PROTOCOL_VERSION}`,
       );
-    const policyConfig = JSON.parse(hello.policyJson) as PolicyConfig;
-    const scratch = new Seq2SeqPolicy(policyConfig, 0);
+    const policyConfig = withPolicyDefaults(JSON.parse(hello.policyJson) as Partial<PolicyConfig>);
+    const scratch = createPolicy(policyConfig, 0);
     if (scratch.params.size !== hello.paramCount)
       throw new InputError(
         `${where}: the service's model has ${hello.paramCount} parameters, this build makes ${scratch.params.size}`,

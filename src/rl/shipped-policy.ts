@@ -1,0 +1,23 @@
+/**
+ * The policy shipped with the package: an MRLCO meta-policy trained over the training tasks of all
+ * three experiments, none of their test sets (docs/training.md says how to rebuild it). It is the
+ * default of `mrlco schedule`, `mrlco adapt` and the `policy` scheduler of `mrlco baselines`.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../util/errors.js';
+
+/** policies/mrlco-default.bin at the package root (this module runs from dist/src/rl/). */
+export const SHIPPED_POLICY_PATH = fileURLToPath(
+  new URL('../../../policies/mrlco-default.bin', import.meta.url),
+);
+
+/** The given checkpoint path, or the shipped policy's when none is given. */
+export function policyPathOr(path: string | undefined): string {
+  if (path !== undefined) return path;
+  if (!existsSync(SHIPPED_POLICY_PATH))
+    throw new InputError(
+      `${SHIPPED_POLICY_PATH}: the shipped policy is missing from this installation; give --policy/--from a checkpoint`,
+    );
+  return SHIPPED_POLICY_PATH;
+}
