@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // The package's `install` step: builds the native compute backend (binding.gyp -> build/Release/mrlco_nn.node).
 // The native backend is an optimisation, not a requirement: when it cannot be built (no compiler, no
 // libopenblas-dev, no Python, ...) this prints one line and exits 0 so that `npm install` still succeeds

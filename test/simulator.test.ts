@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { createDag, type Dag } from '../src/dag/dag.js';
+import { readDataset } from '../src/dag/io.js';
+import { Rng } from '../src/util/rng.js';
+import { referenceData } from './helpers/paths.js';
 import { generateDags, DEFAULT_GENERATOR_PARAMS } from '../src/dag/generate.js';
 import { createProblem, makespanOf, timelineOf } from '../src/mec/problem.js';
-import type { SimProfile } from '../src/mec/simulator.js';
-import type { SystemParams } from '../src/mec/system.js';
+import { LatencySimulator, SIM_PROFILES, type SimProfile } from '../src/mec/simulator.js';
+import { DEFAULT_SYSTEM, type SystemParams } from '../src/mec/system.js';
 import { upwardRanks } from '../src/mec/rank.js';
 
 // 1 GHz device, 10 GHz VM, 8 Mbit/s = 1000 bytes/ms: cycles/1e6 and bytes/1000 are ms.
@@ -125,4 +129,31 @@ test('more users on the server slow offloaded tasks (f_vm = f_s / k)', () => {
     plan('111'),
   );
   assert.ok(four > one);
+});
+
+test("stepEarliest is step(i, HEFT's rule) with one parent scan, on both profiles", () => {
+  const ds = readDataset(join(referenceData, 'meta_offloading_n/offload_random15'));
+  const rng = new Rng(11);
+  for (const profile of SIM_PROFILES) {
+    for (const dag of ds.dags.slice(0, 20)) {
+      const p = createProblem(dag, { ...DEFAULT_SYSTEM, uplinkBps: 4e6, downlinkBps: 9e6 }, { profile });
+      const a = new LatencySimulator(p.times, p.parents, profile);
+      const b = new LatencySimulator(p.times, p.parents, profile);
+      for (const i of p.order) {
+        if (rng.next() < 0.5) {
+          const action = rng.next() < 0.5 ? 1 : 0;
+          a.step(i, action);
+          b.step(i, action);
+          continue;
+        }
+        const expected = a.localFinish(i) < a.offloadFinish(i) ? 0 : 1;
+        a.step(i, expected);
+        assert.equal(b.stepEarliest(i), expected);
+        for (const k of ['ueFree', 'ulFree', 'mecFree', 'dlFree', 'makespan'] as const)
+          assert.equal(b[k], a[k]);
+        assert.equal(b.ftDl[i], a.ftDl[i]);
+        assert.equal(b.ftUe[i], a.ftUe[i]);
+      }
+    }
+  }
 });

@@ -84,3 +84,69 @@ test('kill -9 during training, then --resume: the same metrics and parameters as
     readTensorFile(join(straight, 'checkpoint.bin')).arrays,
   );
 });
+
+test('--resume takes the stored settings and data; a differing flag is refused by name; a no-op leaves the folder as it is', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-resume-flags-')), 'run');
+  const first = spawnSync(
+    process.execPath,
+    args(out).map((a) => (a === '5' ? '2' : a)),
+    { encoding: 'utf8' },
+  );
+  assert.equal(first.status, 0, first.stderr);
+  const files = () =>
+    Object.fromEntries(
+      ['config.json', 'checkpoint.bin', 'metrics.jsonl'].map((f) => [f, readFileSync(join(out, f))]),
+    );
+  const before = files();
+  // Nothing but the folder and a larger iteration count: it continues.
+  const more = spawnSync(
+    process.execPath,
+    [cliPath, 'train', '--out', out, '--resume', '--iterations', '3', '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(more.status, 0, more.stderr);
+  assert.equal((JSON.parse(more.stdout.trim().split('\n').pop()!) as { resumedFrom: number }).resumedFrom, 2);
+  const after = files();
+  assert.equal(metricsWithoutTimes(out).length, 3);
+  // A differing setting or data is refused, naming it, and changes nothing.
+  for (const [flag, value, key] of [
+    ['--lr', '0.01', 'ppo.learningRate'],
+    ['--profile', 'paper', 'profile'],
+    ['--hidden', '32', 'policy.hidden'],
+  ]) {
+    const r = spawnSync(
+      process.execPath,
+      [
+        cliPath,
+        'train',
+        '--out',
+        out,
+        '--resume',
+        '--iterations',
+        '4',
+        flag,
+        value,
+        ...(flag === '--profile'
+          ? ['--data', join(referenceData, 'meta_offloading_n/offload_random10')]
+          : []),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.notEqual(r.status, 0, `${flag} accepted`);
+    assert.match(r.stderr, new RegExp(key.replace('.', '\\.')), r.stderr);
+    assert.deepEqual(files(), after);
+  }
+  // A resume with nothing left to do rewrites nothing.
+  const noop = spawnSync(
+    process.execPath,
+    [cliPath, 'train', '--out', out, '--resume', '--iterations', '3'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(noop.status, 0, noop.stderr);
+  assert.deepEqual(files(), after);
+  assert.notDeepEqual(after['checkpoint.bin'], before['checkpoint.bin']);
+});

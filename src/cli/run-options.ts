@@ -189,6 +189,15 @@ const SEED_FLAG: SettingFlag = {
   parse: parseNonNegativeInt,
 };
 
+const EVAL_EVERY_FLAG: SettingFlag = {
+  attr: 'evalEvery',
+  flags: '--eval-every <n>',
+  section: 'run',
+  key: 'evalEvery',
+  help: `evaluate the argmax policy every n iterations (and at the last) (default ${DEFAULT_RUN.evalEvery})`,
+  parse: parsePositiveInt,
+};
+
 const ITERATIONS_FLAG: SettingFlag = {
   attr: 'iterations',
   flags: '--iterations <n>',
@@ -232,15 +241,24 @@ export interface RunCliOptions extends SystemCliOptions {
 }
 
 /** The learning commands' flags: --config, the seed, the policy (unless it comes from a checkpoint), PPO, the system. */
-export function addRunOptions(cmd: Command, { iterations = true, policy = true } = {}): Command {
+export function addRunOptions(
+  cmd: Command,
+  { iterations = true, policy = true, system = true } = {},
+): Command {
   cmd.option('--config <file>', 'a JSON run configuration (see docs/training.md); flags override it');
   addSettingFlags(cmd, runFlags({ iterations, policy }));
-  addSystemOptions(cmd);
+  // Commands whose tasks fix the system (meta-train's presets) do not show the system options.
+  if (system) addSystemOptions(cmd);
   return cmd;
 }
 
 function runFlags({ iterations = true, policy = true }): SettingFlag[] {
-  return [...(iterations ? [ITERATIONS_FLAG] : []), SEED_FLAG, ...(policy ? POLICY_FLAGS : []), ...PPO_FLAGS];
+  return [
+    ...(iterations ? [ITERATIONS_FLAG, EVAL_EVERY_FLAG] : []),
+    SEED_FLAG,
+    ...(policy ? POLICY_FLAGS : []),
+    ...PPO_FLAGS,
+  ];
 }
 
 /** The configuration: `base`, then --config FILE, then flags. */

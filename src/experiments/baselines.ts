@@ -93,13 +93,31 @@ export function runBaselines(
     }
     summaries.push(summary);
   }
-  const optimum = makespans.optimal;
-  if (optimum) {
-    for (const s of summaries) {
-      s.meanGapToOptimum = mean(makespans[s.scheduler].map((m, d) => m / optimum[d] - 1));
-    }
-  }
-  return { summaries, makespans, plans };
+  const report = { summaries, makespans, plans };
+  fillGaps(report);
+  return report;
+}
+
+/** Each scheduler's mean gap to the optimum, when Optimal is in the report. */
+function fillGaps(report: BaselineReport): void {
+  const optimum = report.makespans.optimal;
+  if (!optimum) return;
+  for (const s of report.summaries)
+    s.meanGapToOptimum = mean(report.makespans[s.scheduler].map((m, d) => m / optimum[d] - 1));
+}
+
+/** Adds the plans of a method that is not a Scheduler (a trained policy) to a report. */
+export function addPlansRow(
+  report: BaselineReport,
+  name: string,
+  makespans: number[],
+  plans: string[],
+  wallMs: number,
+): void {
+  report.makespans[name] = makespans;
+  report.plans[name] = plans;
+  report.summaries.push({ scheduler: name, dags: makespans.length, meanMakespanMs: mean(makespans), wallMs });
+  fillGaps(report);
 }
 
 export function mean(values: readonly number[]): number {

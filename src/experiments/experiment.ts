@@ -16,7 +16,7 @@ import type { Backend } from '../nn/backend.js';
 import { metaTrain, type MetaIterationMetrics } from '../meta/meta-trainer.js';
 import type { OffloadingPolicy, PolicyConfig } from '../policy/policy.js';
 import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
-import { DEFAULT_RUN, mergeRunConfig, type RunConfig } from '../rl/config.js';
+import { DEFAULT_RUN, mergeRunConfig, type PpoConfig, type RunConfig } from '../rl/config.js';
 import { compileTask } from '../rl/learning-task.js';
 import { trainPpo, type IterationMetrics } from '../rl/trainer.js';
 import { renderLineChartSvg, type LineSeries } from '../report/line-chart.js';
@@ -33,6 +33,7 @@ import { optimal } from '../schedulers/optimal.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { InputError } from '../util/errors.js';
+import { differingKeys } from '../util/json-diff.js';
 import { runBaselines } from './baselines.js';
 import { compileTasks, learningTaskOf } from './drl.js';
 import { loadPresetTasks, PRESETS, type LoadedPresetTask, type PresetName } from './presets.js';
@@ -40,6 +41,8 @@ import { loadPresetTasks, PRESETS, type LoadedPresetTask, type PresetName } from
 /** The policy settings of the paper's network when it is run beside the default one. */
 export interface PaperNetworkSettings {
   policy: PolicyConfig;
+  /** PPO settings that differ for it (the paper's recipe: GAE advantages). */
+  ppo: Partial<PpoConfig>;
   /** Adapt it on the first this many test sets only. */
   testLimit: number;
 }
@@ -210,7 +213,11 @@ export async function runExperiment(
     variants.push({
       id: 'paper',
       suffix: ' (paper network)',
-      run: mergeRunConfig(run, { policy: settings.paperNetwork.policy }, 'experiment'),
+      run: mergeRunConfig(
+        run,
+        { policy: settings.paperNetwork.policy, ppo: settings.paperNetwork.ppo },
+        'experiment',
+      ),
       testLimit: Math.min(settings.paperNetwork.testLimit, test.length),
     });
   const recorded = { preset: o.preset, dataRoot: o.dataRoot, ...settings };
@@ -545,20 +552,4 @@ function checkOrWriteSettings(path: string, settings: unknown): void {
     return;
   }
   writeFileAtomic(path, JSON.stringify(fresh, null, 1) + '\n');
-}
-
-/** "a.b: 1 → 2, c: x → y" for the leaves that differ between two JSON values. */
-export function differingKeys(a: unknown, b: unknown, prefix = ''): string {
-  const isObj = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObj(a) && isObj(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys
-      .map((k) => differingKeys(a[k], b[k], prefix ? `${prefix}.${k}` : k))
-      .filter((s) => s !== '')
-      .join(', ');
-  }
-  return JSON.stringify(a) === JSON.stringify(b)
-    ? ''
-    : `${prefix || 'value'}: ${JSON.stringify(a) ?? 'none'} → ${JSON.stringify(b) ?? 'none'}`;
 }

@@ -38,13 +38,9 @@ export function restoreResources(sim: LatencySimulator, from: ResourceState): vo
   sim.makespan = from.makespan;
 }
 
-/** The earliest-finish action of task i in the simulator's current state (a tie goes to offload). */
-export function earliestFinishAction(sim: LatencySimulator, i: number): number {
-  return sim.localFinish(i) < sim.offloadFinish(i) ? LOCAL : OFFLOAD;
-}
-
 /**
- * Adds order[from..] with the earliest-finish rule and returns the makespan; the simulator is left in
+ * Adds order[from..] with the earliest-finish rule (LatencySimulator.stepEarliest) and returns the
+ * makespan; the simulator is left in
  * the completed state (restore a saved state to undo). Writes the actions into `plan` when given.
  */
 export function completeEarliestFinish(
@@ -53,12 +49,8 @@ export function completeEarliestFinish(
   from: number,
   plan?: Uint8Array,
 ): number {
-  for (let k = from; k < order.length; k++) {
-    const i = order[k];
-    const action = earliestFinishAction(sim, i);
-    if (plan) plan[i] = action;
-    sim.step(i, action);
-  }
+  if (plan) for (let k = from; k < order.length; k++) plan[order[k]] = sim.stepEarliest(order[k]);
+  else for (let k = from; k < order.length; k++) sim.stepEarliest(order[k]);
   return sim.makespan;
 }
 

@@ -169,6 +169,60 @@ export class LatencySimulator {
     return finish;
   }
 
+  /**
+   * Adds task i where it finishes earliest (HEFT's rule; a tie goes to offload) and returns the action:
+   * step(i, localFinish(i) < offloadFinish(i) ? LOCAL : OFFLOAD) with each parent scan done once.
+   */
+  stepEarliest(i: number): number {
+    const { start, list } = this.parents;
+    const ref = this.reference;
+    let ready = this.ueFree;
+    let ulStart = this.ulFree;
+    let mecReady = 0;
+    for (let k = start[i]; k < start[i + 1]; k++) {
+      const j = list[k];
+      const ue = this.ftUe[j];
+      const dl = this.ftDl[j];
+      const f = ue > dl ? ue : dl;
+      if (f > ready) ready = f;
+      const dep = ref ? (ue > this.ftUl[j] ? ue : this.ftUl[j]) : f;
+      if (dep > ulStart) ulStart = dep;
+      if (this.ftMec[j] > mecReady) mecReady = this.ftMec[j];
+    }
+    const localFinish = ready + this.times.local[i];
+    const ulFinish = ulStart + this.times.uplink[i];
+    let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
+    if (mecReady > mecStart) mecStart = mecReady;
+    const mecFinish = mecStart + this.times.mec[i];
+    const dlStart = ref || mecFinish > this.dlFree ? mecFinish : this.dlFree;
+    const offloadFinish = dlStart + this.times.downlink[i];
+    let finish: number;
+    let action: number;
+    if (localFinish < offloadFinish) {
+      action = LOCAL;
+      finish = localFinish;
+      this.stUe[i] = ready;
+      this.ftUe[i] = finish;
+      this.ftUl[i] = this.ftMec[i] = this.ftDl[i] = 0;
+      this.ueFree = finish;
+    } else {
+      action = OFFLOAD;
+      finish = offloadFinish;
+      this.stUl[i] = ulStart;
+      this.stMec[i] = mecStart;
+      this.stDl[i] = dlStart;
+      this.ftUe[i] = 0;
+      this.ftUl[i] = ulFinish;
+      this.ftMec[i] = mecFinish;
+      this.ftDl[i] = finish;
+      this.ulFree = ulFinish;
+      this.mecFree = mecFinish;
+      if (!ref) this.dlFree = finish;
+    }
+    if (finish > this.makespan) this.makespan = finish;
+    return action;
+  }
+
   /** Makespan of a whole plan (plan[i] = action of task i) with tasks added in `order`. */
   run(order: ArrayLike<number>, plan: ArrayLike<number>): number {
     this.reset();

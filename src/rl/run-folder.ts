@@ -1,10 +1,11 @@
 /** Run folders shared by PPO training and meta-training: creation, the resume rule and its checks, resuming. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { Adam } from '../nn/adam.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { differingKeys } from '../util/json-diff.js';
 import type { Rng } from '../util/rng.js';
 import { loadCheckpoint, restoreAdam, type LoadedCheckpoint } from './checkpoint.js';
 import type { RunConfig } from './config.js';
@@ -32,12 +33,10 @@ export function openRunFolder(
       'already holds a run (checkpoint.bin); use --resume to continue it or choose another --out',
     );
   const saved = loadCheckpoint(path);
-  if (
-    JSON.stringify(saved.state.run.policy) !== JSON.stringify(config.policy) ||
-    saved.state.run.seed !== config.seed
-  ) {
-    throw InputError.inFile(path, 'was written with another policy configuration or seed than this run');
-  }
+  // Only the iteration count may change on a resume (it may grow to train on).
+  const diff = differingKeys({ ...saved.state.run, iterations: 0 }, { ...config, iterations: 0 });
+  if (diff !== '')
+    throw InputError.inFile(path, `was written by a run with other settings: ${diff} (stored → given)`);
   return saved;
 }
 
@@ -72,10 +71,35 @@ export function startRun(
     for (const [name, rng] of Object.entries(o.rngs)) rng.setState(saved.state.rng[name]);
     o.log.reload('iteration', saved.state.iteration);
     result = { policy: saved.policy, start: saved.state.iteration + 1, resumedFrom: saved.state.iteration };
+    const stored = readStoredConfig(outDir);
+    if (stored) {
+      const diff = differingKeys(
+        { ...stored, iterations: 0 },
+        JSON.parse(JSON.stringify({ ...config, ...o.description, iterations: 0 })),
+      );
+      if (diff !== '')
+        throw InputError.inFile(
+          join(outDir, 'config.json'),
+          `other data or settings than this run: ${diff} (stored → given)`,
+        );
+      // A resume with nothing left to do leaves the folder as it is.
+      if (result.start > config.iterations) return result;
+    }
   }
   writeFileAtomic(
     join(outDir, 'config.json'),
     JSON.stringify({ ...config, ...o.description }, null, 1) + '\n',
   );
   return result;
+}
+
+/** A run folder's config.json (the settings and data description it was started with), if readable. */
+export function readStoredConfig(outDir: string): Record<string, unknown> | undefined {
+  const path = join(outDir, 'config.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw InputError.inFile(path, 'unreadable run configuration');
+  }
 }

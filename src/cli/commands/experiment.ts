@@ -114,6 +114,7 @@ export function experimentCommand(): Command {
     if (opts.comparePaper)
       settings.paperNetwork = {
         policy: { ...PAPER_NETWORK_DEFAULT, hidden: opts.quick ? 8 : opts.paperHidden },
+        ppo: { advantage: 'gae' },
         testLimit: opts.paperTestLimit,
       };
     const outDir = opts.out ?? join('runs', `experiment-${presetName}${opts.quick ? '-quick' : ''}`);

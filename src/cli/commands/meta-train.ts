@@ -57,7 +57,7 @@ export function metaTrainCommand(): Command {
     .option('--workers <n>', 'worker threads for the inner loops (0: none)', parseNonNegativeInt, 2)
     .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
     .option('--json', 'make the last line of output a JSON summary');
-  addRunOptions(cmd);
+  addRunOptions(cmd, { system: false });
   return cmd.action(async (opts: MetaTrainOptions) => {
     const preset = PRESETS[opts.preset];
     limitBlasThreadsForWorkers(opts.workers);

@@ -2,7 +2,12 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { heuristicReferences, trainDrl } from '../../experiments/drl.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { checkpointPathOf } from '../../rl/run-folder.js';
+import { existsSync } from 'node:fs';
+import { readDataset } from '../../dag/io.js';
+import type { TaskSpec } from '../../experiments/drl.js';
+import { loadCheckpoint } from '../../rl/checkpoint.js';
+import { checkpointPathOf, readStoredConfig } from '../../rl/run-folder.js';
+import { InputError } from '../../util/errors.js';
 import {
   addRunOptions,
   runConfigFromOptions,
@@ -31,8 +36,13 @@ export function trainCommand(): Command {
     .option('--json', 'make the last line of output a JSON summary of the run');
   addRunOptions(cmd);
   return cmd.action((opts: TrainOptions) => {
-    const config = runConfigFromOptions(opts);
-    const specs = taskSpecsFromOptions(opts);
+    // A resume continues the stored run: its settings and data are the defaults, a differing flag is refused.
+    const resumeDir =
+      opts.resume && opts.out && existsSync(checkpointPathOf(opts.out)) ? opts.out : undefined;
+    const stored = resumeDir ? readStoredConfig(resumeDir) : undefined;
+    const storedRun = resumeDir ? loadCheckpoint(checkpointPathOf(resumeDir)).state.run : undefined;
+    const config = runConfigFromOptions(opts, storedRun);
+    const specs = opts.data || !stored ? taskSpecsFromOptions(opts) : specsOfStored(stored, resumeDir!);
     const outDir = opts.out ?? join('runs', `train-${config.seed}`);
     const refs = heuristicReferences(specs);
     const be = getBackend();
@@ -81,4 +91,16 @@ export function trainCommand(): Command {
         `done: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; checkpoint ${summary.checkpoint}`,
       );
   });
+}
+
+/** The datasets, systems and profiles a stored run was trained on (its config.json). */
+function specsOfStored(stored: Record<string, unknown>, dir: string): TaskSpec[] {
+  const datasets = stored.datasets as {
+    dir: string;
+    profile: TaskSpec['profile'];
+    system: TaskSpec['system'];
+  }[];
+  if (!Array.isArray(datasets) || datasets.length === 0)
+    throw InputError.inFile(`${dir}/config.json`, 'names no datasets; give --data');
+  return datasets.map((d) => ({ dataset: readDataset(d.dir), system: d.system, profile: d.profile }));
 }
