@@ -5,6 +5,7 @@ import { readDataset } from '../src/dag/io.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { metaTrain } from '../src/meta/meta-trainer.js';
 import { runInnerLoop } from '../src/meta/inner-loop.js';
+import { SequentialInnerLoops, WorkerInnerLoops } from '../src/meta/inner-loop-pool.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
 import { compileTask } from '../src/rl/learning-task.js';
 import { getBackend } from '../src/nn/select-backend.js';
@@ -75,4 +76,35 @@ test('meta-training applies Eq. (22) once per iteration through the outer Adam (
     checked++;
   }
   assert.ok(checked > theta.length / 2, `${checked} parameters moved`);
+});
+
+test('a worker killed mid-job is replaced and its job rerun: the same θ′ as in turn; killed twice, one clear error', async () => {
+  const be = getBackend();
+  const trainTasks = tasks();
+  const theta = createPolicy(config.policy, config.seed).params.values.slice();
+  const jobs = [0, 1, 2, 3].map((taskIndex, slot) => ({ taskIndex, job: { seed: 5, iteration: 1, slot } }));
+  const inTurn = await new SequentialInnerLoops(
+    be,
+    trainTasks.map((t) => compileTask(t, config.policy.neighbours)),
+    config.policy,
+  ).run(theta, jobs, config.ppo);
+  const pool = new WorkerInnerLoops(2, { tasks: trainTasks, policy: config.policy });
+  try {
+    // Kill worker 0 as soon as it has its first job (jobs are dispatched synchronously by run()).
+    const running = pool.run(theta, jobs, config.ppo);
+    void pool.threads[0].terminate();
+    const results = await running;
+    results.forEach((r, k) => assert.deepEqual(r.thetaPrime, inTurn[k].thetaPrime, `job ${k}`));
+    // A worker that died between runs is respawned before the next run.
+    await pool.threads[1].terminate();
+    const again = await pool.run(theta, jobs.slice(0, 2), config.ppo);
+    assert.deepEqual(again[1].thetaPrime, inTurn[1].thetaPrime);
+    // A job whose worker dies twice fails the run with one line instead of hanging.
+    const doomed = pool.run(theta, jobs.slice(0, 1), config.ppo);
+    const killer = setInterval(() => void pool.threads[0].terminate(), 5);
+    await assert.rejects(doomed, /inner-loop worker exited .* twice on task slot 0 of iteration 1/);
+    clearInterval(killer);
+  } finally {
+    await pool.close();
+  }
 });

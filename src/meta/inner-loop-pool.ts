@@ -64,16 +64,39 @@ export class SequentialInnerLoops implements InnerLoopRunner {
   async close(): Promise<void> {}
 }
 
+/**
+ * Inner loops in worker threads. A worker that dies (an exit without a reply: killed, out of memory)
+ * is replaced and its job run once more on the new worker; a job that loses its worker twice, or that
+ * fails with an error, fails the run with one line. Jobs are pure, so a retried job gives the same θ'.
+ */
 export class WorkerInnerLoops implements InnerLoopRunner {
   private readonly pool: Worker[] = [];
+  private readonly entry = new URL('./inner-loop-worker.js', import.meta.url);
   private nextId = 0;
+  private closing = false;
 
   constructor(
     readonly workers: number,
-    init: InnerLoopInit,
+    private readonly init: InnerLoopInit,
   ) {
-    const entry = new URL('./inner-loop-worker.js', import.meta.url);
-    for (let w = 0; w < workers; w++) this.pool.push(new Worker(entry, { workerData: init }));
+    for (let w = 0; w < workers; w++) this.pool.push(this.spawn());
+  }
+
+  /** Slots whose worker has exited (between runs too), respawned when the next run starts. */
+  private readonly dead = new Set<number>();
+
+  private spawn(): Worker {
+    const w = new Worker(this.entry, { workerData: this.init });
+    w.once('exit', () => {
+      const slot = this.pool.indexOf(w);
+      if (slot >= 0) this.dead.add(slot);
+    });
+    return w;
+  }
+
+  /** The worker threads (tests use it to kill one mid-run). */
+  get threads(): readonly Worker[] {
+    return this.pool;
   }
 
   /** Jobs are dealt to workers as they become free; results come back in job order. */
@@ -82,64 +105,92 @@ export class WorkerInnerLoops implements InnerLoopRunner {
     jobs: readonly { taskIndex: number; job: InnerLoopJob }[],
     ppo: PpoConfig,
   ): Promise<InnerLoopResult[]> {
+    for (const slot of this.dead) this.pool[slot] = this.spawn();
+    this.dead.clear();
     return new Promise((resolve, reject) => {
       const results: InnerLoopResult[] = new Array(jobs.length);
-      let next = 0;
-      let done = 0;
-      let failed = false;
+      const pending: number[] = jobs.map((_, k) => k);
+      const lost = new Array<number>(jobs.length).fill(0);
+      /** The job each worker is running (by worker slot), and the request ids in flight. */
+      const running = new Map<number, number>();
       const idToIndex = new Map<number, number>();
-      const listeners: [Worker, (m: InnerLoopReply) => void, (e: Error) => void][] = [];
-      const cleanup = (): void => {
-        for (const [w, onMessage, onError] of listeners) {
-          w.off('message', onMessage);
-          w.off('error', onError);
-        }
+      let done = 0;
+      let finished = false;
+      const detachers: (() => void)[] = [];
+      const finish = (err?: Error): void => {
+        if (finished) return;
+        finished = true;
+        for (const d of detachers) d();
+        if (err) reject(err);
+        else resolve(results);
       };
-      const dispatch = (w: Worker): void => {
-        if (next >= jobs.length) return;
-        const k = next++;
+      const dispatch = (slot: number): void => {
+        const k = pending.shift();
+        if (k === undefined) return;
         const id = this.nextId++;
         idToIndex.set(id, k);
+        running.set(slot, k);
         const request: InnerLoopRequest = { id, theta, taskIndex: jobs[k].taskIndex, ppo, job: jobs[k].job };
-        w.postMessage(request);
+        this.pool[slot].postMessage(request);
       };
-      for (const w of this.pool) {
+      const attach = (slot: number): void => {
+        const w = this.pool[slot];
         const onMessage = (m: InnerLoopReply): void => {
-          if (failed) return;
           const k = idToIndex.get(m.id);
-          if (k === undefined) return;
+          if (finished || k === undefined) return;
+          running.delete(slot);
           if ('error' in m) {
-            failed = true;
-            cleanup();
-            reject(new Error(`inner loop failed in a worker: ${m.error}`));
+            finish(new Error(`inner loop failed in a worker: ${m.error}`));
             return;
           }
           results[k] = { thetaPrime: m.thetaPrime, sampledMakespanMs: m.sampledMakespanMs };
-          if (++done === jobs.length) {
-            cleanup();
-            resolve(results);
-          } else dispatch(w);
+          if (++done === jobs.length) finish();
+          else dispatch(slot);
         };
-        const onError = (e: Error): void => {
-          if (failed) return;
-          failed = true;
-          cleanup();
-          reject(e);
+        const onError = (e: Error): void => finish(new Error(`an inner-loop worker failed: ${e.message}`));
+        const onExit = (code: number): void => {
+          if (finished || this.closing) return;
+          const k = running.get(slot);
+          running.delete(slot);
+          detach();
+          // Replace the worker; its job, if any, runs once more.
+          this.pool[slot] = this.spawn();
+          this.dead.delete(slot);
+          attach(slot);
+          if (k !== undefined) {
+            if (++lost[k] > 1) {
+              finish(
+                new Error(
+                  `an inner-loop worker exited (code ${code}) twice on task slot ${jobs[k].job.slot} of iteration ${jobs[k].job.iteration}`,
+                ),
+              );
+              return;
+            }
+            pending.unshift(k);
+          }
+          dispatch(slot);
+        };
+        const detach = (): void => {
+          w.off('message', onMessage);
+          w.off('error', onError);
+          w.off('exit', onExit);
         };
         w.on('message', onMessage);
         w.on('error', onError);
-        listeners.push([w, onMessage, onError]);
-      }
+        w.on('exit', onExit);
+        detachers.push(detach);
+      };
+      this.pool.forEach((_, slot) => attach(slot));
       if (jobs.length === 0) {
-        cleanup();
-        resolve([]);
+        finish();
         return;
       }
-      for (const w of this.pool) dispatch(w);
+      this.pool.forEach((_, slot) => dispatch(slot));
     });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.pool.map((w) => w.terminate()));
   }
 }
