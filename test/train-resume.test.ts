@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTensorFile } from '../src/nn/tensor-file.js';
@@ -149,4 +149,31 @@ test('--resume takes the stored settings and data; a differing flag is refused b
   assert.equal(noop.status, 0, noop.stderr);
   assert.deepEqual(files(), after);
   assert.notDeepEqual(after['checkpoint.bin'], before['checkpoint.bin']);
+});
+
+test('one writer per run folder: a second train on the same --out is refused naming the first; a stale lock is taken over', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-lock-')), 'run');
+  const first = spawn(
+    process.execPath,
+    args(out).map((a) => (a === '5' ? '400' : a)),
+    { stdio: 'pipe' },
+  );
+  try {
+    // Wait until the first run has written its lock.
+    for (let i = 0; i < 200 && !existsSync(join(out, '.lock')); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    const second = spawnSync(process.execPath, [...args(out), '--resume'], { encoding: 'utf8' });
+    assert.notEqual(second.status, 0);
+    assert.match(second.stderr.trim(), new RegExp(`in use by another mrlco process \\(pid ${first.pid}\\)`));
+    assert.equal(second.stderr.trim().split('\n').length, 1);
+  } finally {
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+  }
+  // The killed run's lock is stale: a resume takes it over and says so.
+  writeFileSync(join(out, '.lock'), '999999999\n');
+  const resumed = spawnSync(process.execPath, [...args(out), '--resume'], { encoding: 'utf8' });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /taking over the lock of a process that is gone \(pid 999999999\)/);
+  assert.ok(!existsSync(join(out, '.lock')), 'released at exit');
 });

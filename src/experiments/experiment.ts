@@ -33,6 +33,7 @@ import { optimal } from '../schedulers/optimal.js';
 import type { Scheduler } from '../schedulers/scheduler.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { InputError } from '../util/errors.js';
+import { lockFolder } from '../util/folder-lock.js';
 import { differingKeys } from '../util/json-diff.js';
 import { runBaselines } from './baselines.js';
 import { compileTasks, learningTaskOf } from './drl.js';
@@ -221,7 +222,7 @@ export async function runExperiment(
       testLimit: Math.min(settings.paperNetwork.testLimit, test.length),
     });
   const recorded = { preset: o.preset, dataRoot: o.dataRoot, ...settings };
-  mkdirSync(o.outDir, { recursive: true });
+  lockFolder(o.outDir);
   checkOrWriteSettings(join(o.outDir, 'settings.json'), recorded);
 
   // 1-2. Per variant: MRLCO meta-training and the fine-tuning DRL baseline on the same training tasks.

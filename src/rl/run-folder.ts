@@ -1,10 +1,11 @@
 /** Run folders shared by PPO training and meta-training: creation, the resume rule and its checks, resuming. */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { Adam } from '../nn/adam.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { lockFolder } from '../util/folder-lock.js';
 import { differingKeys } from '../util/json-diff.js';
 import type { Rng } from '../util/rng.js';
 import { loadCheckpoint, restoreAdam, type LoadedCheckpoint } from './checkpoint.js';
@@ -24,7 +25,7 @@ export function openRunFolder(
   config: RunConfig,
   resume: boolean | undefined,
 ): LoadedCheckpoint | undefined {
-  mkdirSync(outDir, { recursive: true });
+  lockFolder(outDir);
   const path = checkpointPathOf(outDir);
   if (!existsSync(path)) return undefined;
   if (!resume)

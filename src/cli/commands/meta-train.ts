@@ -1,3 +1,4 @@
+import { lockFolder } from '../../util/folder-lock.js';
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { metaTrain } from '../../meta/meta-trainer.js';
@@ -76,6 +77,7 @@ export function metaTrainCommand(): Command {
     const train = loadPresetTasks(preset.train, opts.dataRoot, opts.maxDags);
     const test = loadPresetTasks(preset.test, opts.dataRoot, opts.maxDags);
     const outDir = opts.out ?? join('runs', `meta-${preset.name}-${config.seed}`);
+    lockFolder(outDir);
     const be = getBackend();
     console.error(
       `meta-training on ${train.length} tasks of preset ${preset.name}, meta-batch ${config.meta.metaBatch}, backend ${be.name}, ${opts.workers} workers -> ${outDir}`,

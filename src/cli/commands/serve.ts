@@ -25,6 +25,7 @@ import {
   type Weighting,
 } from '../../services/federation/settings.js';
 import { StateStore } from '../../services/federation/state-store.js';
+import { lockFolder } from '../../util/folder-lock.js';
 import { AGGREGATIONS, type Aggregation } from '../../services/federation/aggregate.js';
 import { checkDeviceName, hashToken, newToken } from '../../services/federation/tokens.js';
 import { startStatusHttpServer } from '../../services/web/http-server.js';
@@ -272,6 +273,7 @@ export function serveCommand(): Command {
       opts.tlsCert && opts.tlsKey
         ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'private key') }
         : undefined;
+    lockFolder(stateDir);
     const store = StateStore.open(stateDir);
     const stored = storedServiceConfig(store);
     const config = configFromOptions(opts, stored);

@@ -1,3 +1,4 @@
+import { lockFolder } from '../../util/folder-lock.js';
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { heuristicReferences, trainDrl } from '../../experiments/drl.js';
@@ -44,6 +45,7 @@ export function trainCommand(): Command {
     const config = runConfigFromOptions(opts, storedRun);
     const specs = opts.data || !stored ? taskSpecsFromOptions(opts) : specsOfStored(stored, resumeDir!);
     const outDir = opts.out ?? join('runs', `train-${config.seed}`);
+    lockFolder(outDir);
     const refs = heuristicReferences(specs);
     const be = getBackend();
     const dags = specs.reduce((n, s) => n + s.dataset.dags.length, 0);
