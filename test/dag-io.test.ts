@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDot } from '../src/dag/dot.js';
 import { parseDagJson } from '../src/dag/json.js';
-import { formatDag, parseDag, readDagFile, readDataset } from '../src/dag/io.js';
+import { formatDag, parseDag, readDagFile, readDataset, writeDagFile } from '../src/dag/io.js';
+import { DEFAULT_GENERATOR_PARAMS, generateDag } from '../src/dag/generate.js';
 import { InputError } from '../src/util/errors.js';
 import { referenceData } from './helpers/paths.js';
 
@@ -146,4 +147,18 @@ test('a dataset is a folder of DAG files in natural order; a bad file is named',
   expectError(() => readDataset(join(dir, 'missing')), /no such file or folder/);
   const empty = mkdtempSync(join(tmpdir(), 'mrlco-empty-'));
   expectError(() => readDataset(empty), /no DAG files/);
+});
+
+test('DOT: a 2000-task DAG written by the generator reads back whole (beyond the parser default limits)', () => {
+  const dag = generateDag({ ...DEFAULT_GENERATOR_PARAMS, n: 2000 }, 0);
+  const dir = mkdtempSync(join(tmpdir(), 'mrlco-big-'));
+  const path = join(dir, 'big.gv');
+  writeDagFile(path, dag, 'dot');
+  const back = readDagFile(path);
+  assert.equal(back.tasks.length, 2000);
+  assert.deepEqual(back.parents, dag.parents);
+  assert.deepEqual(
+    back.tasks.map((t) => t.cycles),
+    dag.tasks.map((t) => t.cycles),
+  );
 });

@@ -18,7 +18,12 @@ interface RawNode {
 export function parseDot(text: string, origin: string, name = origin): Dag {
   let ast: ASTNode;
   try {
-    ast = parse(text) as ASTNode;
+    // The parser's default caps (100,000 nodes, 10 MB) refuse large DAGs this project writes itself;
+    // a node takes at least one byte of input, so caps from the input's size keep memory linear in it.
+    ast = parse(text, {
+      maxASTNodes: Math.max(100_000, text.length),
+      maxInputSize: Math.max(10 << 20, text.length),
+    }) as ASTNode;
   } catch (err) {
     const e = err as { message?: string; location?: { start?: { line?: number } } };
     const where = e.location?.start?.line ? ` (line ${e.location.start.line})` : '';
