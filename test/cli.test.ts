@@ -49,8 +49,12 @@ test('baselines --csv has a header and one row per scheduler', () => {
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 3);
-  assert.match(lines[0], /^scheduler,mean_makespan_ms,gap_to_optimum_pct/);
-  assert.match(lines[2], /^optimal,[\d.]+,0.00,100,\d+,100\/100,/);
+  assert.match(
+    lines[0],
+    /^scheduler,mean_makespan_ms,gap_to_optimum_pct,dags,model_steps_per_dag,ms_per_dag,mean_nodes,proven,wall_s$/,
+  );
+  assert.match(lines[1], /^local,[\d.]+,[\d.]+,100,10,[\d.]+,,,/);
+  assert.match(lines[2], /^optimal,[\d.]+,0.00,100,,[\d.]+,\d+,100\/100,/);
 });
 
 test('evaluate --json gives the makespan and a timeline; the plan length is checked', () => {

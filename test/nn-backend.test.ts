@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Backend } from '../src/nn/backend.js';
 import { jsBackend } from '../src/nn/js-backend.js';
 import {
@@ -1545,4 +1546,37 @@ test('getBackend falls back to js with a one-line notice (once), and MRLCO_BACKE
     assert.deepEqual(byDefault.out, ['native', 'native', 'native']);
     assert.equal(byDefault.stderr, '');
   }
+});
+
+test('the GEMM is chosen by measurement: mrlco info shows each candidate and the fastest is in use; MRLCO_GEMM overrides', () => {
+  const cli = fileURLToPath(new URL('../../bin/mrlco.js', import.meta.url));
+  const info = (env: Record<string, string>) => {
+    const { MRLCO_GEMM: _ignored, ...rest } = process.env;
+    const r = spawnSync(process.execPath, [cli, 'info', '--json'], {
+      encoding: 'utf8',
+      env: { ...rest, ...env },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as {
+      backend: string;
+      gemm: string;
+      gemmSource: string | null;
+      gemmCandidates: Record<string, { gflops: number }>;
+    };
+  };
+  const auto = info({});
+  if (auto.backend !== 'native') return;
+  const names = Object.keys(auto.gemmCandidates);
+  assert.ok(names.includes('openblas'), names.join(','));
+  for (const c of Object.values(auto.gemmCandidates)) assert.ok(c.gflops > 0);
+  const fastest = names.sort((a, b) => auto.gemmCandidates[b].gflops - auto.gemmCandidates[a].gflops)[0];
+  assert.equal(auto.gemm, fastest);
+  assert.match(String(auto.gemmSource), /^(measured|cache)$/);
+  // A second process reads the same choice from the machine's cache.
+  const again = info({});
+  assert.equal(again.gemm, auto.gemm);
+  assert.equal(again.gemmSource, 'cache');
+  const forced = info({ MRLCO_GEMM: 'openblas' });
+  assert.equal(forced.gemm, 'openblas');
+  assert.equal(forced.gemmSource, 'MRLCO_GEMM');
 });

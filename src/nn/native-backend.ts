@@ -10,11 +10,12 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend.js';
+import { applyGemmCalibration, type GemmCalibration } from './gemm-calibration.js';
 
 /**
  * What OpenBLAS reports about itself, and which kernels the addon runs; `mrlco info` shows it so slow
- * runs can be diagnosed. `gemm` is the builtin AVX2/AVX-512 GEMM when OpenBLAS only has a generic
- * pre-AVX2 kernel for this CPU (coreType Prescott, ...), else OpenBLAS; MRLCO_GEMM overrides.
+ * runs can be diagnosed. `gemm` is the GEMM chosen by measurement on this machine (gemm-calibration.ts);
+ * MRLCO_GEMM overrides.
  */
 export interface BlasInfo {
   library: string;
@@ -43,6 +44,8 @@ const KERNELS = [
 
 interface Addon extends Pick<Backend, (typeof KERNELS)[number]> {
   blasInfo(): BlasInfo;
+  gemmKernel(): string;
+  setGemmKernel(name: string): string;
 }
 
 const PACKAGE_NAME = 'mrlco';
@@ -82,7 +85,14 @@ export function nativeAddonPath(): string | undefined {
   return root === undefined ? undefined : join(root, ADDON_RELATIVE);
 }
 
-let loaded: { backend: Backend | undefined; addon: Addon | undefined; error: string | undefined } | undefined;
+let loaded:
+  | {
+      backend: Backend | undefined;
+      addon: Addon | undefined;
+      error: string | undefined;
+      calibration?: GemmCalibration;
+    }
+  | undefined;
 
 function load(): NonNullable<typeof loaded> {
   if (loaded) return loaded;
@@ -92,7 +102,7 @@ function load(): NonNullable<typeof loaded> {
     if (!existsSync(path))
       throw new Error(`${path} does not exist (install libopenblas-dev, then npm rebuild)`);
     const addon = createRequire(import.meta.url)(path) as Partial<Addon>;
-    for (const fn of [...KERNELS, 'blasInfo'] as const) {
+    for (const fn of [...KERNELS, 'blasInfo', 'gemmKernel', 'setGemmKernel'] as const) {
       if (typeof addon[fn] !== 'function')
         throw new Error(`${path} does not export ${fn}() (built from older sources? npm rebuild)`);
     }
@@ -108,7 +118,9 @@ function load(): NonNullable<typeof loaded> {
       additiveAttentionForward: a.additiveAttentionForward,
       additiveAttentionBackward: a.additiveAttentionBackward,
     };
-    loaded = { backend, addon: a, error: undefined };
+    // The GEMM by measurement on this machine (cached), unless MRLCO_GEMM says which.
+    const calibration = applyGemmCalibration(a, path);
+    loaded = { backend, addon: a, error: undefined, calibration };
   } catch (e) {
     // Keep only the first line: dlopen errors can be long, and callers print this as one line.
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -125,6 +137,11 @@ export function loadNativeBackend(): Backend | undefined {
 /** Why the native backend is unavailable (one line), or undefined when it loaded. */
 export function nativeLoadError(): string | undefined {
   return load().error;
+}
+
+/** How the GEMM was chosen (each candidate's measured GFLOPS), or undefined without the addon. */
+export function nativeGemmCalibration(): GemmCalibration | undefined {
+  return load().calibration;
 }
 
 /** OpenBLAS's build string, thread count and selected core, or null without the addon. */

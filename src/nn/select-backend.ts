@@ -6,7 +6,13 @@
  */
 import type { Backend, BackendName } from './backend.js';
 import { jsBackend } from './js-backend.js';
-import { loadNativeBackend, nativeBlasInfo, nativeLoadError, type BlasInfo } from './native-backend.js';
+import {
+  loadNativeBackend,
+  nativeBlasInfo,
+  nativeGemmCalibration,
+  nativeLoadError,
+  type BlasInfo,
+} from './native-backend.js';
 
 let noticePrinted = false;
 
@@ -46,6 +52,10 @@ export interface BackendInfo {
   openblasNumThreads: string | null;
   /** MRLCO_GEMM as set (openblas|builtin|...), which overrides the native GEMM choice. */
   mrlcoGemm: string | null;
+  /** Each native GEMM candidate's measured throughput on the policy's shapes (empty under MRLCO_GEMM). */
+  gemmCandidates: Record<string, { gflops: number }>;
+  /** How the GEMM was chosen: measured now, from this machine's cache, or MRLCO_GEMM. */
+  gemmSource: string | null;
 }
 
 /** What `mrlco info` reports: the backend in use, OpenBLAS details, and the settings that affect speed. */
@@ -59,5 +69,7 @@ export function backendInfo(): BackendInfo {
     node: process.version,
     openblasNumThreads: process.env.OPENBLAS_NUM_THREADS ?? null,
     mrlcoGemm: process.env.MRLCO_GEMM ?? null,
+    gemmCandidates: backend === 'native' ? (nativeGemmCalibration()?.candidates ?? {}) : {},
+    gemmSource: backend === 'native' ? (nativeGemmCalibration()?.source ?? null) : null,
   };
 }

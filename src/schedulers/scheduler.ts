@@ -35,5 +35,11 @@ export function resultOf(
   plan: Uint8Array,
   order: readonly number[] = problem.order,
 ): ScheduleResult {
-  return { scheduler, plan, order, makespanMs: problem.simulator.run(order, plan) };
+  return {
+    scheduler,
+    plan,
+    order,
+    makespanMs: problem.simulator.run(order, plan),
+    stats: { modelSteps: order.length },
+  };
 }

@@ -22,8 +22,13 @@ export function infoCommand(): Command {
           `BLAS:      ${info.blas.library} (core ${info.blas.coreType}, ${info.blas.threads} thread${plural(info.blas.threads)})`,
         );
         console.log(
-          `GEMM:      ${info.blas.gemm} (${info.blas.gemmThreads} thread${plural(info.blas.gemmThreads)}); LSTM cell kernel: ${info.blas.cell}`,
+          `GEMM:      ${info.blas.gemm} (${info.blas.gemmThreads} thread${plural(info.blas.gemmThreads)}; ${info.gemmSource === 'MRLCO_GEMM' ? 'set by MRLCO_GEMM' : `fastest measured on this machine${info.gemmSource === 'cache' ? ', cached' : ''}`}); LSTM cell kernel: ${info.blas.cell}`,
         );
+        const measured = Object.entries(info.gemmCandidates);
+        if (measured.length > 0)
+          console.log(
+            `           measured: ${measured.map(([name, c]) => `${name} ${c.gflops.toFixed(1)} GFLOPS`).join(', ')}`,
+          );
       }
       console.log(`OPENBLAS_NUM_THREADS: ${info.openblasNumThreads ?? '(unset: OpenBLAS chooses)'}`);
       console.log(`node:      ${info.node}`);
