@@ -10,7 +10,7 @@ import { layerNormBackward, layerNormForward } from '../src/nn/layer-norm.js';
 import type { Backend } from '../src/nn/backend.js';
 import assert from 'node:assert/strict';
 import { createPolicy } from '../src/policy/create.js';
-import type { PolicyConfig } from '../src/policy/policy.js';
+import type { OffloadingPolicy, PolicyConfig } from '../src/policy/policy.js';
 import { Seq2SeqPolicy } from '../src/policy/seq2seq.js';
 import { batchObservations } from '../src/policy/observation.js';
 import { checkGradients, dot64, randomArray } from './helpers/gradcheck.js';
@@ -150,38 +150,47 @@ test('layer norm: gradients w.r.t. input, gain and bias', () => {
   checkGradients(bias, dBias, loss, { samples: 6, label: 'ln bias' });
 });
 
+/**
+ * A random batch of three DAGs (lengths 4, 2, 3; random step features when the policy reads them), the
+ * loss Σ w·logits + Σ w·values over the valid steps, and the policy's analytic gradients of it.
+ */
+function policyLoss(be: Backend, policy: OffloadingPolicy, rng: Rng): () => number {
+  const F = policy.features;
+  const lens = [4, 2, 3];
+  const obs = batchObservations(
+    lens.map((n) => randomArray(n * F, rng)),
+    F,
+    policy.stepFeatures,
+  );
+  obs.steps.set(randomArray(obs.steps.length, rng));
+  const { B, T } = obs;
+  const actions = Uint8Array.from({ length: B * T }, () => (rng.next() < 0.5 ? 1 : 0));
+  const wLogits = randomArray(B * T * 2, rng);
+  const wValues = randomArray(B * T, rng);
+  for (let b = 0; b < B; b++)
+    for (let t = lens[b]; t < T; t++) {
+      wLogits.fill(0, (b * T + t) * 2, (b * T + t + 1) * 2);
+      wValues[b * T + t] = 0;
+    }
+  const loss = () => {
+    const r = policy.forward(be, obs, actions);
+    return dot64(r.logits, wLogits) + dot64(r.values, wValues);
+  };
+  const r = policy.forward(be, obs, actions);
+  policy.params.zeroGrad();
+  policy.backward(be, r.cache, wLogits, wValues);
+  return loss;
+}
+
 for (const be of backends) {
   for (const layerNorm of [false, true]) {
     for (const attention of ATTENTION_KINDS) {
       test(`[${be.name}] whole policy network (layer norm ${layerNorm ? 'on' : 'off'}, ${attention}): gradients of logits and values`, () => {
-        const rng = new Rng(6);
         const policy = new Seq2SeqPolicy(
           { ...base, arch: 'paper', hidden: 6, layers: 2, layerNorm, attention },
           11,
         );
-        const F = policy.features;
-        const lens = [4, 2, 3];
-        const obs = batchObservations(
-          lens.map((n) => randomArray(n * F, rng)),
-          F,
-        );
-        const { B, T } = obs;
-        const actions = Uint8Array.from({ length: B * T }, () => (rng.next() < 0.5 ? 1 : 0));
-        const wLogits = randomArray(B * T * 2, rng);
-        const wValues = randomArray(B * T, rng);
-        for (let b = 0; b < B; b++) {
-          for (let t = lens[b]; t < T; t++) {
-            wLogits.fill(0, (b * T + t) * 2, (b * T + t + 1) * 2);
-            wValues[b * T + t] = 0;
-          }
-        }
-        const loss = () => {
-          const r = policy.forward(be, obs, actions);
-          return dot64(r.logits, wLogits) + dot64(r.values, wValues);
-        };
-        const r = policy.forward(be, obs, actions);
-        policy.params.zeroGrad();
-        policy.backward(be, r.cache, wLogits, wValues);
+        const loss = policyLoss(be, policy, new Rng(6));
         checkGradients(policy.params.values, policy.params.grads, loss, { samples: 120, label: 'policy' });
       });
     }
@@ -198,34 +207,9 @@ for (const be of backends) {
   ];
   for (const config of configs) {
     test(`[${be.name}] ${config.arch} policy (${config.layers} layers, lookahead ${config.lookahead}): gradients of logits and values`, () => {
-      const rng = new Rng(7);
       const policy = createPolicy(config, 13);
-      const F = policy.features;
-      const S = policy.stepFeatures;
-      assert.ok(S > 0);
-      const lens = [4, 2, 3];
-      const obs = batchObservations(
-        lens.map((n) => randomArray(n * F, rng)),
-        F,
-        S,
-      );
-      obs.steps.set(randomArray(obs.steps.length, rng));
-      const { B, T } = obs;
-      const actions = Uint8Array.from({ length: B * T }, () => (rng.next() < 0.5 ? 1 : 0));
-      const wLogits = randomArray(B * T * 2, rng);
-      const wValues = randomArray(B * T, rng);
-      for (let b = 0; b < B; b++)
-        for (let t = lens[b]; t < T; t++) {
-          wLogits.fill(0, (b * T + t) * 2, (b * T + t + 1) * 2);
-          wValues[b * T + t] = 0;
-        }
-      const loss = () => {
-        const r = policy.forward(be, obs, actions);
-        return dot64(r.logits, wLogits) + dot64(r.values, wValues);
-      };
-      const r = policy.forward(be, obs, actions);
-      policy.params.zeroGrad();
-      policy.backward(be, r.cache, wLogits, wValues);
+      assert.ok(policy.stepFeatures > 0);
+      const loss = policyLoss(be, policy, new Rng(7));
       // Every tensor, so that the state's own paths (decoder_state, decoder_task, the head's extra columns) are checked.
       for (const p of policy.params.params)
         checkGradients(p.data, p.grad, loss, { samples: 8, eps: 3e-3, label: p.name });

@@ -128,10 +128,7 @@ export class LatencySimulator {
         if (f > ready) ready = f;
       }
       finish = ready + this.times.local[i];
-      this.stUe[i] = ready;
-      this.ftUe[i] = finish;
-      this.ftUl[i] = this.ftMec[i] = this.ftDl[i] = 0;
-      this.ueFree = finish;
+      this.commitLocal(i, ready, finish);
     } else {
       const ref = this.reference;
       let ulStart = this.ulFree;
@@ -154,19 +151,40 @@ export class LatencySimulator {
       const mecFinish = mecStart + this.times.mec[i];
       const dlStart = ref || mecFinish > this.dlFree ? mecFinish : this.dlFree;
       finish = dlStart + this.times.downlink[i];
-      this.stUl[i] = ulStart;
-      this.stMec[i] = mecStart;
-      this.stDl[i] = dlStart;
-      this.ftUe[i] = 0;
-      this.ftUl[i] = ulFinish;
-      this.ftMec[i] = mecFinish;
-      this.ftDl[i] = finish;
-      this.ulFree = ulFinish;
-      this.mecFree = mecFinish;
-      if (!ref) this.dlFree = finish;
+      this.commitOffload(i, ulStart, ulFinish, mecStart, mecFinish, dlStart, finish);
     }
     if (finish > this.makespan) this.makespan = finish;
     return finish;
+  }
+
+  /** Records task i on the UE CPU from `ready` to `finish`. */
+  private commitLocal(i: number, ready: number, finish: number): void {
+    this.stUe[i] = ready;
+    this.ftUe[i] = finish;
+    this.ftUl[i] = this.ftMec[i] = this.ftDl[i] = 0;
+    this.ueFree = finish;
+  }
+
+  /** Records task i offloaded: its uplink, MEC and downlink intervals. */
+  private commitOffload(
+    i: number,
+    ulStart: number,
+    ulFinish: number,
+    mecStart: number,
+    mecFinish: number,
+    dlStart: number,
+    finish: number,
+  ): void {
+    this.stUl[i] = ulStart;
+    this.stMec[i] = mecStart;
+    this.stDl[i] = dlStart;
+    this.ftUe[i] = 0;
+    this.ftUl[i] = ulFinish;
+    this.ftMec[i] = mecFinish;
+    this.ftDl[i] = finish;
+    this.ulFree = ulFinish;
+    this.mecFree = mecFinish;
+    if (!this.reference) this.dlFree = finish;
   }
 
   /**
@@ -201,23 +219,11 @@ export class LatencySimulator {
     if (localFinish < offloadFinish) {
       action = LOCAL;
       finish = localFinish;
-      this.stUe[i] = ready;
-      this.ftUe[i] = finish;
-      this.ftUl[i] = this.ftMec[i] = this.ftDl[i] = 0;
-      this.ueFree = finish;
+      this.commitLocal(i, ready, finish);
     } else {
       action = OFFLOAD;
       finish = offloadFinish;
-      this.stUl[i] = ulStart;
-      this.stMec[i] = mecStart;
-      this.stDl[i] = dlStart;
-      this.ftUe[i] = 0;
-      this.ftUl[i] = ulFinish;
-      this.ftMec[i] = mecFinish;
-      this.ftDl[i] = finish;
-      this.ulFree = ulFinish;
-      this.mecFree = mecFinish;
-      if (!ref) this.dlFree = finish;
+      this.commitOffload(i, ulStart, ulFinish, mecStart, mecFinish, dlStart, finish);
     }
     if (finish > this.makespan) this.makespan = finish;
     return action;

@@ -11,23 +11,10 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Backend } from './backend.js';
 
-export interface GemmHooks {
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    M: number,
-    N: number,
-    K: number,
-    alpha: number,
-    A: Float32Array,
-    lda: number,
-    B: Float32Array,
-    ldb: number,
-    beta: number,
-    C: Float32Array,
-    ldc: number,
-  ): void;
+/** The addon's GEMM and its kernel switch. */
+export interface GemmHooks extends Pick<Backend, 'gemm'> {
   gemmKernel(): string;
   setGemmKernel(name: string): string;
 }
