@@ -126,3 +126,51 @@ test('--help works on every command', () => {
     assert.match(r.stdout, new RegExp(`Usage: mrlco ${cmd}`));
   }
 });
+
+test('every policy and PPO flag of train --help reaches the run configuration', () => {
+  const data = join(referenceData, 'meta_offloading_n/offload_random10');
+  const cases: [string[], (c: Record<string, Record<string, unknown>>) => unknown, unknown][] = [
+    [['--arch', 'seq2seq'], (c) => c.policy.arch, 'seq2seq'],
+    [['--lookahead', 'heft'], (c) => c.policy.lookahead, 'heft'],
+    [['--prior-gain', '3'], (c) => c.policy.priorGain, 3],
+    [['--hidden', '12'], (c) => c.policy.hidden, 12],
+    [['--layers', '3'], (c) => c.policy.layers, 3],
+    [['--attention', 'additive'], (c) => c.policy.attention, 'additive'],
+    [['--layer-norm'], (c) => c.policy.layerNorm, true],
+    [['--trajectories', '3'], (c) => c.ppo.trajectoriesPerDag, 3],
+    [['--dags-per-batch', '7'], (c) => c.ppo.dagsPerBatch, 7],
+    [['--lr', '0.002'], (c) => c.ppo.learningRate, 0.002],
+    [['--gradient-steps', '2'], (c) => c.ppo.gradientSteps, 2],
+    [['--minibatches', '2'], (c) => c.ppo.minibatches, 2],
+    [['--advantage', 'gae'], (c) => c.ppo.advantage, 'gae'],
+    [['--entropy-coef', '0.01'], (c) => c.ppo.entropyCoef, 0.01],
+    [['--clip-epsilon', '0.1'], (c) => c.ppo.clipEpsilon, 0.1],
+    [['--gamma', '0.9'], (c) => c.ppo.gamma, 0.9],
+    [['--gae-lambda', '0.8'], (c) => c.ppo.gaeLambda, 0.8],
+    [['--seed', '9'], (c) => c.seed, 9],
+    [['--eval-every', '4'], (c) => c.evalEvery, 4],
+  ];
+  const help = mrlco('train', '--help').stdout;
+  for (const [flags, get, expected] of cases) {
+    assert.ok(help.includes(flags[0]), `${flags[0]} not in train --help`);
+    const out = join(mkdtempSync(join(tmpdir(), 'mrlco-flags-')), 'run');
+    const r = mrlco(
+      'train',
+      '--data',
+      data,
+      '--profile',
+      'reference',
+      '--iterations',
+      '0',
+      '--out',
+      out,
+      ...flags,
+    );
+    assert.equal(r.code, 0, `${flags.join(' ')}: ${r.stderr}`);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
+    assert.deepEqual(get(config), expected, flags.join(' '));
+  }
+});

@@ -29,7 +29,7 @@ interface BaselinesOptions extends SystemCliOptions {
   timeLimit?: number;
 }
 
-const DEFAULT_SCHEDULERS = 'local,remote,random,greedy,heft,optimal';
+const DEFAULT_SCHEDULERS = 'local,remote,random,greedy,heft,heft-rollout,heft-rollout:2,optimal';
 
 export function baselinesCommand(): Command {
   const cmd = new Command('baselines')
