@@ -14,6 +14,8 @@ import { parseHostPort } from '../src/services/grpc/address.js';
 import { StateStore } from '../src/services/federation/state-store.js';
 import { DEFAULT_FEDERATION, updateNormBound } from '../src/services/federation/settings.js';
 import { cliPath } from './helpers/paths.js';
+import { startCli } from './helpers/processes.js';
+import { createServer, type AddressInfo } from 'node:net';
 
 test('parameters round-trip as float32 bytes; every corruption is named', () => {
   const values = Float32Array.from([0, -1.5, 3.25, 1e-30, 7]);
@@ -170,4 +172,64 @@ test('serve names a bad TLS file in one line and creates no state', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr.trim(), /^mrlco: .*bad\.pem: not a PEM certificate: [^\n]*$/);
   assert.equal(existsSync(join(dir, 'state')), false);
+});
+
+test('serve: a busy --listen or --http port is one line before any state is made; one service per state folder', async () => {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+  const port = (busy.address() as AddressInfo).port;
+  const root = mkdtempSync(join(tmpdir(), 'mrlco-ports-'));
+  try {
+    for (const flag of ['--listen', '--http']) {
+      const state = join(root, flag.slice(2));
+      const args =
+        flag === '--listen'
+          ? ['--listen', `127.0.0.1:${port}`]
+          : ['--listen', '127.0.0.1:0', '--http', `127.0.0.1:${port}`];
+      const r = spawnSync(
+        process.execPath,
+        [cliPath, 'serve', '--state', state, ...args, '--rounds', '1', '--hidden', '8'],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim(), `mrlco: ${flag} 127.0.0.1:${port}: address already in use`);
+      assert.ok(!existsSync(state), `${flag}: no state created`);
+    }
+    const state = join(root, 'shared');
+    const first = startCli([
+      'serve',
+      '--state',
+      state,
+      '--listen',
+      '127.0.0.1:0',
+      '--rounds',
+      '1',
+      '--hidden',
+      '8',
+    ]);
+    try {
+      await first.waitFor(/service listening/, 20_000);
+      const second = spawnSync(
+        process.execPath,
+        [cliPath, 'serve', '--state', state, '--listen', '127.0.0.1:0', '--rounds', '1', '--hidden', '8'],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      assert.equal(second.status, 1, second.stderr);
+      assert.match(
+        second.stderr.trim(),
+        /in use by another mrlco process \(pid \d+\); one writer per folder$/,
+      );
+    } finally {
+      first.kill('SIGTERM');
+      await first.exited;
+    }
+  } finally {
+    busy.close();
+  }
 });

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Command, Option } from 'commander';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -273,6 +274,9 @@ export function serveCommand(): Command {
       opts.tlsCert && opts.tlsKey
         ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'private key') }
         : undefined;
+    // Both ports before any state: a busy port is one line, not a state created for nothing.
+    await assertPortFree(listen.host, listen.port, '--listen');
+    if (httpListen) await assertPortFree(httpListen.host, httpListen.port, '--http');
     lockFolder(stateDir);
     const store = StateStore.open(stateDir);
     const stored = storedServiceConfig(store);
@@ -304,7 +308,14 @@ export function serveCommand(): Command {
       port: listen.port,
       ...(tls ? { tls } : {}),
     });
-    const page = httpListen ? await startStatusHttpServer(coordinator, httpListen) : undefined;
+    const page = httpListen
+      ? await startStatusHttpServer(coordinator, httpListen).catch(async (err: Error) => {
+          await service.close();
+          throw new InputError(
+            `--http ${httpListen.host}:${httpListen.port}: cannot listen (${err.message})`,
+          );
+        })
+      : undefined;
     log(
       `service listening on ${tls ? 'grpcs' : 'grpc'}://${listen.host}:${service.port} (state ${stateDir}, round ${coordinator.round} of ${config.run.iterations}, ${coordinator.paramCount} parameters, backend ${be.name})`,
     );
@@ -327,5 +338,21 @@ export function serveCommand(): Command {
     await page?.close();
     store.close();
     log('service stopped');
+  });
+}
+
+/** Refuses a HOST:PORT that cannot be bound now (busy, not an address of this machine); port 0 is always free. */
+function assertPortFree(host: string, port: number, option: string): Promise<void> {
+  if (port === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new UsageError(
+          `${option} ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : `cannot listen (${err.code ?? err.message})`}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
   });
 }
