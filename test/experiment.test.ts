@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topologicalOrder } from '../src/dag/dag.js';
 import { readDagFile } from '../src/dag/io.js';
-import type { PlanLine } from '../src/experiments/experiment.js';
+import { experimentSettings, type PlanLine } from '../src/experiments/experiment.js';
+import { POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../src/cli/run-options.js';
 import { createProblem, makespanOf, type OffloadingProblem } from '../src/mec/problem.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { cliPath, referenceData } from './helpers/paths.js';
@@ -104,4 +105,13 @@ test('experiment: a missing data root is one clear line', () => {
   );
   assert.notEqual(r.status, 0);
   assert.match(r.stderr.trim().split('\n').pop()!, /\/no\/such\/root.*no such file or folder/);
+});
+
+test("experiment settings: a flag for one section keeps the preset's others (the tasks preset's meta-batch 5)", () => {
+  const patch = settingsPatch({ trajectories: 10, lr: 0.001 }, [...POLICY_FLAGS, ...PPO_FLAGS]);
+  const s = experimentSettings('tasks', false, patch);
+  assert.equal(s.run.meta.metaBatch, 5);
+  assert.equal(s.run.ppo.trajectoriesPerDag, 10);
+  assert.equal(s.run.ppo.learningRate, 0.001);
+  assert.equal(experimentSettings('topology', false, patch).run.meta.metaBatch, 10);
 });

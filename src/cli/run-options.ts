@@ -230,8 +230,10 @@ export function settingsPatch(
   for (const f of flags) if (opts[f.attr] !== undefined) patch[f.section][f.key] = opts[f.attr];
   if (flags.some((f) => f.key === 'hidden') && opts.layerNorm !== undefined)
     patch.policy.layerNorm = opts.layerNorm;
+  // Only the sections a flag was given for: an empty one would override a caller's own defaults.
   const { run, ...sections } = patch;
-  return { ...run, ...sections };
+  const given = Object.fromEntries(Object.entries(sections).filter(([, v]) => Object.keys(v).length > 0));
+  return { ...run, ...given };
 }
 
 export interface RunCliOptions extends SystemCliOptions {
