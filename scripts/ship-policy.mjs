@@ -9,7 +9,12 @@ if (!from || !to) {
   process.exit(2);
 }
 const { policy, state } = loadCheckpoint(from);
-saveCheckpoint(to, policy, undefined, { ...state, rng: {}, info: { ...state.info, shippedFrom: from } });
+// No paths in the file: the same command gives the same bytes wherever it ran.
+saveCheckpoint(to, policy, undefined, {
+  ...state,
+  rng: {},
+  info: { ...state.info, shippedBy: 'npm run build:policy' },
+});
 console.log(
   `wrote ${to} (${policy.params.size} parameters, ${policy.config.arch}, iteration ${state.iteration})`,
 );
