@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { loadDagArg } from '../dag-arg.js';
 import { createProblem, defaultRankWeight, type OffloadingProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint } from '../../rl/checkpoint.js';
+import { loadCheckpoint, profileOfCheckpoint } from '../../rl/checkpoint.js';
 import { compileTask } from '../../rl/learning-task.js';
 import { evaluateGreedy } from '../../rl/sampler.js';
 import { schedulerByName, SCHEDULERS } from '../../schedulers/registry.js';
@@ -60,18 +60,21 @@ export function runCommand(): Command {
     if (sources.length > 1) throw new UsageError('give one of --scheduler, --plan and --policy');
     parseHostPort(opts.executor, '--executor');
     const dag = loadDagArg(opts.dag);
-    const { system, model } = systemFromOptions(opts);
+    // A policy runs under the profile it was trained on unless --profile says otherwise.
+    const loaded = opts.policy !== undefined ? loadCheckpoint(opts.policy) : undefined;
+    const { system, model } = systemFromOptions(opts, {
+      profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,
+    });
 
     let problem: OffloadingProblem;
     let plan: Uint8Array;
     let order: readonly number[];
     let source: string;
-    if (opts.policy !== undefined) {
+    if (loaded) {
       if (opts.rankWeight !== undefined && opts.rankWeight !== defaultRankWeight(model.profile))
         throw new UsageError(
           `a policy decodes in the ${model.profile} profile's rank order; drop --rank-weight`,
         );
-      const loaded = loadCheckpoint(opts.policy);
       const task = compileTask(
         { name: dag.name, dags: [dag], system, profile: model.profile },
         loaded.policy.config.neighbours,
