@@ -34,18 +34,21 @@ export function compileTasks(specs: readonly TaskSpec[], neighbours: number): Co
   return specs.map((s) => compileTask(learningTaskOf(s), neighbours));
 }
 
-/** Mean HEFT and Greedy makespans over all DAGs of the tasks (the reference lines of training). */
-export function heuristicReferences(specs: readonly TaskSpec[]): { heftMs: number; greedyMs: number } {
-  let heftSum = 0;
-  let greedySum = 0;
+/** Mean HEFT, HEFT-rollout and Greedy makespans over all DAGs of the tasks (the reference lines of training). */
+export function heuristicReferences(specs: readonly TaskSpec[]): {
+  heftMs: number;
+  heftRolloutMs: number;
+  greedyMs: number;
+} {
+  const schedulers = [heft, heftRollout(1), greedy];
+  const sums = [0, 0, 0];
   let count = 0;
   for (const s of specs) {
-    const r = runBaselines(s.dataset, [heft, greedy], s.system, { profile: s.profile });
-    heftSum += r.makespans.heft.reduce((a, b) => a + b, 0);
-    greedySum += r.makespans.greedy.reduce((a, b) => a + b, 0);
+    const r = runBaselines(s.dataset, schedulers, s.system, { profile: s.profile });
+    schedulers.forEach((sc, k) => (sums[k] += r.makespans[sc.name].reduce((a, b) => a + b, 0)));
     count += s.dataset.dags.length;
   }
-  return { heftMs: heftSum / count, greedyMs: greedySum / count };
+  return { heftMs: sums[0] / count, heftRolloutMs: sums[1] / count, greedyMs: sums[2] / count };
 }
 
 export interface DrlTrainOptions {

@@ -69,7 +69,7 @@ export function trainCommand(): Command {
         }
         bar.update(
           m.iteration,
-          `policy ${last?.toFixed(1) ?? '-'} ms | HEFT ${refs.heftMs.toFixed(1)} | Greedy ${refs.greedyMs.toFixed(1)} | ${m.wallS.toFixed(1)} s/it`,
+          `policy ${last?.toFixed(1) ?? '-'} ms | HEFT ${refs.heftMs.toFixed(1)} | HEFT-rollout ${refs.heftRolloutMs.toFixed(1)} | Greedy ${refs.greedyMs.toFixed(1)} | ${m.wallS.toFixed(1)} s/it`,
         );
       },
     });
@@ -83,6 +83,7 @@ export function trainCommand(): Command {
       finalMakespanMs: finalRow?.evalMakespanMs ?? null,
       bestMakespanMs: Number.isFinite(best) ? best : null,
       heftMs: refs.heftMs,
+      heftRolloutMs: refs.heftRolloutMs,
       greedyMs: refs.greedyMs,
       wallS: (performance.now() - started) / 1000,
       backend: be.name,
@@ -90,7 +91,7 @@ export function trainCommand(): Command {
     if (opts.json) console.log(JSON.stringify(summary));
     else
       console.log(
-        `done: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; checkpoint ${summary.checkpoint}`,
+        `done: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; checkpoint ${summary.checkpoint}`,
       );
   });
 }
