@@ -85,8 +85,12 @@ export class WorkerInnerLoops implements InnerLoopRunner {
   /** Slots whose worker has exited (between runs too), respawned when the next run starts. */
   private readonly dead = new Set<number>();
 
+  /** Called with every worker started, replacements included (tests use it to kill them). */
+  onSpawn: ((w: Worker) => void) | undefined;
+
   private spawn(): Worker {
     const w = new Worker(this.entry, { workerData: this.init });
+    this.onSpawn?.(w);
     w.once('exit', () => {
       const slot = this.pool.indexOf(w);
       if (slot >= 0) this.dead.add(slot);
