@@ -4,6 +4,7 @@
  *   "tasks": [{ "id", "name"?, "cycles", "uploadBytes", "resultBytes" }], "edges": [[parentId, childId], ...] }
  * Sizes are in SI units: CPU cycles and bytes.
  */
+import { isObject } from '../util/is-object.js';
 import { createDag, type Dag, type DagMeta, type Task } from './dag.js';
 import { InputError } from '../util/errors.js';
 
@@ -85,8 +86,4 @@ export function formatDagJson(dag: Dag): string {
     ),
   };
   return JSON.stringify(doc, null, 1) + '\n';
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -5,6 +5,8 @@
  * them; g = 0 makes it an ordinary input. Shared by the architectures that see the state.
  */
 import { glorot, type Init, type Param, type ParamSet } from '../nn/params.js';
+import { Linear } from '../nn/linear.js';
+import { hasLookaheadPrior, type PolicyConfig } from './policy.js';
 import { LOOKAHEAD_DIFFERENCE } from './step-features.js';
 
 export class LookaheadPrior {
@@ -34,13 +36,24 @@ export class LookaheadPrior {
 }
 
 /**
- * The head's weight initialisation where a prior is on: Glorot scaled by 0.01 (CleanRL's small policy
- * head), so that the untrained policy is the prior itself and not the prior plus noise.
+ * The policy head (two logits and a value from `inSize` inputs) and, when the configuration has one,
+ * the lookahead prior on it. With a prior the head starts at 0.01 of its Glorot scale (CleanRL's small
+ * policy head), so that the untrained policy is the prior itself and not the prior plus noise.
+ * Call `settle` once the parameters are allocated.
  */
-export function smallHeadInit(fanIn: number, fanOut: number): Init {
-  const g = glorot(fanIn, fanOut);
-  return g.kind === 'uniform' ? { kind: 'uniform', scale: 0.01 * g.scale } : g;
+export function headWithPrior(
+  params: ParamSet,
+  inSize: number,
+  config: PolicyConfig,
+): { head: Linear; prior: LookaheadPrior | undefined; settle: () => void } {
+  if (!hasLookaheadPrior(config))
+    return { head: new Linear(params, 'head', inSize, 3), prior: undefined, settle: () => {} };
+  const g = glorot(inSize, 3);
+  const small: Init = g.kind === 'uniform' ? { kind: 'uniform', scale: 0.01 * g.scale } : g;
+  const head = new Linear(params, 'head', inSize, 3, true, small);
+  const prior = new LookaheadPrior(params, config.priorGain);
+  // A tie in the lookahead goes to offload, as in HEFT's rule: a small bias on logit 1.
+  return { head, prior, settle: () => (head.bias!.data[1] = PRIOR_TIE_BIAS) };
 }
 
-/** A tie in the lookahead goes to offload, as in HEFT's rule: a small bias on logit 1. */
-export const PRIOR_TIE_BIAS = 1e-3;
+const PRIOR_TIE_BIAS = 1e-3;

@@ -10,15 +10,14 @@ import { Linear } from '../nn/linear.js';
 import { ParamSet } from '../nn/params.js';
 import { Rng } from '../util/rng.js';
 import { featureCount, type ObservationBatch } from './observation.js';
-import { LookaheadPrior, PRIOR_TIE_BIAS, smallHeadInit } from './lookahead-prior.js';
+import { headWithPrior, type LookaheadPrior } from './lookahead-prior.js';
 import {
-  hasLookaheadPrior,
   type ForwardResult,
   type OffloadingPolicy,
   type PolicyConfig,
   type PolicyDecoder,
 } from './policy.js';
-import { joinHead, splitHead } from './seq2seq.js';
+import { joinHead, splitHead, transposeBT, transposeTB } from './seq2seq.js';
 import { stepFeatureCount } from './step-features.js';
 
 const HEAD_OUT = 3;
@@ -49,18 +48,11 @@ export class MlpPolicy implements OffloadingPolicy {
       this.hidden.push(new Linear(this.params, `mlp.${l}`, width, config.hidden));
       width = config.hidden;
     }
-    const prior = hasLookaheadPrior(config);
-    this.head = new Linear(
-      this.params,
-      'head',
-      width,
-      HEAD_OUT,
-      true,
-      prior ? smallHeadInit(width, HEAD_OUT) : undefined,
-    );
-    if (prior) this.prior = new LookaheadPrior(this.params, config.priorGain);
+    const { head, prior, settle } = headWithPrior(this.params, width, config);
+    this.head = head;
+    this.prior = prior;
     this.params.allocate(new Rng(seed, 0x1417));
-    if (this.prior) this.head.bias!.data[1] = PRIOR_TIE_BIAS;
+    settle();
   }
 
   /** Runs the layers over `rows` input rows; fills `inputs` (layer inputs) and `head`. */
@@ -89,10 +81,7 @@ export class MlpPolicy implements OffloadingPolicy {
     joinRows(rows, this.features, obs.x, this.stepFeatures, obs.steps, inputs[0]);
     const headTB = new Float32Array(rows * HEAD_OUT);
     this.run(be, rows, inputs, headTB);
-    const head = new Float32Array(rows * HEAD_OUT);
-    for (let t = 0; t < T; t++)
-      for (let b = 0; b < B; b++)
-        head.set(headTB.subarray((t * B + b) * HEAD_OUT, (t * B + b + 1) * HEAD_OUT), (b * T + t) * HEAD_OUT);
+    const head = transposeTB(T, B, HEAD_OUT, headTB);
     const { logits, values } = splitHead(rows, head);
     const cache: MlpCache = { obs, inputs };
     return { logits, values, cache };
@@ -102,14 +91,7 @@ export class MlpPolicy implements OffloadingPolicy {
     const { obs, inputs } = forwardCache as MlpCache;
     const { B, T } = obs;
     const rows = T * B;
-    const dHeadBT = joinHead(rows, dLogits, dValues);
-    const dHead = new Float32Array(rows * HEAD_OUT);
-    for (let t = 0; t < T; t++)
-      for (let b = 0; b < B; b++)
-        dHead.set(
-          dHeadBT.subarray((b * T + t) * HEAD_OUT, (b * T + t + 1) * HEAD_OUT),
-          (t * B + b) * HEAD_OUT,
-        );
+    const dHead = transposeBT(B, T, HEAD_OUT, joinHead(rows, dLogits, dValues));
     this.prior?.backward(rows, inputs[0], this.features + this.stepFeatures, this.features, dHead);
     const L = this.hidden.length;
     let dy = new Float32Array(rows * this.config.hidden);

@@ -8,6 +8,7 @@
  * different sizes comparable.
  */
 import type { OffloadingProblem } from '../mec/problem.js';
+import { timeScaleOf } from './step-features.js';
 
 export const DEFAULT_NEIGHBOURS = 12;
 
@@ -23,10 +24,7 @@ export function encodeProblem(problem: OffloadingProblem, neighbours = DEFAULT_N
   const out = new Float32Array(n * F);
   const position = new Int32Array(n);
   order.forEach((task, k) => (position[task] = k));
-  let meanLocal = 0;
-  for (let i = 0; i < n; i++) meanLocal += times.local[i];
-  meanLocal /= n;
-  const scale = meanLocal > 0 ? 1 / meanLocal : 1;
+  const scale = timeScaleOf(problem);
   for (let k = 0; k < n; k++) {
     const i = order[k];
     const row = k * F;

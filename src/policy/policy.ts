@@ -73,13 +73,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
 
 /** Fills the fields a checkpoint written before architectures existed lacks: it is the paper's network. */
 export function withPolicyDefaults(config: Partial<PolicyConfig>): PolicyConfig {
-  return {
-    ...PAPER_POLICY,
-    ...config,
-    arch: config.arch ?? 'paper',
-    lookahead: config.lookahead ?? 'none',
-    priorGain: config.priorGain ?? 0,
-  };
+  return { ...PAPER_POLICY, ...config };
 }
 
 /** Does the architecture receive step features (the simulator state)? */

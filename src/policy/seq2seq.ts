@@ -21,9 +21,8 @@ import { LstmLayer, type LstmCache, type LstmState } from '../nn/lstm.js';
 import { ParamSet } from '../nn/params.js';
 import { Rng } from '../util/rng.js';
 import { featureCount, type ObservationBatch } from './observation.js';
-import { LookaheadPrior, PRIOR_TIE_BIAS, smallHeadInit } from './lookahead-prior.js';
+import { headWithPrior, type LookaheadPrior } from './lookahead-prior.js';
 import {
-  hasLookaheadPrior,
   PAPER_POLICY,
   seesState,
   START_ACTION,
@@ -87,19 +86,12 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
       this.stateIntoDecoder = new Linear(this.params, 'decoder_state', S, H);
     }
     this.attention = new Attention(this.params, 'attention', H, config.attention);
-    const prior = hasLookaheadPrior(config);
-    this.head = new Linear(
-      this.params,
-      'head',
-      H + S,
-      HEAD_OUT,
-      true,
-      prior ? smallHeadInit(H + S, HEAD_OUT) : undefined,
-    );
-    if (prior) this.prior = new LookaheadPrior(this.params, config.priorGain);
+    const { head, prior, settle } = headWithPrior(this.params, H + S, config);
+    this.head = head;
+    this.prior = prior;
     // Weight initialisation has its own RNG stream, independent of sampling.
     this.params.allocate(new Rng(seed, 0x1417));
-    if (this.prior) this.head.bias!.data[1] = PRIOR_TIE_BIAS;
+    settle();
     for (const layer of [...this.encoder, ...this.decoder]) layer.initForgetBias();
   }
 

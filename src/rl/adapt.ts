@@ -67,6 +67,7 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
           samples,
           polish: false,
           rng: new Rng(o.seed, 13 + step),
+          argmax: greedy,
         });
         point.bestOf = {
           samples,

@@ -3,6 +3,7 @@
  * gives one; the rest are documented choices. Loadable from a JSON file (unknown keys are errors) and
  * saved with every run.
  */
+import { isObject } from '../util/is-object.js';
 import { readFileSync } from 'node:fs';
 import type { AdamConfig } from '../nn/adam.js';
 import { ATTENTION_KINDS } from '../nn/attention.js';
@@ -196,10 +197,6 @@ function mergeSection<T extends object>(
     out[key] = value;
   }
   return out as T;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Applies a partial configuration (from a file or from flags) on top of `base`, validating each value. */

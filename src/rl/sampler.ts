@@ -95,6 +95,8 @@ export interface InferenceOptions {
   polish: boolean;
   /** Needed when samples > 0. */
   rng?: Rng;
+  /** The argmax plans when the caller has them already (they are decoded otherwise). */
+  argmax?: { makespans: Float64Array; plans: Uint8Array[] };
 }
 
 /**
@@ -107,7 +109,7 @@ export function inferPlans(
   dags: readonly DagRef[],
   options: InferenceOptions,
 ): { makespans: Float64Array; plans: Uint8Array[] } {
-  const greedy = evaluateGreedy(be, policy, dags);
+  const greedy = options.argmax ?? evaluateGreedy(be, policy, dags);
   const makespans = greedy.makespans.slice();
   const plans: Uint8Array[] = greedy.plans.map((p) => p.slice());
   if (options.samples > 0) {

@@ -1,8 +1,5 @@
 /** The differences between two JSON values, for refusals that name each differing setting. */
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isObject } from './is-object.js';
 
 /** "a.b: 1 → 2, c: "x" → "y"" for the leaves that differ between two JSON values ('' when equal). */
 export function differingKeys(a: unknown, b: unknown, prefix = ''): string {
