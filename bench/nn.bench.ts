@@ -13,7 +13,8 @@ import { loadNativeBackend } from '../src/nn/native-backend.js';
 import type { Backend } from '../src/nn/backend.js';
 import { Adam } from '../src/nn/adam.js';
 import { decodeStored } from '../src/policy/decode.js';
-import { Seq2SeqPolicy, logProbsOf } from '../src/policy/seq2seq.js';
+import { logProbsOf } from '../src/policy/head-rows.js';
+import { Seq2SeqPolicy } from '../src/policy/seq2seq.js';
 import { batchObservations } from '../src/policy/observation.js';
 import { Rng } from '../src/util/rng.js';
 

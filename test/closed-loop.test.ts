@@ -8,7 +8,7 @@ import { LatencySimulator } from '../src/mec/simulator.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { createPolicy } from '../src/policy/create.js';
 import type { PolicyConfig } from '../src/policy/policy.js';
-import { logProbsOf } from '../src/policy/seq2seq.js';
+import { logProbsOf } from '../src/policy/head-rows.js';
 import { StepFeatureWriter, stepFeatureCount, timeScaleOf } from '../src/policy/step-features.js';
 import { OffloadingEnv } from '../src/rl/env.js';
 import { compileTask } from '../src/rl/learning-task.js';

@@ -1,4 +1,5 @@
 // Gradient checks of every layer and of the whole policy network, on both backends.
+import { Workspace } from '../src/nn/workspace.js';
 import { test } from 'node:test';
 import { Rng } from '../src/util/rng.js';
 import { ParamSet } from '../src/nn/params.js';
@@ -85,13 +86,14 @@ for (const be of backends) {
           if (t >= lens[r]) wOut.fill(0, (t * rows + r) * H, (t * rows + r + 1) * H);
       const wH = randomArray(rows * H, rng);
       const wC = randomArray(rows * H, rng);
+      const ws = new Workspace();
       const loss = () => {
-        const r = layer.forward(be, T, rows, x, mask, { h: h0, c: c0 });
+        const r = layer.forward(be, ws, T, rows, x, mask, { h: h0, c: c0 });
         return dot64(r.out, wOut) + dot64(r.final.h, wH) + dot64(r.final.c, wC);
       };
-      const r = layer.forward(be, T, rows, x, mask, { h: h0, c: c0 });
+      const r = layer.forward(be, ws, T, rows, x, mask, { h: h0, c: c0 });
       params.zeroGrad();
-      const g = layer.backward(be, r.cache, wOut, { h: wH, c: wC });
+      const g = layer.backward(be, ws, r.cache, wOut, { h: wH, c: wC });
       checkGradients(params.values, params.grads, loss, { samples: 60, label: 'lstm params' });
       checkGradients(x, g.dx, loss, { label: 'lstm input' });
       checkGradients(h0, g.dInit.h, loss, { label: 'lstm h0' });
@@ -113,14 +115,15 @@ for (const be of backends) {
       const D = randomArray(B * Ld * H, rng);
       const lens = [3, 2];
       const w = randomArray(B * Ld * H, rng);
+      const ws = new Workspace();
       const loss = () => {
-        const keys = att.prepare(be, B, Le, E, lens);
-        return dot64(att.forward(be, keys, Ld, D).out, w);
+        const keys = att.prepare(be, ws, B, Le, E, lens);
+        return dot64(att.forward(be, ws, keys, Ld, D).out, w);
       };
-      const keys = att.prepare(be, B, Le, E, lens);
-      const cache = att.forward(be, keys, Ld, D);
+      const keys = att.prepare(be, ws, B, Le, E, lens);
+      const cache = att.forward(be, ws, keys, Ld, D);
       params.zeroGrad();
-      const g = att.backward(be, keys, cache, w);
+      const g = att.backward(be, ws, keys, cache, w);
       checkGradients(params.values, params.grads, loss, { label: 'attention params' });
       checkGradients(D, g.dD, loss, { label: 'attention decoder' });
       checkGradients(E, g.dE, loss, { label: 'attention encoder' });

@@ -10,6 +10,7 @@ import type { Backend } from './backend.js';
 import { Linear } from './linear.js';
 import type { Param, ParamSet } from './params.js';
 import { maskedSoftmaxRows, softmaxBackwardRows } from './softmax.js';
+import type { Workspace } from './workspace.js';
 
 export type AttentionKind = 'luong' | 'additive';
 export const ATTENTION_KINDS: readonly AttentionKind[] = ['luong', 'additive'];
@@ -54,23 +55,32 @@ export class Attention {
     this.combine = new Linear(params, `${name}.combine`, 2 * H, H);
   }
 
-  /** Per-sequence work done once per encoder pass. */
-  prepare(be: Backend, B: number, Le: number, E: Float32Array, lens: ArrayLike<number>): AttentionKeys {
-    const keys = new Float32Array(B * Le * this.hidden);
+  /** Per-sequence work done once per encoder pass (buffers from `ws`, as every pass of this layer). */
+  prepare(
+    be: Backend,
+    ws: Workspace,
+    B: number,
+    Le: number,
+    E: Float32Array,
+    lens: ArrayLike<number>,
+  ): AttentionKeys {
+    const keys = ws.f32(`${this.name}.keys`, B * Le * this.hidden);
     this.keyProj.forward(be, B * Le, E, keys);
     return { B, Le, E, lens, keys };
   }
 
-  forward(be: Backend, k: AttentionKeys, Ld: number, D: Float32Array): AttentionCache {
+  forward(be: Backend, ws: Workspace, k: AttentionKeys, Ld: number, D: Float32Array): AttentionCache {
     const { B, Le, E, lens } = k;
     const H = this.hidden;
-    const scores = new Float32Array(B * Ld * Le);
+    const n = this.name;
+    const scores = ws.f32(`${n}.scores`, B * Ld * Le);
+    const ctx = ws.f32(`${n}.ctx`, Ld * H);
     const cache: AttentionCache = {
       Ld,
       D,
-      weights: new Float32Array(B * Ld * Le),
-      concat: new Float32Array(B * Ld * 2 * H),
-      out: new Float32Array(B * Ld * H),
+      weights: ws.f32(`${n}.weights`, B * Ld * Le),
+      concat: ws.f32(`${n}.concat`, B * Ld * 2 * H),
+      out: ws.f32(`${n}.out`, B * Ld * H),
     };
     if (this.kind === 'luong') {
       for (let b = 0; b < B; b++) {
@@ -91,16 +101,15 @@ export class Attention {
         );
       }
     } else {
-      cache.query = new Float32Array(B * Ld * H);
+      cache.query = ws.f32(`${n}.query`, B * Ld * H);
       this.queryProj!.forward(be, B * Ld, D, cache.query);
-      cache.hidden = new Float32Array(B * Ld * Le * H);
+      cache.hidden = ws.f32(`${n}.hidden`, B * Ld * Le * H);
       be.additiveAttentionForward(B, Ld, Le, H, k.keys, cache.query, this.score!.data, cache.hidden, scores);
     }
     for (let b = 0; b < B; b++) {
       const w = cache.weights.subarray(b * Ld * Le);
       maskedSoftmaxRows(Ld, Le, scores.subarray(b * Ld * Le), lens[b], w);
       // context = weights · E, written next to d in the concatenation [d; context].
-      const ctx = new Float32Array(Ld * H);
       be.gemm(false, false, Ld, H, Le, 1, w, Le, E.subarray(b * Le * H), H, 0, ctx, H);
       for (let t = 0; t < Ld; t++) {
         const row = (b * Ld + t) * 2 * H;
@@ -116,6 +125,7 @@ export class Attention {
   /** Returns dD [B × Ld × H] and dE [B × Le × H]; accumulates parameter gradients. */
   backward(
     be: Backend,
+    ws: Workspace,
     k: AttentionKeys,
     cache: AttentionCache,
     dOut: Float32Array,
@@ -123,17 +133,18 @@ export class Attention {
     const { B, Le, E } = k;
     const { Ld, D } = cache;
     const H = this.hidden;
-    const dPre = new Float32Array(dOut.length);
+    const n = this.name;
+    const dPre = ws.f32(`${n}.dPre`, dOut.length);
     for (let i = 0; i < dOut.length; i++) dPre[i] = dOut[i] * (1 - cache.out[i] * cache.out[i]);
-    const dConcat = new Float32Array(B * Ld * 2 * H);
+    const dConcat = ws.f32(`${n}.dConcat`, B * Ld * 2 * H);
     this.combine.backward(be, B * Ld, cache.concat, dPre, dConcat);
 
-    const dD = new Float32Array(B * Ld * H);
-    const dE = new Float32Array(B * Le * H);
-    const dKeys = new Float32Array(B * Le * H);
-    const dScores = new Float32Array(B * Ld * Le);
-    const dCtx = new Float32Array(Ld * H);
-    const dW = new Float32Array(Ld * Le);
+    const dD = ws.f32(`${n}.dD`, B * Ld * H);
+    const dE = ws.f32(`${n}.dE`, B * Le * H);
+    const dKeys = ws.f32(`${n}.dKeys`, B * Le * H);
+    const dScores = ws.f32(`${n}.dScores`, B * Ld * Le);
+    const dCtx = ws.f32(`${n}.dCtx`, Ld * H);
+    const dW = ws.f32(`${n}.dW`, Ld * Le);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < Ld; t++) {
         const row = (b * Ld + t) * 2 * H;
@@ -183,13 +194,14 @@ export class Attention {
         );
       }
     }
-    if (this.kind === 'additive') this.additiveBackward(be, B, Ld, Le, cache, dScores, dKeys, dD);
+    if (this.kind === 'additive') this.additiveBackward(be, ws, B, Ld, Le, cache, dScores, dKeys, dD);
     this.keyProj.backward(be, B * Le, E, dKeys, dE, true);
     return { dD, dE };
   }
 
   private additiveBackward(
     be: Backend,
+    ws: Workspace,
     B: number,
     Ld: number,
     Le: number,
@@ -199,7 +211,7 @@ export class Attention {
     dD: Float32Array,
   ): void {
     const H = this.hidden;
-    const dQuery = new Float32Array(B * Ld * H);
+    const dQuery = ws.f32(`${this.name}.dQuery`, B * Ld * H);
     be.additiveAttentionBackward(
       B,
       Ld,

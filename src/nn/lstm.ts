@@ -5,10 +5,12 @@
  * per-step mask for batches of sequences of different lengths (a masked step carries h and c through).
  * Gate order i, f, g, o; the forget gate's bias starts at 1. The cell's elementwise math, plain or
  * layer-normalised, is the backend's (lstmCellForward/Backward, lstmCellLnForward/Backward); the
- * GEMMs, the step loop and the masking are here.
+ * GEMMs, the step loop and the masking are here. Every buffer comes from the caller's workspace under
+ * this layer's name, so passes of one shape allocate once.
  */
 import type { Backend } from './backend.js';
 import { glorot, type Param, type ParamSet } from './params.js';
+import type { Workspace } from './workspace.js';
 
 export interface LstmState {
   h: Float32Array;
@@ -72,9 +74,13 @@ export class LstmLayer {
     b.fill(1, this.hidden, 2 * this.hidden);
   }
 
-  /** Runs T steps. x [T × rows × in], mask [T × rows] (1 = real step) or null. */
+  /**
+   * Runs T steps. x [T × rows × in], mask [T × rows] (1 = real step) or null. The outputs, the final
+   * state and the cache are views into `ws`, valid until this layer's next forward on it.
+   */
   forward(
     be: Backend,
+    ws: Workspace,
     T: number,
     rows: number,
     x: Float32Array,
@@ -83,18 +89,19 @@ export class LstmLayer {
   ): { out: Float32Array; final: LstmState; cache: LstmCache } {
     const H = this.hidden;
     const G = 4 * H;
-    const gates = new Float32Array(T * rows * G);
-    const c = new Float32Array(T * rows * H);
-    const tanhC = new Float32Array(T * rows * H);
-    const h = new Float32Array(T * rows * H);
+    const n = this.name;
+    const gates = ws.f32(`${n}.gates`, T * rows * G);
+    const c = ws.f32(`${n}.c`, T * rows * H);
+    const tanhC = ws.f32(`${n}.tanhC`, T * rows * H);
+    const h = ws.f32(`${n}.h`, T * rows * H);
     // Input contributions of all steps in one GEMM.
     be.gemm(false, false, T * rows, G, this.inSize, 1, x, this.inSize, this.wx.data, G, 0, gates, G);
     const cache: LstmCache = { T, rows, x, mask, h0: init.h, c0: init.c, gates, c, tanhC, h };
     if (this.layerNorm) {
-      cache.gateXhat = new Float32Array(T * rows * G);
-      cache.gateInvStd = new Float32Array(T * rows * 4);
-      cache.cellXhat = new Float32Array(T * rows * H);
-      cache.cellInvStd = new Float32Array(T * rows);
+      cache.gateXhat = ws.f32(`${n}.gateXhat`, T * rows * G);
+      cache.gateInvStd = ws.f32(`${n}.gateInvStd`, T * rows * 4);
+      cache.cellXhat = ws.f32(`${n}.cellXhat`, T * rows * H);
+      cache.cellInvStd = ws.f32(`${n}.cellInvStd`, T * rows);
     }
     let hPrev = init.h;
     let cPrev = init.c;
@@ -130,19 +137,23 @@ export class LstmLayer {
       hPrev = ht;
       cPrev = ct;
     }
-    return { out: h, final: { h: hPrev.slice(), c: cPrev.slice() }, cache };
+    // The last step's buffers hold the final state (masked rows carried into them).
+    return { out: h, final: { h: hPrev, c: cPrev }, cache };
   }
 
-  /** One step without a cache (decoding). */
-  step(be: Backend, rows: number, x: Float32Array, state: LstmState): LstmState {
+  /**
+   * One step without a cache (decoding): from `state` into `next` (which must not alias it), the
+   * scratch from `ws`.
+   */
+  step(be: Backend, ws: Workspace, rows: number, x: Float32Array, state: LstmState, next: LstmState): void {
     const H = this.hidden;
     const G = 4 * H;
-    const g = new Float32Array(rows * G);
+    const n = this.name;
+    const g = ws.f32(`${n}.step.gates`, rows * G);
     be.gemm(false, false, rows, G, this.inSize, 1, x, this.inSize, this.wx.data, G, 0, g, G);
     be.gemm(false, false, rows, G, H, 1, state.h, H, this.wh.data, G, 1, g, G);
-    const c = new Float32Array(rows * H);
-    const tanhC = new Float32Array(rows * H);
-    const h = new Float32Array(rows * H);
+    const { c, h } = next;
+    const tanhC = ws.f32(`${n}.step.tanhC`, rows * H);
     if (this.layerNorm) {
       be.lstmCellLnForward(
         rows,
@@ -156,25 +167,25 @@ export class LstmLayer {
         this.lnBias!.data,
         this.cellGain!.data,
         this.cellBias!.data,
-        new Float32Array(rows * G),
-        new Float32Array(rows * 4),
-        new Float32Array(rows * H),
-        new Float32Array(rows),
+        ws.f32(`${n}.step.gateXhat`, rows * G),
+        ws.f32(`${n}.step.gateInvStd`, rows * 4),
+        ws.f32(`${n}.step.cellXhat`, rows * H),
+        ws.f32(`${n}.step.cellInvStd`, rows),
       );
     } else {
       addBias(rows, G, g, this.bias!.data);
       be.lstmCellForward(rows, H, g, state.c, c, tanhC, h);
     }
-    return { h, c };
   }
 
   /**
    * Backpropagation through time. dOut [T × rows × H] is the gradient w.r.t. the outputs (or null),
    * dFinal the gradient w.r.t. the final state (or null). Accumulates parameter gradients; returns the
-   * gradients w.r.t. the input sequence and the initial state.
+   * gradients w.r.t. the input sequence and the initial state (views into `ws`).
    */
   backward(
     be: Backend,
+    ws: Workspace,
     cache: LstmCache,
     dOut: Float32Array | null,
     dFinal: LstmState | null,
@@ -182,10 +193,17 @@ export class LstmLayer {
     const { T, rows, mask } = cache;
     const H = this.hidden;
     const G = 4 * H;
-    const dGates = new Float32Array(T * rows * G);
-    const dh = dFinal ? dFinal.h.slice() : new Float32Array(rows * H);
-    const dc = dFinal ? dFinal.c.slice() : new Float32Array(rows * H);
-    const dhPrev = new Float32Array(rows * H);
+    const n = this.name;
+    const dGates = ws.f32(`${n}.dGates`, T * rows * G);
+    const dh = ws.f32(`${n}.dh`, rows * H);
+    const dc = ws.f32(`${n}.dc`, rows * H);
+    if (dFinal) {
+      dh.set(dFinal.h);
+      dc.set(dFinal.c);
+    }
+    const dhPrev = ws.f32(`${n}.dhPrev`, rows * H);
+    const savedH = mask ? ws.f32(`${n}.savedH`, rows * H) : null;
+    const savedC = mask ? ws.f32(`${n}.savedC`, rows * H) : null;
     for (let t = T - 1; t >= 0; t--) {
       if (dOut) {
         const d = dOut.subarray(t * rows * H, (t + 1) * rows * H);
@@ -195,8 +213,10 @@ export class LstmLayer {
       const dg = dGates.subarray(t * rows * G, (t + 1) * rows * G);
       // Masked rows pass their gradients straight to the previous step: take them out (zeroed, so the
       // cell contributes nothing for those rows, parameter gradients included) and put them back after.
-      const carriedH = mask ? takeMasked(rows, H, mask, t * rows, dh) : null;
-      const carriedC = mask ? takeMasked(rows, H, mask, t * rows, dc) : null;
+      if (mask) {
+        takeMasked(rows, H, mask, t * rows, dh, savedH!);
+        takeMasked(rows, H, mask, t * rows, dc, savedC!);
+      }
       const gates = cache.gates.subarray(t * rows * G, (t + 1) * rows * G);
       const tanhC = cache.tanhC.subarray(t * rows * H, (t + 1) * rows * H);
       if (this.layerNorm) {
@@ -225,17 +245,17 @@ export class LstmLayer {
       be.gemm(false, true, rows, H, G, 1, dg, G, this.wh.data, G, 0, dhPrev, H);
       dh.set(dhPrev);
       if (mask) {
-        restoreMasked(rows, H, mask, t * rows, dh, carriedH!);
-        restoreMasked(rows, H, mask, t * rows, dc, carriedC!);
+        restoreMasked(rows, H, mask, t * rows, dh, savedH!);
+        restoreMasked(rows, H, mask, t * rows, dc, savedC!);
       }
     }
     // Weight gradients of all steps in one GEMM each.
-    const hPrevAll = new Float32Array(T * rows * H);
+    const hPrevAll = ws.f32(`${n}.hPrevAll`, T * rows * H);
     hPrevAll.set(cache.h0, 0);
     if (T > 1) hPrevAll.set(cache.h.subarray(0, (T - 1) * rows * H), rows * H);
     be.gemm(true, false, H, G, T * rows, 1, hPrevAll, H, dGates, G, 1, this.wh.grad, G);
     be.gemm(true, false, this.inSize, G, T * rows, 1, cache.x, this.inSize, dGates, G, 1, this.wx.grad, G);
-    const dx = new Float32Array(T * rows * this.inSize);
+    const dx = ws.f32(`${n}.dx`, T * rows * this.inSize);
     be.gemm(false, true, T * rows, this.inSize, G, 1, dGates, G, this.wx.data, G, 0, dx, this.inSize);
     if (!this.layerNorm) {
       const db = this.bias!.grad;
@@ -267,14 +287,20 @@ function carryMasked(
   }
 }
 
-function takeMasked(rows: number, H: number, mask: Float32Array, m0: number, d: Float32Array): Float32Array {
-  const saved = new Float32Array(rows * H);
+/** Moves the masked rows of d into `saved` (zeroing them in d). */
+function takeMasked(
+  rows: number,
+  H: number,
+  mask: Float32Array,
+  m0: number,
+  d: Float32Array,
+  saved: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     if (mask[m0 + r] !== 0) continue;
     saved.set(d.subarray(r * H, (r + 1) * H), r * H);
     d.fill(0, r * H, (r + 1) * H);
   }
-  return saved;
 }
 
 function restoreMasked(

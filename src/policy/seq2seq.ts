@@ -19,7 +19,9 @@ import { Embedding } from '../nn/embedding.js';
 import { Linear } from '../nn/linear.js';
 import { LstmLayer, type LstmCache, type LstmState } from '../nn/lstm.js';
 import { ParamSet } from '../nn/params.js';
+import { Workspace } from '../nn/workspace.js';
 import { Rng } from '../util/rng.js';
+import { HEAD_OUT, joinHead, splitHead, transposeBT, transposeTB } from './head-rows.js';
 import { featureCount, type ObservationBatch } from './observation.js';
 import { headWithPrior, type LookaheadPrior } from './lookahead-prior.js';
 import {
@@ -35,9 +37,9 @@ import { stepFeatureCount } from './step-features.js';
 
 export { PAPER_POLICY, type PolicyConfig };
 
-const HEAD_OUT = 3; // two logits and the value
-
 export interface Seq2SeqCache {
+  /** The training workspace's pass this cache belongs to. */
+  ticket: number;
   obs: ObservationBatch;
   prev: Int32Array;
   inputProj: Float32Array;
@@ -65,6 +67,9 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
   private readonly attention: Attention;
   private readonly head: Linear;
   private readonly prior: LookaheadPrior | undefined;
+  /** Buffers of the teacher-forced pass (forward and backward) and of decoding, allocated once. */
+  private readonly trainWs = new Workspace();
+  private readonly decodeWs = new Workspace();
 
   constructor(
     readonly config: PolicyConfig,
@@ -97,6 +102,7 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
 
   private encode(
     be: Backend,
+    ws: Workspace,
     obs: ObservationBatch,
   ): {
     inputProj: Float32Array;
@@ -107,21 +113,21 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
   } {
     const { B, T } = obs;
     const H = this.config.hidden;
-    const inputProj = new Float32Array(T * B * H);
+    const inputProj = ws.f32('input.out', T * B * H);
     this.input.forward(be, T * B, obs.x, inputProj);
     let x: Float32Array = inputProj;
     const caches: LstmCache[] = [];
     const finals: LstmState[] = [];
+    const zero = { h: ws.f32('encoder.h0', B * H), c: ws.f32('encoder.c0', B * H) };
     for (const layer of this.encoder) {
-      const r = layer.forward(be, T, B, x, obs.mask, {
-        h: new Float32Array(B * H),
-        c: new Float32Array(B * H),
-      });
+      const r = layer.forward(be, ws, T, B, x, obs.mask, zero);
       caches.push(r.cache);
       finals.push(r.final);
       x = r.out;
     }
-    const keys = this.attention.prepare(be, B, T, transposeTB(T, B, H, x), obs.lens);
+    const batchMajor = ws.f32('encoder.outBT', T * B * H);
+    transposeTB(T, B, H, x, batchMajor);
+    const keys = this.attention.prepare(be, ws, B, T, batchMajor, obs.lens);
     return { inputProj, caches, finals, out: x, keys };
   }
 
@@ -141,32 +147,46 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
     }
   }
 
-  /** Teacher-forced pass: logits and values for the given actions ([B × T], batch-major). */
+  /**
+   * Teacher-forced pass: logits and values for the given actions ([B × T], batch-major). The results
+   * and the cache live in the policy's training workspace until the next forward.
+   */
   forward(be: Backend, obs: ObservationBatch, actions: Uint8Array): ForwardResult {
+    const ws = this.trainWs;
+    const ticket = ws.begin();
     const { B, T } = obs;
     const H = this.config.hidden;
     const S = this.stepFeatures;
-    const enc = this.encode(be, obs);
-    const prev = new Int32Array(T * B);
+    const enc = this.encode(be, ws, obs);
+    const prev = ws.i32('decoder.prev', T * B);
     for (let b = 0; b < B; b++) {
       prev[b] = START_ACTION;
       for (let t = 1; t < T; t++) prev[t * B + b] = actions[b * T + t - 1];
     }
-    let x: Float32Array = new Float32Array(T * B * H);
+    let x: Float32Array = ws.f32('decoder.in', T * B * H);
     this.decoderInput(be, T * B, prev, enc.out, obs.steps, x);
     const decoderCaches: LstmCache[] = [];
     this.decoder.forEach((layer, l) => {
-      const r = layer.forward(be, T, B, x, obs.mask, enc.finals[l]);
+      const r = layer.forward(be, ws, T, B, x, obs.mask, enc.finals[l]);
       decoderCaches.push(r.cache);
       x = r.out;
     });
-    const att = this.attention.forward(be, enc.keys, T, transposeTB(T, B, H, x));
-    const headIn = concatStepFeatures(B, T, H, att.out, S, obs.steps);
-    const head = new Float32Array(B * T * HEAD_OUT);
+    const decoderOut = ws.f32('decoder.outBT', T * B * H);
+    transposeTB(T, B, H, x, decoderOut);
+    const att = this.attention.forward(be, ws, enc.keys, T, decoderOut);
+    let headIn = att.out;
+    if (S > 0) {
+      headIn = ws.f32('head.in', B * T * (H + S));
+      concatStepFeatures(B, T, H, att.out, S, obs.steps, headIn);
+    }
+    const head = ws.f32('head.out', B * T * HEAD_OUT);
     this.head.forward(be, B * T, headIn, head);
     this.prior?.apply(B * T, headIn, H + S, H, head);
-    const { logits, values } = splitHead(B * T, head);
+    const logits = ws.f32('head.logits', B * T * 2);
+    const values = ws.f32('head.values', B * T);
+    splitHead(B * T, head, logits, values);
     const cache: Seq2SeqCache = {
+      ticket,
       obs,
       prev,
       inputProj: enc.inputProj,
@@ -183,26 +203,35 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
   /** Accumulates parameter gradients from dLogits [B × T × 2] and dValues [B × T]. */
   backward(be: Backend, forwardCache: unknown, dLogits: Float32Array, dValues: Float32Array): void {
     const cache = forwardCache as Seq2SeqCache;
+    const ws = this.trainWs;
+    ws.assertCurrent(cache.ticket, 'Seq2SeqPolicy.backward');
     const { B, T } = cache.obs;
     const H = this.config.hidden;
     const S = this.stepFeatures;
-    const dHead = joinHead(B * T, dLogits, dValues);
+    const dHead = ws.f32('head.dOut', B * T * HEAD_OUT);
+    joinHead(B * T, dLogits, dValues, dHead);
     this.prior?.backward(B * T, cache.headIn, H + S, H, dHead);
-    const dHeadIn = new Float32Array(B * T * (H + S));
+    const dHeadIn = ws.f32('head.dIn', B * T * (H + S));
     this.head.backward(be, B * T, cache.headIn, dHead, dHeadIn);
-    const dAtt = S === 0 ? dHeadIn : takeColumns(B * T, H + S, H, dHeadIn);
-    const { dD, dE } = this.attention.backward(be, cache.keys, cache.attention, dAtt);
+    let dAtt = dHeadIn;
+    if (S > 0) {
+      dAtt = ws.f32('attention.dOutBT', B * T * H);
+      takeColumns(B * T, H + S, H, dHeadIn, dAtt);
+    }
+    const { dD, dE } = this.attention.backward(be, ws, cache.keys, cache.attention, dAtt);
 
     // Decoder, top layer first; its initial-state gradients flow into the encoder's final states.
-    let dOut: Float32Array = transposeBT(B, T, H, dD);
+    let dOut: Float32Array = ws.f32('decoder.dOut', T * B * H);
+    transposeBT(B, T, H, dD, dOut);
     const dEncoderFinal: LstmState[] = [];
     for (let l = this.decoder.length - 1; l >= 0; l--) {
-      const r = this.decoder[l].backward(be, cache.decoder[l], dOut, null);
+      const r = this.decoder[l].backward(be, ws, cache.decoder[l], dOut, null);
       dEncoderFinal[l] = r.dInit;
       dOut = r.dx;
     }
     this.actionEmbedding.backward(T * B, cache.prev, dOut);
-    const dEncoderOut = transposeBT(B, T, H, dE);
+    const dEncoderOut = ws.f32('encoder.dOut', T * B * H);
+    transposeBT(B, T, H, dE, dEncoderOut);
     if (this.taskIntoDecoder && this.stateIntoDecoder) {
       this.stateIntoDecoder.backward(be, T * B, cache.obs.steps, dOut);
       this.taskIntoDecoder.backward(be, T * B, cache.encoderOut, dOut, dEncoderOut, true);
@@ -210,29 +239,42 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
 
     dOut = dEncoderOut;
     for (let l = this.encoder.length - 1; l >= 0; l--) {
-      const r = this.encoder[l].backward(be, cache.encoder[l], dOut, dEncoderFinal[l]);
+      const r = this.encoder[l].backward(be, ws, cache.encoder[l], dOut, dEncoderFinal[l]);
       dOut = r.dx;
     }
     this.input.backward(be, T * B, cache.obs.x, dOut);
   }
 
+  /** Step-by-step decoding in the policy's decoding workspace (one decoder at a time). */
   beginDecode(be: Backend, obs: ObservationBatch): PolicyDecoder {
+    const ws = this.decodeWs;
+    const ticket = ws.begin();
     const { B } = obs;
     const H = this.config.hidden;
     const S = this.stepFeatures;
-    const enc = this.encode(be, obs);
-    const states = enc.finals.map((s) => ({ h: s.h, c: s.c }));
-    const x = new Float32Array(B * H);
-    const headIn = new Float32Array(B * (H + S));
+    const enc = this.encode(be, ws, obs);
+    // Each layer's state alternates between two buffers (a step's input and output must not alias).
+    const buffers = this.decoder.map((layer) =>
+      [0, 1].map((k) => ({
+        h: ws.f32(`${layer.name}.state${k}.h`, B * H),
+        c: ws.f32(`${layer.name}.state${k}.c`, B * H),
+      })),
+    );
+    const states = [...enc.finals];
+    const x = ws.f32('decoder.stepIn', B * H);
+    const headIn = ws.f32('head.stepIn', B * (H + S));
     return {
       step: (t, prev, steps, head) => {
+        ws.assertCurrent(ticket, 'Seq2SeqPolicy decoder');
         this.decoderInput(be, B, prev, enc.out.subarray(t * B * H, (t + 1) * B * H), steps, x);
         let input: Float32Array = x;
         this.decoder.forEach((layer, l) => {
-          states[l] = layer.step(be, B, input, states[l]);
-          input = states[l].h;
+          const next = buffers[l][t & 1];
+          layer.step(be, ws, B, input, states[l], next);
+          states[l] = next;
+          input = next.h;
         });
-        const att = this.attention.forward(be, enc.keys, 1, input);
+        const att = this.attention.forward(be, ws, enc.keys, 1, input);
         const hin = S === 0 ? att.out : headIn;
         if (S > 0)
           for (let b = 0; b < B; b++) {
@@ -246,7 +288,7 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
   }
 }
 
-/** [B × T × H] attention outputs joined with the time-major step features [T × B × S] → [B × T × (H + S)]. */
+/** [B × T × H] attention outputs joined with the time-major step features [T × B × S] → out [B × T × (H + S)]. */
 function concatStepFeatures(
   B: number,
   T: number,
@@ -254,73 +296,23 @@ function concatStepFeatures(
   att: Float32Array,
   S: number,
   steps: Float32Array,
-): Float32Array {
-  if (S === 0) return att;
-  const out = new Float32Array(B * T * (H + S));
+  out: Float32Array,
+): void {
   for (let b = 0; b < B; b++)
     for (let t = 0; t < T; t++) {
       const r = b * T + t;
       out.set(att.subarray(r * H, (r + 1) * H), r * (H + S));
       out.set(steps.subarray((t * B + b) * S, (t * B + b + 1) * S), r * (H + S) + H);
     }
-  return out;
 }
 
-/** The first `width` columns of a [rows × stride] matrix. */
-function takeColumns(rows: number, stride: number, width: number, src: Float32Array): Float32Array {
-  const out = new Float32Array(rows * width);
+/** The first `width` columns of a [rows × stride] matrix, into out [rows × width]. */
+function takeColumns(
+  rows: number,
+  stride: number,
+  width: number,
+  src: Float32Array,
+  out: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) out.set(src.subarray(r * stride, r * stride + width), r * width);
-  return out;
-}
-
-/** Head rows [rows × 3] → logits [rows × 2] and values [rows]. */
-export function splitHead(rows: number, head: Float32Array): { logits: Float32Array; values: Float32Array } {
-  const logits = new Float32Array(rows * 2);
-  const values = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    logits[2 * r] = head[3 * r];
-    logits[2 * r + 1] = head[3 * r + 1];
-    values[r] = head[3 * r + 2];
-  }
-  return { logits, values };
-}
-
-/** The inverse of splitHead for gradients. */
-export function joinHead(rows: number, dLogits: Float32Array, dValues: Float32Array): Float32Array {
-  const dHead = new Float32Array(rows * HEAD_OUT);
-  for (let r = 0; r < rows; r++) {
-    dHead[3 * r] = dLogits[2 * r];
-    dHead[3 * r + 1] = dLogits[2 * r + 1];
-    dHead[3 * r + 2] = dValues[r];
-  }
-  return dHead;
-}
-
-/** [T × B × H] → [B × T × H]. */
-export function transposeTB(T: number, B: number, H: number, src: Float32Array): Float32Array {
-  const out = new Float32Array(T * B * H);
-  for (let t = 0; t < T; t++)
-    for (let b = 0; b < B; b++) out.set(src.subarray((t * B + b) * H, (t * B + b + 1) * H), (b * T + t) * H);
-  return out;
-}
-
-/** [B × T × H] → [T × B × H]. */
-export function transposeBT(B: number, T: number, H: number, src: Float32Array): Float32Array {
-  const out = new Float32Array(T * B * H);
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++) out.set(src.subarray((b * T + t) * H, (b * T + t + 1) * H), (t * B + b) * H);
-  return out;
-}
-
-/** log π(a) for given actions from logits [B × T × 2]. */
-export function logProbsOf(logits: Float32Array, actions: Uint8Array): Float32Array {
-  const out = new Float32Array(actions.length);
-  for (let r = 0; r < actions.length; r++) {
-    const l0 = logits[2 * r];
-    const l1 = logits[2 * r + 1];
-    const m = Math.max(l0, l1);
-    const lse = m + Math.log(Math.exp(l0 - m) + Math.exp(l1 - m));
-    out[r] = (actions[r] === 1 ? l1 : l0) - lse;
-  }
-  return out;
 }
