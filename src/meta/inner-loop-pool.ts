@@ -8,11 +8,14 @@ import { createPolicy } from '../policy/create.js';
 import type { OffloadingPolicy, PolicyConfig } from '../policy/policy.js';
 import type { PpoConfig } from '../rl/config.js';
 import type { CompiledTask, LearningTask } from '../rl/learning-task.js';
+import { isProfiling, mergeProfile } from '../util/profile.js';
 import { runInnerLoop, type InnerLoopJob } from './inner-loop.js';
 
 export interface InnerLoopInit {
   tasks: LearningTask[];
   policy: PolicyConfig;
+  /** Profile the inner loops (util/profile.ts) and send the phases back with each result. */
+  profile?: boolean;
 }
 
 export interface InnerLoopRequest {
@@ -24,7 +27,15 @@ export interface InnerLoopRequest {
 }
 
 export type InnerLoopReply =
-  { id: number; thetaPrime: Float32Array; sampledMakespanMs: number } | { id: number; error: string };
+  | {
+      id: number;
+      thetaPrime: Float32Array;
+      sampledMakespanMs: number;
+      /** When profiling: the job's time in the worker and its phases (ms). */
+      computeMs?: number;
+      profile?: Record<string, number>;
+    }
+  | { id: number; error: string };
 
 export interface InnerLoopResult {
   thetaPrime: Float32Array;
@@ -89,7 +100,7 @@ export class WorkerInnerLoops implements InnerLoopRunner {
   onSpawn: ((w: Worker) => void) | undefined;
 
   private spawn(): Worker {
-    const w = new Worker(this.entry, { workerData: this.init });
+    const w = new Worker(this.entry, { workerData: { ...this.init, profile: isProfiling() } });
     this.onSpawn?.(w);
     w.once('exit', () => {
       const slot = this.pool.indexOf(w);
@@ -118,6 +129,7 @@ export class WorkerInnerLoops implements InnerLoopRunner {
       /** The job each worker is running (by worker slot), and the request ids in flight. */
       const running = new Map<number, number>();
       const idToIndex = new Map<number, number>();
+      const sentAt = new Map<number, number>();
       let done = 0;
       let finished = false;
       const detachers: (() => void)[] = [];
@@ -133,6 +145,7 @@ export class WorkerInnerLoops implements InnerLoopRunner {
         if (k === undefined) return;
         const id = this.nextId++;
         idToIndex.set(id, k);
+        sentAt.set(id, performance.now());
         running.set(slot, k);
         const request: InnerLoopRequest = { id, theta, taskIndex: jobs[k].taskIndex, ppo, job: jobs[k].job };
         this.pool[slot].postMessage(request);
@@ -148,6 +161,11 @@ export class WorkerInnerLoops implements InnerLoopRunner {
             return;
           }
           results[k] = { thetaPrime: m.thetaPrime, sampledMakespanMs: m.sampledMakespanMs };
+          if (m.profile && m.computeMs !== undefined) {
+            // A job's round trip beyond its compute: cloning θ and θ' across threads, and the wake-ups.
+            const messaging = performance.now() - sentAt.get(m.id)! - m.computeMs;
+            mergeProfile({ ...m.profile, messaging }, 'worker');
+          }
           if (++done === jobs.length) finish();
           else dispatch(slot);
         };

@@ -4,6 +4,7 @@
  * inputs (the RNG stream is derived from the seed, the iteration and the task's slot in the
  * meta-batch), so that running inner loops in parallel gives the same θ' as running them in turn.
  */
+import { profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
@@ -41,9 +42,9 @@ export function runInnerLoop(
   scratch.params.setValues(theta);
   const rng = innerLoopRng(job);
   const dags = drawTaskDags(task, ppo.dagsPerBatch, rng);
-  const rollout = sampleRollout(be, scratch, dags, ppo.trajectoriesPerDag, rng);
+  const rollout = profiled('sampling', () => sampleRollout(be, scratch, dags, ppo.trajectoriesPerDag, rng));
   const adam = new Adam(scratch.params.size, adamConfigOf(ppo));
-  ppoUpdate(be, scratch, adam, rollout, ppo, rng);
+  profiled('ppo', () => ppoUpdate(be, scratch, adam, rollout, ppo, rng));
   let sum = 0;
   for (const m of rollout.makespans) sum += m;
   return {

@@ -5,6 +5,7 @@
  * iteration by the outer Adam (learning rate β) as gradient ascent θ ← θ + β·Adam(g). Inner loops run in
  * worker threads when asked, with the same results as running them in turn.
  */
+import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { createPolicy } from '../policy/create.js';
@@ -88,9 +89,13 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
         taskIndex: env.train.indexOf(task),
         job: { seed: config.seed, iteration, slot },
       }));
+      enterPhase('inner-loops');
       const results = await runner.run(theta, jobs, ppo);
+      leavePhase();
       // Eq. (22), summed in meta-batch order so that the result does not depend on which worker finished first.
-      const metaGradNorm = applyMetaUpdate(outer, theta, results, ppo.learningRate, ppo.gradientSteps);
+      const metaGradNorm = profiled('outer-update', () =>
+        applyMetaUpdate(outer, theta, results, ppo.learningRate, ppo.gradientSteps),
+      );
 
       const row: MetaIterationMetrics = {
         iteration,
@@ -100,9 +105,11 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
         wallS: 0,
       };
       if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
+        enterPhase('evaluation');
         row.trainMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.train)).makespans);
         if (env.test.length > 0)
           row.testMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.test)).makespans);
+        leavePhase();
       }
       row.wallS = (performance.now() - started) / 1000;
       log.append(row as unknown as Record<string, number | string>);

@@ -3,6 +3,7 @@
  * an optional entropy bonus and value clipping, m gradient steps over (mini)batches with Adam.
  * Gradients are taken analytically w.r.t. the logits and values, then backpropagated through the net.
  */
+import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
 import { clipGradNorm, type Adam } from '../nn/adam.js';
 import type { ObservationBatch } from '../policy/observation.js';
@@ -87,7 +88,7 @@ export function ppoUpdate(
   cfg: PpoConfig,
   rng: Rng,
 ): PpoStats {
-  const { advantages, returns } = advantagesOf(rollout, cfg);
+  const { advantages, returns } = profiled('ppo.advantages', () => advantagesOf(rollout, cfg));
   const full: Batch = {
     obs: rollout.obs,
     actions: rollout.actions,
@@ -105,7 +106,7 @@ export function ppoUpdate(
     gradNorm: 0,
   };
   for (let step = 0; step < cfg.gradientSteps; step++) {
-    for (const batch of minibatches(full, cfg.minibatches, rng))
+    for (const batch of profiled('ppo.minibatches', () => minibatches(full, cfg.minibatches, rng)))
       stats = gradientStep(be, policy, adam, batch, cfg);
   }
   return stats;
@@ -234,11 +235,15 @@ function gradientStep(
   batch: Batch,
   cfg: PpoConfig,
 ): PpoStats {
-  const fwd = policy.forward(be, batch.obs, batch.actions);
-  const { dLogits, dValues, stats } = ppoLoss(fwd.logits, fwd.values, batch, cfg);
+  const fwd = profiled('network.forward', () => policy.forward(be, batch.obs, batch.actions));
+  const { dLogits, dValues, stats } = profiled('ppo.loss', () => ppoLoss(fwd.logits, fwd.values, batch, cfg));
+  enterPhase('network.backward');
   policy.params.zeroGrad();
   policy.backward(be, fwd.cache, dLogits, dValues);
+  leavePhase();
+  enterPhase('ppo.optimizer');
   const gradNorm = clipGradNorm(policy.params.grads, cfg.maxGradNorm > 0 ? cfg.maxGradNorm : Infinity);
   adam.step(policy.params.values, policy.params.grads);
+  leavePhase();
   return { ...stats, gradNorm };
 }

@@ -4,6 +4,7 @@
  * state's step features), for PPO's rollouts and for deployment-style evaluation: argmax decoding (the
  * paper's inference) and, beyond it, the best of K sampled plans and a local search on the plan.
  */
+import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import { polishByFlips } from '../mec/local-search.js';
 import type { Backend } from '../nn/backend.js';
 import { selectActions } from '../policy/decode.js';
@@ -43,19 +44,27 @@ export function playEpisodes(
   rng?: Rng,
 ): Rollout {
   if (mode === 'sample' && !rng) throw new Error('sampling needs an Rng');
+  enterPhase('latency-model+features');
   const env = new OffloadingVectorEnv(refs, observationSettingsOf(policy));
   const { B, T, obs } = env;
-  const decoder = policy.beginDecode(be, obs);
+  leavePhase();
+  const decoder = profiled('network.decode', () => policy.beginDecode(be, obs));
   const logProbs = new Float32Array(B * T);
   const values = new Float32Array(B * T);
   const prev = new Int32Array(B).fill(START_ACTION);
   const head = new Float32Array(B * 3);
   const chosen = new Uint8Array(B);
-  let features = env.reset();
+  let features = profiled('latency-model+features', () => env.reset());
   for (let t = 0; t < T; t++) {
+    enterPhase('network.decode');
     decoder.step(t, prev, features, head);
+    leavePhase();
+    enterPhase('sampling.select');
     selectActions(head, t, T, obs.lens, mode, rng, chosen, prev, logProbs, values);
+    leavePhase();
+    enterPhase('latency-model+features');
     features = env.stepAll(chosen);
+    leavePhase();
   }
   const makespans = Float64Array.from(refs, (_, b) => env.makespanOf(b));
   const plans = refs.map((_, b) => env.planOf(b));

@@ -4,6 +4,7 @@
  * argmax policy, logs metrics and checkpoints atomically. A run in an existing folder resumes from its
  * checkpoint and continues exactly as an uninterrupted run would.
  */
+import { profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { createPolicy } from '../policy/create.js';
@@ -73,8 +74,10 @@ export function trainPpo(options: TrainOptions): TrainResult {
   for (let iteration = start; iteration <= config.iterations; iteration++) {
     const started = performance.now();
     const batch = drawSubset(pool, ppo.dagsPerBatch, dataRng);
-    const rollout = sampleRollout(be, policy, batch, ppo.trajectoriesPerDag, sampleRng);
-    const stats = ppoUpdate(be, policy, adam, rollout, ppo, dataRng);
+    const rollout = profiled('sampling', () =>
+      sampleRollout(be, policy, batch, ppo.trajectoriesPerDag, sampleRng),
+    );
+    const stats = profiled('ppo', () => ppoUpdate(be, policy, adam, rollout, ppo, dataRng));
     const row: IterationMetrics = {
       iteration,
       sampledMakespanMs: mean(rollout.makespans),
@@ -82,7 +85,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
       wallS: 0,
     };
     if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
-      row.evalMakespanMs = mean(evaluateGreedy(be, policy, pool).makespans);
+      row.evalMakespanMs = profiled('evaluation', () => mean(evaluateGreedy(be, policy, pool).makespans));
     }
     row.wallS = (performance.now() - started) / 1000;
     // Metrics first: a crash between the two writes loses nothing, since a resume truncates the
