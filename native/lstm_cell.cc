@@ -182,6 +182,11 @@ void LnBackward(size_t rows, size_t H, const float* gates, const float* cPrev, c
   }
 }
 
+void BiasTanh(size_t rows, size_t cols, float* y, const float* bias) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t j = 0; j < cols; j++) y[r * cols + j] = tanhf(y[r * cols + j] + (bias ? bias[j] : 0.0f));
+}
+
 void AttentionForward(size_t B, size_t Ld, size_t Le, size_t H, const float* P, const float* Q, const float* v,
                       float* hidden, float* scores) {
   for (size_t b = 0; b < B; b++)
@@ -409,6 +414,15 @@ void LstmCellLnBackward(CellKernel kernel, size_t rows, size_t H, const float* g
 #endif
   (void)kernel;
   scalar::LnBackward(rows, H, gates, cPrev, tanhC, dh, dc, dGates, p, cache, grads);
+}
+
+void BiasTanh(CellKernel kernel, size_t rows, size_t cols, float* y, const float* bias) {
+#if MRLCO_X86_KERNELS
+  if (kernel == CellKernel::kAvx512) return avx512::BiasTanh(rows, cols, y, bias);
+  if (kernel == CellKernel::kAvx2) return avx2::BiasTanh(rows, cols, y, bias);
+#endif
+  (void)kernel;
+  scalar::BiasTanh(rows, cols, y, bias);
 }
 
 void AdditiveAttentionForward(CellKernel kernel, size_t B, size_t Ld, size_t Le, size_t H, const float* P,

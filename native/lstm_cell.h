@@ -1,5 +1,5 @@
 // The elementwise kernels of the policy network (the contracts are in src/nn/backend.ts): the LSTM cell,
-// plain and layer-normalised, and the additive attention score. Each has a scalar version with libm's
+// plain and layer-normalised, the additive attention score and a dense layer's bias + tanh. Each has a scalar version with libm's
 // expf/tanhf for any CPU, and AVX2 / AVX-512 versions with polynomial exp/tanh (about 1e-7 relative
 // error, see lstm_cell.cc) selected at run time.
 #pragma once
@@ -50,6 +50,9 @@ void LstmCellLnForward(CellKernel kernel, size_t rows, size_t H, float* gates, c
 void LstmCellLnBackward(CellKernel kernel, size_t rows, size_t H, const float* gates, const float* cPrev,
                         const float* tanhC, const float* dh, float* dc, float* dGates, const LnParams& p,
                         const LnCache& cache, const LnGrads& grads);
+
+// y [rows×cols] = tanh(y + bias) with bias [cols] added to every row (bias may be null).
+void BiasTanh(CellKernel kernel, size_t rows, size_t cols, float* y, const float* bias);
 
 // hidden[b,t,i,:] = tanh(P[b,i,:] + Q[b,t,:]) [B×Ld×Le×H], scores[b,t,i] = v·hidden[b,t,i,:] [B×Ld×Le].
 void AdditiveAttentionForward(CellKernel kernel, size_t B, size_t Ld, size_t Le, size_t H, const float* P,

@@ -232,6 +232,26 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// biasTanh(rows, cols, y, bias | null): y = tanh(y + bias) row by row.
+Napi::Value BiasTanhFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireArgs(info, 4, "biasTanh");
+  const int rows = GetInt(info, 0, "rows");
+  const int cols = GetInt(info, 1, "cols");
+  const F32 y = GetF32(info, 2, "y");
+  const uint64_t n = static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
+  CheckLength(env, "y", y, n);
+  const float* bias = nullptr;
+  if (!info[3].IsNull()) {
+    const F32 b = GetF32(info, 3, "bias");
+    CheckLength(env, "bias", b, static_cast<uint64_t>(cols));
+    bias = b.data;
+  }
+  mrlco::BiasTanh(g_cell.load(std::memory_order_relaxed), static_cast<size_t>(rows), static_cast<size_t>(cols),
+                  y.data, bias);
+  return env.Undefined();
+}
+
 // lstmCellForward(rows, H, gates, cPrev, c, tanhC, h)
 Napi::Value LstmCellForward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -513,6 +533,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("lstmCellForward", Napi::Function::New(env, LstmCellForward, "lstmCellForward"));
+  exports.Set("biasTanh", Napi::Function::New(env, BiasTanhFn, "biasTanh"));
   exports.Set("lstmCellBackward", Napi::Function::New(env, LstmCellBackward, "lstmCellBackward"));
   exports.Set("lstmCellLnForward", Napi::Function::New(env, LstmCellLnForward, "lstmCellLnForward"));
   exports.Set("lstmCellLnBackward", Napi::Function::New(env, LstmCellLnBackward, "lstmCellLnBackward"));

@@ -1378,6 +1378,21 @@ for (const v of cellVariants) {
     },
   );
 
+  testVariant('biasTanh matches a float64 reference (odd widths, with and without a bias, views)', v, () => {
+    const rng = new Rng(41, 7);
+    for (const cols of [1, 3, 8, 16, 17, 33, 64])
+      for (const rows of [1, 5])
+        for (const withBias of [true, false]) {
+          const label = `${v.label} biasTanh ${rows}×${cols} ${withBias ? 'bias' : 'no bias'}`;
+          const y = randomF32(rng, rows * cols, -12, 12, 1);
+          const bias = withBias ? randomF32(rng, cols, -1, 1, 2).v : null;
+          const ref = Float64Array.from(y.v, (x, k) => Math.tanh(x + (bias ? bias[k % cols] : 0)));
+          backend.biasTanh(rows, cols, y.v, bias);
+          assertClose(y.v, ref, TOL, label);
+          assertGuardsIntact(y.whole, y.offset, rows * cols, label);
+        }
+  });
+
   testVariant('additiveAttentionBackward matches central finite differences of a float64 loss', v, () => {
     const rng = new Rng(37, 6);
     for (const [B, Ld, Le, H] of [

@@ -117,8 +117,7 @@ export class Attention {
         cache.concat.set(ctx.subarray(t * H, (t + 1) * H), row + H);
       }
     }
-    this.combine.forward(be, B * Ld, cache.concat, cache.out);
-    for (let i = 0; i < cache.out.length; i++) cache.out[i] = Math.tanh(cache.out[i]);
+    this.combine.forwardTanh(be, B * Ld, cache.concat, cache.out);
     return cache;
   }
 

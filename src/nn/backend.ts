@@ -141,6 +141,12 @@ export interface Backend {
   ): void;
 
   /**
+   * A dense layer's activation: y [rows × cols] = tanh(y + bias), bias [cols] added to every row
+   * (null: none). The vector kernels use the cell's polynomial tanh (about 1e-7 relative error).
+   */
+  biasTanh(rows: number, cols: number, y: Float32Array, bias: Float32Array | null): void;
+
+  /**
    * Additive attention backward: from dScores [B × Ld × Le] and the forward's `hidden`, accumulates (+=)
    * dP [B × Le × H], dQ [B × Ld × H] and dv [H]. Entries whose dScores is exactly 0 (masked keys)
    * contribute nothing and their hidden values are not read.

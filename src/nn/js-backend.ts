@@ -334,6 +334,13 @@ function additiveAttentionBackward(
   }
 }
 
+function biasTanh(rows: number, cols: number, y: Float32Array, bias: Float32Array | null): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) y[o + j] = Math.tanh(y[o + j] + (bias ? bias[j] : 0));
+  }
+}
+
 export const jsBackend: Backend = {
   name: 'js',
   gemm,
@@ -343,4 +350,5 @@ export const jsBackend: Backend = {
   lstmCellLnBackward,
   additiveAttentionForward,
   additiveAttentionBackward,
+  biasTanh,
 };

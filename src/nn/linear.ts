@@ -23,6 +23,26 @@ export class Linear {
     this.apply(be, rows, x, y, 0);
   }
 
+  /** y[rows × out] = tanh(x[rows × in] · W + b), the bias and tanh in one fused kernel. */
+  forwardTanh(be: Backend, rows: number, x: Float32Array, y: Float32Array): void {
+    be.gemm(
+      false,
+      false,
+      rows,
+      this.outSize,
+      this.inSize,
+      1,
+      x,
+      this.inSize,
+      this.weight.data,
+      this.outSize,
+      0,
+      y,
+      this.outSize,
+    );
+    be.biasTanh(rows, this.outSize, y, this.bias ? this.bias.data : null);
+  }
+
   /** y[rows × out] += x[rows × in] · W + b (a sum of projections without a temporary). */
   forwardAccumulate(be: Backend, rows: number, x: Float32Array, y: Float32Array): void {
     this.apply(be, rows, x, y, 1);

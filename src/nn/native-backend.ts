@@ -40,6 +40,7 @@ const KERNELS = [
   'lstmCellLnBackward',
   'additiveAttentionForward',
   'additiveAttentionBackward',
+  'biasTanh',
 ] as const satisfies readonly (keyof Backend)[];
 
 interface Addon extends Pick<Backend, (typeof KERNELS)[number]> {
@@ -117,6 +118,7 @@ function load(): NonNullable<typeof loaded> {
       lstmCellLnBackward: a.lstmCellLnBackward,
       additiveAttentionForward: a.additiveAttentionForward,
       additiveAttentionBackward: a.additiveAttentionBackward,
+      biasTanh: a.biasTanh,
     };
     // The GEMM by measurement on this machine (cached), unless MRLCO_GEMM says which.
     const calibration = applyGemmCalibration(a, path);

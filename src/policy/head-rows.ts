@@ -38,13 +38,19 @@ export function joinHead(
 /** [T × B × H] → [B × T × H]. */
 export function transposeTB(T: number, B: number, H: number, src: Float32Array, out: Float32Array): void {
   for (let t = 0; t < T; t++)
-    for (let b = 0; b < B; b++) out.set(src.subarray((t * B + b) * H, (t * B + b + 1) * H), (b * T + t) * H);
+    for (let b = 0; b < B; b++) copyRow(src, (t * B + b) * H, out, (b * T + t) * H, H);
 }
 
 /** [B × T × H] → [T × B × H]. */
 export function transposeBT(B: number, T: number, H: number, src: Float32Array, out: Float32Array): void {
   for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++) out.set(src.subarray((b * T + t) * H, (b * T + t + 1) * H), (t * B + b) * H);
+    for (let t = 0; t < T; t++) copyRow(src, (b * T + t) * H, out, (t * B + b) * H, H);
+}
+
+/** dst[to..to+n) = src[from..from+n): a loop for short rows (a subarray view per row costs more), set() for long ones. */
+export function copyRow(src: Float32Array, from: number, dst: Float32Array, to: number, n: number): void {
+  if (n > 32) dst.set(src.subarray(from, from + n), to);
+  else for (let k = 0; k < n; k++) dst[to + k] = src[from + k];
 }
 
 /** log π(a) for given actions from logits [B × T × 2] (a new array: the caller keeps it). */

@@ -10,7 +10,7 @@ import { Linear } from '../nn/linear.js';
 import { ParamSet } from '../nn/params.js';
 import { Workspace } from '../nn/workspace.js';
 import { Rng } from '../util/rng.js';
-import { HEAD_OUT, joinHead, splitHead, transposeBT, transposeTB } from './head-rows.js';
+import { copyRow, HEAD_OUT, joinHead, splitHead, transposeBT, transposeTB } from './head-rows.js';
 import { featureCount, type ObservationBatch } from './observation.js';
 import { headWithPrior, type LookaheadPrior } from './lookahead-prior.js';
 import {
@@ -62,9 +62,7 @@ export class MlpPolicy implements OffloadingPolicy {
   /** Runs the layers over `rows` input rows; fills `inputs` (layer inputs) and `head`. */
   private run(be: Backend, rows: number, inputs: Float32Array[], head: Float32Array): void {
     this.hidden.forEach((layer, l) => {
-      const y = inputs[l + 1];
-      layer.forward(be, rows, inputs[l], y);
-      for (let k = 0; k < y.length; k++) y[k] = Math.tanh(y[k]);
+      layer.forwardTanh(be, rows, inputs[l], inputs[l + 1]);
     });
     this.head.forward(be, rows, inputs[this.hidden.length], head);
     this.prior?.apply(rows, inputs[0], this.features + this.stepFeatures, this.features, head);
@@ -151,7 +149,7 @@ function joinRows(
 ): void {
   const w = wa + wb;
   for (let r = 0; r < rows; r++) {
-    out.set(a.subarray(r * wa, (r + 1) * wa), r * w);
-    if (wb > 0) out.set(b.subarray(r * wb, (r + 1) * wb), r * w + wa);
+    copyRow(a, r * wa, out, r * w, wa);
+    copyRow(b, r * wb, out, r * w + wa, wb);
   }
 }
