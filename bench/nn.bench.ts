@@ -2,14 +2,22 @@
  * `npm run bench:nn`: one PPO-style train step (forward + backward + Adam) and one sampling pass of the
  * policy for B = 100 DAGs of L = 20 tasks, H = 128 and 256, layer norm off and on, on both backends;
  * in the same run, the PyTorch reference (../shared/bench/torch_reference.py) with the same settings,
- * and the ratio ours / PyTorch. Also the time of one argmax decision on a 20- and a 100-task DAG.
+ * and the ratio ours / PyTorch; the GFLOPS each pass achieves (its GEMMs' 2·M·N·K over its time)
+ * beside the machine's peak (the best GEMM kernel's GFLOPS in the calibration). Also one argmax
+ * decision: the paper network on a 20- and a 100-task DAG, and the default network closed loop (the
+ * latency-model lookahead included) on a 20-task DAG at H = 64 (shipped), 128 and 256.
  * Options: --quick (H = 128 only, fewer runs), --no-torch, --backend js|native.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { jsBackend } from '../src/nn/js-backend.js';
-import { loadNativeBackend } from '../src/nn/native-backend.js';
+import { loadNativeBackend, nativeGemmCalibration } from '../src/nn/native-backend.js';
+import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../src/dag/generate.js';
+import { DEFAULT_SYSTEM } from '../src/mec/system.js';
+import { createPolicy } from '../src/policy/create.js';
+import { DEFAULT_POLICY } from '../src/policy/policy.js';
+import { decideOffloading } from '../src/services/offloading-scheduler.js';
 import type { Backend } from '../src/nn/backend.js';
 import { Adam } from '../src/nn/adam.js';
 import { decodeStored } from '../src/policy/decode.js';
@@ -70,6 +78,26 @@ function setup(H: number, layerNorm: boolean, rows = B, len = L) {
   return { policy, obs, actions, adv, ret, oldLp, rng };
 }
 
+/** The backend with its GEMMs' floating-point operations counted. */
+function counting(be: Backend): { be: Backend; flops: () => number } {
+  let flops = 0;
+  const counted: Backend = {
+    ...be,
+    gemm: (tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) => {
+      flops += 2 * M * N * K;
+      be.gemm(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    },
+  };
+  return { be: counted, flops: () => flops };
+}
+
+/** GEMM flops of one call of `fn` on backend `be`. */
+function flopsOf(be: Backend, fn: (b: Backend) => void): number {
+  const c = counting(be);
+  fn(c.be);
+  return c.flops();
+}
+
 function trainStep(be: Backend, s: ReturnType<typeof setup>, adam: Adam): void {
   const { policy, obs, actions, adv, ret, oldLp } = s;
   const fwd = policy.forward(be, obs, actions);
@@ -99,7 +127,18 @@ if (only !== 'native') backends.push(jsBackend);
 console.log(
   `policy network: B=${B} DAGs, L=${L} tasks, 2+2 LSTM layers, luong attention; median of ${runs} runs (ms)`,
 );
-console.log('backend  H    LN   train step  sampling   torch train  torch sample  train/torch  sample/torch');
+const peak = nativeGemmCalibration()?.candidates ?? {};
+const peakGflops = Math.max(0, ...Object.values(peak).map((c) => c.gflops));
+console.log(
+  `machine peak (the calibration's best GEMM): ${peakGflops ? `${peakGflops.toFixed(1)} GFLOPS` : 'not measured'} (${Object.entries(
+    peak,
+  )
+    .map(([k, v]) => `${k} ${v.gflops.toFixed(1)}`)
+    .join(', ')})`,
+);
+console.log(
+  'backend  H    LN   train step  sampling   torch train  torch sample  train/torch  sample/torch  GFLOPS train / sample',
+);
 const torchScript = fileURLToPath(new URL('../../../shared/bench/torch_reference.py', import.meta.url));
 const torchCache = new Map<number, { train: number; sample: number } | undefined>();
 function torch(H: number): { train: number; sample: number } | undefined {
@@ -134,11 +173,14 @@ for (const be of backends) {
       const adam = new Adam(s.policy.params.size);
       const train = time(() => trainStep(be, s, adam), 1, runs);
       const sample = time(() => decodeStored(be, s.policy, s.obs, 'sample', s.rng), 1, runs);
+      const trainFlops = flopsOf(be, (b) => trainStep(b, s, adam));
+      const sampleFlops = flopsOf(be, (b) => decodeStored(b, s.policy, s.obs, 'sample', s.rng));
+      const gflops = `${(trainFlops / train / 1e6).toFixed(1)} / ${(sampleFlops / sample / 1e6).toFixed(1)}`;
       const t = layerNorm ? undefined : torch(H); // the PyTorch reference has no layer norm
       const f = (x?: number) => (x === undefined ? '-' : x.toFixed(1));
       const ratio = (a: number, b?: number) => (b === undefined ? '-' : (a / b).toFixed(2));
       console.log(
-        `${be.name.padEnd(8)} ${String(H).padEnd(4)} ${(layerNorm ? 'on' : 'off').padEnd(4)} ${f(train).padStart(10)} ${f(sample).padStart(9)} ${f(t?.train).padStart(12)} ${f(t?.sample).padStart(13)} ${ratio(train, t?.train).padStart(12)} ${ratio(sample, t?.sample).padStart(13)}`,
+        `${be.name.padEnd(8)} ${String(H).padEnd(4)} ${(layerNorm ? 'on' : 'off').padEnd(4)} ${f(train).padStart(10)} ${f(sample).padStart(9)} ${f(t?.train).padStart(12)} ${f(t?.sample).padStart(13)} ${ratio(train, t?.train).padStart(12)} ${ratio(sample, t?.sample).padStart(13)}  ${gflops.padStart(21)}`,
       );
     }
   }
@@ -150,5 +192,23 @@ for (const be of backends) {
     const s = setup(256, true, 1, n);
     const ms = time(() => decodeStored(be, s.policy, s.obs, 'greedy'), 2, runs);
     console.log(`${be.name}: argmax plan for one ${n}-task DAG (H=256, layer norm on): ${ms.toFixed(2)} ms`);
+  }
+}
+
+// The default network's decision, closed loop: the latency-model lookahead of every step included.
+{
+  const be = backends[0];
+  const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 20, seed: 7 }, 20);
+  for (const H of [64, 128, 256]) {
+    const policy = createPolicy({ ...DEFAULT_POLICY, hidden: H }, 1);
+    let i = 0;
+    const ms = time(
+      () => decideOffloading(be, policy, dags[i++ % dags.length], DEFAULT_SYSTEM, 'reference'),
+      200,
+      101,
+    );
+    console.log(
+      `${be.name}: argmax plan for one 20-task DAG, default network (${DEFAULT_POLICY.arch}, lookahead ${DEFAULT_POLICY.lookahead}) H=${H}: ${ms.toFixed(2)} ms (median of 101)`,
+    );
   }
 }

@@ -2,7 +2,7 @@
  * `npm run bench:train`: where one training iteration's time goes, at the default scale of the
  * topology preset (Table 2: 100 DAGs × 20 trajectories per inner loop, meta-batch 10, the default
  * network). Runs one meta-iteration (inner loops in worker threads) and one PPO iteration (the
- * fine-tuning baseline's loop, in this thread), each with its evaluation (the second of two iterations
+ * fine-tuning baseline's loop, its episodes in worker threads), each with its evaluation (the second of two iterations
  * is measured: the first warms up), and prints per phase the
  * self time (util/profile.ts): the network's decoding, forward and backward passes, the latency model
  * and step features, action selection, PPO bookkeeping (advantages, minibatches, loss, optimiser),
@@ -11,7 +11,9 @@
  * load shows there).
  *
  *   node dist/bench/train.bench.js [--data ROOT] [--workers 2] [--dags 100] [--trajectories 20]
- *                                  [--meta-batch 10] [--skip-meta] [--skip-ppo]
+ *                                  [--meta-batch 10] [--repeat 2] [--skip-meta] [--skip-ppo]
+ *
+ * Figures are per iteration: the mean of --repeat iterations after one warm-up iteration.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -33,11 +35,12 @@ const arg = (name: string, fallback: string) => {
 };
 const dataRoot = arg('data', fileURLToPath(new URL('../../../shared/data/reference', import.meta.url)));
 const workers = Number(arg('workers', '2'));
+const repeat = Number(arg('repeat', '2'));
 const preset = PRESETS.topology;
 const config: RunConfig = {
   ...DEFAULT_RUN,
-  // Two iterations, the second measured (the first warms up workers and JIT).
-  iterations: 2,
+  // A warm-up iteration (worker start-up, JIT), then the measured ones.
+  iterations: 1 + repeat,
   evalEvery: 1,
   ppo: {
     ...DEFAULT_RUN.ppo,
@@ -103,6 +106,11 @@ async function measure(fn: (restart: () => void) => Promise<unknown> | unknown):
   };
 }
 
+function perIteration(m: Measured): Measured {
+  const phases = Object.fromEntries(Object.entries(m.phases).map(([k, v]) => [k, v / repeat]));
+  return { ...m, wallMs: m.wallMs / repeat, cpuMs: m.cpuMs / repeat, phases };
+}
+
 /** The leaf of a phase path, with the inner-loop phases of the workers kept apart. */
 const CATEGORIES: [RegExp, string][] = [
   [/network\.decode$/, 'network: decoding (sampling and evaluation)'],
@@ -117,11 +125,13 @@ const CATEGORIES: [RegExp, string][] = [
   [/(sampling|ppo|evaluation)$/, 'other (in the loops, outside the phases above)'],
 ];
 
-function report(title: string, m: Measured): void {
+function report(title: string, total: Measured, walls: number[]): void {
+  const m = perIteration(total);
   const byCategory = new Map<string, number>();
   let evaluation = 0;
   for (const [path, ms] of Object.entries(m.phases)) {
-    if (path === 'inner-loops') continue; // the main thread waiting for the workers
+    // The main thread waiting for the workers (their own phases are counted).
+    if (path === 'inner-loops' || path.endsWith('waiting-for-workers')) continue;
     const cat = CATEGORIES.find(([re]) => re.test(path))?.[1] ?? path;
     byCategory.set(cat, (byCategory.get(cat) ?? 0) + ms);
     if (path.startsWith('evaluation')) evaluation += ms;
@@ -129,7 +139,9 @@ function report(title: string, m: Measured): void {
   const accounted = [...byCategory.values()].reduce((a, b) => a + b, 0);
   const capacity = m.wallMs * cores;
   const network = [...byCategory].filter(([k]) => k.startsWith('network')).reduce((a, [, v]) => a + v, 0);
-  console.log(`\n${title}`);
+  console.log(
+    `\n${title}, per iteration (mean of ${repeat}; walls ${walls.map((w) => w.toFixed(2)).join(', ')} s)`,
+  );
   console.log(
     `  wall ${(m.wallMs / 1000).toFixed(2)} s; process CPU ${(m.cpuMs / 1000).toFixed(2)} s = ${((100 * m.cpuMs) / (m.wallMs * cores)).toFixed(0)} % of ${cores} cores; machine per-core busy ${m.coreBusy.map((b) => `${(100 * b).toFixed(0)} %`).join(' / ')}`,
   );
@@ -155,6 +167,7 @@ console.log(
 );
 
 if (!args.includes('--skip-meta')) {
+  const walls: number[] = [];
   const m = await measure((restart) =>
     metaTrain({
       be,
@@ -162,15 +175,30 @@ if (!args.includes('--skip-meta')) {
       trainTasks,
       testTasks,
       workers,
-      onIteration: (r) => r.iteration === 1 && restart(),
+      onIteration: (r) => (r.iteration === 1 ? restart() : walls.push(r.wallS)),
     }),
   );
-  report(`meta-iteration (inner loops in ${workers} worker threads, evaluation on the main thread)`, m);
+  report(
+    `meta-iteration (inner loops in ${workers} worker threads, then the evaluation's episodes in ${workers} more)`,
+    m,
+    walls,
+  );
 }
 if (!args.includes('--skip-ppo')) {
   const tasks = trainTasks.map((t) => compileTask(t, config.policy.neighbours));
+  const walls: number[] = [];
   const m = await measure((restart) =>
-    trainPpo({ be, config, tasks, onIteration: (r) => r.iteration === 1 && restart() }),
+    trainPpo({
+      be,
+      config,
+      tasks,
+      workers,
+      onIteration: (r) => (r.iteration === 1 ? restart() : walls.push(r.wallS)),
+    }),
   );
-  report('PPO iteration (the fine-tuning baseline: sampling and update in this thread, then evaluation)', m);
+  report(
+    `PPO iteration (the fine-tuning baseline: its episodes in ${workers} worker threads, the update in this thread)`,
+    m,
+    walls,
+  );
 }

@@ -57,6 +57,8 @@ export interface DrlTrainOptions {
   specs: readonly TaskSpec[];
   outDir?: string;
   resume?: boolean;
+  /** Worker threads for the episodes (0: none). */
+  workers?: number;
   onIteration?: (m: IterationMetrics) => void;
 }
 
@@ -66,6 +68,7 @@ export function trainDrl(o: DrlTrainOptions): TrainResult {
     be: o.be,
     config: o.config,
     tasks,
+    workers: o.workers ?? 0,
     ...(o.outDir ? { outDir: o.outDir } : {}),
     ...(o.resume ? { resume: true } : {}),
     ...(o.onIteration ? { onIteration: o.onIteration } : {}),
@@ -110,6 +113,8 @@ export interface DrlAdaptOptions {
   steps: number;
   seed: number;
   references: AdaptReferences;
+  /** Worker threads for the episodes (0: none). */
+  workers?: number;
   outDir?: string;
   onStep?: (p: AdaptPoint, policy: OffloadingPolicy) => void;
 }
@@ -123,6 +128,7 @@ export function adaptDrl(o: DrlAdaptOptions): { curve: AdaptPoint[]; policy: Off
     ppo: o.ppo,
     steps: o.steps,
     seed: o.seed,
+    workers: o.workers ?? 0,
     ...(o.onStep ? { onStep: o.onStep } : {}),
   });
   if (o.outDir) writeFileAtomic(join(o.outDir, 'adapt.csv'), adaptCsv(result.curve, o.references));

@@ -263,6 +263,7 @@ export async function runExperiment(
       tasks: compileTasks(train, v.run.policy.neighbours),
       outDir: dir('drl'),
       resume: true,
+      workers: o.workers,
       ...(o.onDrlIteration ? { onIteration: (m) => o.onDrlIteration!(m, v.id) } : {}),
     });
     trained[v.id] = { mrlco: meta.policy, 'fine-tuning': drl.policy };
@@ -327,6 +328,7 @@ export async function runExperiment(
             seed: v.run.seed,
             reportSteps,
             samples: settings.samples,
+            workers: o.workers,
             onStep: (p) => o.onAdaptStep?.(label, t.label, p),
           });
           stored = { key, curve: curve.map(storedPoint) };

@@ -20,6 +20,7 @@ import { allDags, evaluateGreedy } from '../rl/sampler.js';
 import { mean } from '../rl/trainer.js';
 import { Rng } from '../util/rng.js';
 import { applyMetaUpdate } from './outer-update.js';
+import { PlayWorkers } from '../rl/play-workers.js';
 import { SequentialInnerLoops, WorkerInnerLoops, type InnerLoopRunner } from './inner-loop-pool.js';
 
 export interface MetaIterationMetrics {
@@ -81,6 +82,9 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
       ? new WorkerInnerLoops(o.workers, { tasks: o.trainTasks.map((t) => ({ ...t })), policy: config.policy })
       : new SequentialInnerLoops(be, env.train, config.policy);
   const theta = policy.params.values;
+  // The evaluation's episodes in workers of their own (the inner-loop workers are idle meanwhile).
+  const evalTasks = [...env.train, ...env.test];
+  const evalWorkers = o.workers ? new PlayWorkers(o.workers, evalTasks, config.policy.neighbours) : undefined;
   try {
     for (let iteration = start; iteration <= config.iterations; iteration++) {
       const started = performance.now();
@@ -106,9 +110,9 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
       };
       if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
         enterPhase('evaluation');
-        row.trainMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.train)).makespans);
+        row.trainMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.train), evalWorkers).makespans);
         if (env.test.length > 0)
-          row.testMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.test)).makespans);
+          row.testMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.test), evalWorkers).makespans);
         leavePhase();
       }
       row.wallS = (performance.now() - started) / 1000;
@@ -129,6 +133,7 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
     }
   } finally {
     await runner.close();
+    await evalWorkers?.close();
   }
   return {
     policy,

@@ -18,9 +18,9 @@ export interface DecodeResult {
 }
 
 /**
- * Step t's actions from the head rows [B × 3]: sampled with `rng` or the argmax. Writes `chosen` [B]
- * and `prev` [B] (the next step's previous action), and the log-probabilities and values [B × T] at t;
- * rows past their DAG's length get action 0 and nothing else.
+ * Step t's actions from the head rows [B × 3]: sampled (row b offloads when uniforms[b] < π(1)) or the
+ * argmax. Writes `chosen` [B] and `prev` [B] (the next step's previous action), and the
+ * log-probabilities and values [B × T] at t; rows past their DAG's length get action 0 and nothing else.
  */
 export function selectActions(
   head: Float32Array,
@@ -28,7 +28,7 @@ export function selectActions(
   T: number,
   lens: ArrayLike<number>,
   mode: 'sample' | 'greedy',
-  rng: Rng | undefined,
+  uniforms: ArrayLike<number> | undefined,
   chosen: Uint8Array,
   prev: Int32Array,
   logProbs: Float32Array,
@@ -44,12 +44,24 @@ export function selectActions(
     const l1 = head[3 * b + 1];
     const m = Math.max(l0, l1);
     const lse = m + Math.log(Math.exp(l0 - m) + Math.exp(l1 - m));
-    const action = mode === 'greedy' ? (l1 > l0 ? 1 : 0) : rng!.next() < Math.exp(l1 - lse) ? 1 : 0;
+    const action = mode === 'greedy' ? (l1 > l0 ? 1 : 0) : uniforms![b] < Math.exp(l1 - lse) ? 1 : 0;
     chosen[b] = action;
     prev[b] = action;
     logProbs[b * T + t] = (action === 1 ? l1 : l0) - lse;
     values[b * T + t] = head[3 * b + 2];
   }
+}
+
+/**
+ * The uniforms of a sampled batch [T × B], time-major: one draw per real step, in step order and
+ * within a step in row order (NaN past a row's length). Drawn up front, so that any split of the rows
+ * into chunks samples exactly what the whole batch would.
+ */
+export function drawUniforms(T: number, lens: ArrayLike<number>, rng: Rng): Float64Array {
+  const B = lens.length;
+  const u = new Float64Array(T * B).fill(NaN);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (t < lens[b]) u[t * B + b] = rng.next();
+  return u;
 }
 
 export function decodeStored(
@@ -69,9 +81,21 @@ export function decodeStored(
   const prev = new Int32Array(B).fill(START_ACTION);
   const head = new Float32Array(B * 3);
   const chosen = new Uint8Array(B);
+  const uniforms = mode === 'sample' ? drawUniforms(T, lens, rng!) : undefined;
   for (let t = 0; t < T; t++) {
     decoder.step(t, prev, obs.steps.subarray(t * B * S, (t + 1) * B * S), head);
-    selectActions(head, t, T, lens, mode, rng, chosen, prev, logProbs, values);
+    selectActions(
+      head,
+      t,
+      T,
+      lens,
+      mode,
+      uniforms?.subarray(t * B, (t + 1) * B),
+      chosen,
+      prev,
+      logProbs,
+      values,
+    );
     for (let b = 0; b < B; b++) actions[b * T + t] = chosen[b];
   }
   return { actions, logProbs, values };

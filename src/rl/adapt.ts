@@ -13,6 +13,7 @@ import type { OffloadingPolicy } from '../policy/policy.js';
 import { Rng } from '../util/rng.js';
 import { adamConfigOf, type PpoConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
+import { PlayWorkers } from './play-workers.js';
 import { ppoUpdate, type PpoStats } from './ppo.js';
 import { allDags, evaluateGreedy, inferPlans, sampleRollout } from './sampler.js';
 import { mean } from './trainer.js';
@@ -43,6 +44,8 @@ export interface AdaptOptions {
   /** K for the best-of-K plans at report steps (default 0: argmax only). */
   samples?: number;
   onStep?: (p: AdaptPoint, policy: OffloadingPolicy) => void;
+  /** Play the episodes in this many worker threads (0: here); the numbers are the same. */
+  workers?: number;
 }
 
 export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve: AdaptPoint[] } {
@@ -55,8 +58,9 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
   const report = new Set(o.reportSteps ?? []);
   const samples = o.samples ?? 0;
   const curve: AdaptPoint[] = [];
+  const workers = o.workers ? new PlayWorkers(o.workers, [o.task], o.from.config.neighbours) : undefined;
   const record = (step: number, started: number, stats?: PpoStats): void => {
-    const greedy = evaluateGreedy(o.be, policy, dags);
+    const greedy = evaluateGreedy(o.be, policy, dags, workers);
     const point: AdaptPoint = { step, makespanMs: mean(greedy.makespans), wallS: 0 };
     if (report.has(step)) {
       point.plans = greedy.plans;
@@ -68,6 +72,7 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
           polish: false,
           rng: new Rng(o.seed, 13 + step),
           argmax: greedy,
+          workers,
         });
         point.bestOf = {
           samples,
@@ -82,12 +87,16 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
     curve.push(point);
     o.onStep?.(point, policy);
   };
-  record(0, performance.now());
-  for (let step = 1; step <= o.steps; step++) {
-    const started = performance.now();
-    const rollout = sampleRollout(o.be, policy, dags, o.ppo.trajectoriesPerDag, sampleRng);
-    const stats = ppoUpdate(o.be, policy, adam, rollout, o.ppo, dataRng);
-    record(step, started, stats);
+  try {
+    record(0, performance.now());
+    for (let step = 1; step <= o.steps; step++) {
+      const started = performance.now();
+      const rollout = sampleRollout(o.be, policy, dags, o.ppo.trajectoriesPerDag, sampleRng, workers);
+      const stats = ppoUpdate(o.be, policy, adam, rollout, o.ppo, dataRng);
+      record(step, started, stats);
+    }
+  } finally {
+    void workers?.close();
   }
   return { policy, curve };
 }

@@ -4,17 +4,24 @@
  * state's step features), for PPO's rollouts and for deployment-style evaluation: argmax decoding (the
  * paper's inference) and, beyond it, the best of K sampled plans and a local search on the plan.
  */
-import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import { polishByFlips } from '../mec/local-search.js';
 import type { Backend } from '../nn/backend.js';
-import { selectActions } from '../policy/decode.js';
+import { drawUniforms } from '../policy/decode.js';
 import type { ObservationBatch } from '../policy/observation.js';
-import { START_ACTION, type OffloadingPolicy } from '../policy/policy.js';
+import type { OffloadingPolicy } from '../policy/policy.js';
 import type { Rng } from '../util/rng.js';
-import { OffloadingVectorEnv, type DagRef, type ObservationSettings } from './env.js';
+import type { DagRef } from './env.js';
+import {
+  chunkRanges,
+  chunkUniforms,
+  mergeChunks,
+  playChunk,
+  type EpisodeWorkers,
+  type PlayMode,
+} from './episode-chunks.js';
 import type { CompiledTask } from './learning-task.js';
 
-export type { DagRef };
+export type { DagRef, EpisodeWorkers };
 
 export interface Rollout {
   obs: ObservationBatch;
@@ -31,45 +38,31 @@ export interface Rollout {
   groups: Int32Array;
 }
 
-export function observationSettingsOf(policy: OffloadingPolicy): ObservationSettings {
-  return { stepFeatures: policy.stepFeatures, lookahead: policy.config.lookahead };
-}
-
-/** Plays one episode per row of `refs` with the policy, sampling with `rng` or taking the argmax. */
+/**
+ * Plays one episode per row of `refs` with the policy, sampling with `rng` or taking the argmax, in
+ * chunks (episode-chunks.ts): in `workers` when given, else in turn here; the same numbers either way.
+ */
 export function playEpisodes(
   be: Backend,
   policy: OffloadingPolicy,
   refs: readonly DagRef[],
-  mode: 'sample' | 'greedy',
+  mode: PlayMode,
   rng?: Rng,
+  workers?: EpisodeWorkers,
 ): Rollout {
   if (mode === 'sample' && !rng) throw new Error('sampling needs an Rng');
-  enterPhase('latency-model+features');
-  const env = new OffloadingVectorEnv(refs, observationSettingsOf(policy));
-  const { B, T, obs } = env;
-  leavePhase();
-  const decoder = profiled('network.decode', () => policy.beginDecode(be, obs));
-  const logProbs = new Float32Array(B * T);
-  const values = new Float32Array(B * T);
-  const prev = new Int32Array(B).fill(START_ACTION);
-  const head = new Float32Array(B * 3);
-  const chosen = new Uint8Array(B);
-  let features = profiled('latency-model+features', () => env.reset());
-  for (let t = 0; t < T; t++) {
-    enterPhase('network.decode');
-    decoder.step(t, prev, features, head);
-    leavePhase();
-    enterPhase('sampling.select');
-    selectActions(head, t, T, obs.lens, mode, rng, chosen, prev, logProbs, values);
-    leavePhase();
-    enterPhase('latency-model+features');
-    features = env.stepAll(chosen);
-    leavePhase();
-  }
-  const makespans = Float64Array.from(refs, (_, b) => env.makespanOf(b));
-  const plans = refs.map((_, b) => env.planOf(b));
+  if (refs.length === 0) throw new Error('playEpisodes: no episodes to play');
   const groups = Int32Array.from(refs, (_, b) => b);
-  return { obs, actions: env.actions, logProbs, values, rewards: env.rewards, makespans, plans, groups };
+  const B = refs.length;
+  const lens = refs.map((r) => r.task.problems[r.dag].order.length);
+  const T = Math.max(...lens);
+  const all = mode === 'sample' ? drawUniforms(T, lens, rng!) : undefined;
+  const chunks = chunkRanges(B);
+  const uniforms = chunks.map((c) => (all ? chunkUniforms(all, B, refs, c) : undefined));
+  const parts =
+    workers?.play(policy, refs, chunks, mode, uniforms) ??
+    chunks.map(([a, e], c) => playChunk(be, policy, refs.slice(a, e), mode, uniforms[c]));
+  return { ...mergeChunks(refs, policy.stepFeatures, chunks, parts), groups };
 }
 
 /** PPO's batch: `trajectoriesPerDag` sampled episodes of every DAG. */
@@ -79,10 +72,11 @@ export function sampleRollout(
   dags: readonly DagRef[],
   trajectoriesPerDag: number,
   rng: Rng,
+  workers?: EpisodeWorkers,
 ): Rollout {
   const rows: DagRef[] = [];
   for (const ref of dags) for (let k = 0; k < trajectoriesPerDag; k++) rows.push(ref);
-  const rollout = playEpisodes(be, policy, rows, 'sample', rng);
+  const rollout = playEpisodes(be, policy, rows, 'sample', rng, workers);
   rollout.groups = Int32Array.from(rows, (_, r) => Math.floor(r / trajectoriesPerDag));
   return rollout;
 }
@@ -92,8 +86,9 @@ export function evaluateGreedy(
   be: Backend,
   policy: OffloadingPolicy,
   dags: readonly DagRef[],
+  workers?: EpisodeWorkers,
 ): { makespans: Float64Array; plans: Uint8Array[] } {
-  const r = playEpisodes(be, policy, dags, 'greedy');
+  const r = playEpisodes(be, policy, dags, 'greedy', undefined, workers);
   return { makespans: r.makespans, plans: r.plans };
 }
 
@@ -106,6 +101,8 @@ export interface InferenceOptions {
   rng?: Rng;
   /** The argmax plans when the caller has them already (they are decoded otherwise). */
   argmax?: { makespans: Float64Array; plans: Uint8Array[] };
+  /** Play the episodes in these workers. */
+  workers?: EpisodeWorkers;
 }
 
 /**
@@ -118,12 +115,12 @@ export function inferPlans(
   dags: readonly DagRef[],
   options: InferenceOptions,
 ): { makespans: Float64Array; plans: Uint8Array[] } {
-  const greedy = options.argmax ?? evaluateGreedy(be, policy, dags);
+  const greedy = options.argmax ?? evaluateGreedy(be, policy, dags, options.workers);
   const makespans = greedy.makespans.slice();
   const plans: Uint8Array[] = greedy.plans.map((p) => p.slice());
   if (options.samples > 0) {
     if (!options.rng) throw new Error('sampling needs an Rng');
-    const sampled = sampleRollout(be, policy, dags, options.samples, options.rng);
+    const sampled = sampleRollout(be, policy, dags, options.samples, options.rng, options.workers);
     dags.forEach((_, d) => {
       for (let k = 0; k < options.samples; k++) {
         const row = d * options.samples + k;

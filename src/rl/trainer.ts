@@ -5,6 +5,7 @@
  * checkpoint and continues exactly as an uninterrupted run would.
  */
 import { profiled } from '../util/profile.js';
+import { PlayWorkers } from './play-workers.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { createPolicy } from '../policy/create.js';
@@ -36,6 +37,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Start from these parameters instead of a fresh initialisation. */
   initialValues?: Float32Array;
+  /** Play the episodes (sampling and evaluation) in this many worker threads (0: here). */
+  workers?: number;
   /** Called after every iteration, e.g. for a progress bar. */
   onIteration?: (m: IterationMetrics) => void;
   /** Recorded in config.json (e.g. dataset paths). */
@@ -71,35 +74,44 @@ export function trainPpo(options: TrainOptions): TrainResult {
 
   const pool = allDags(tasks);
   const metrics = log.rows as unknown as IterationMetrics[];
-  for (let iteration = start; iteration <= config.iterations; iteration++) {
-    const started = performance.now();
-    const batch = drawSubset(pool, ppo.dagsPerBatch, dataRng);
-    const rollout = profiled('sampling', () =>
-      sampleRollout(be, policy, batch, ppo.trajectoriesPerDag, sampleRng),
-    );
-    const stats = profiled('ppo', () => ppoUpdate(be, policy, adam, rollout, ppo, dataRng));
-    const row: IterationMetrics = {
-      iteration,
-      sampledMakespanMs: mean(rollout.makespans),
-      ...stats,
-      wallS: 0,
-    };
-    if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
-      row.evalMakespanMs = profiled('evaluation', () => mean(evaluateGreedy(be, policy, pool).makespans));
-    }
-    row.wallS = (performance.now() - started) / 1000;
-    // Metrics first: a crash between the two writes loses nothing, since a resume truncates the
-    // metrics to the checkpoint's iteration and recomputes the rest.
-    log.append(row as unknown as Record<string, number>);
-    if (checkpointPath && (iteration % config.checkpointEvery === 0 || iteration === config.iterations)) {
-      saveCheckpoint(checkpointPath, policy, adam, {
-        run: config,
+  const workers = options.workers
+    ? new PlayWorkers(options.workers, tasks, config.policy.neighbours)
+    : undefined;
+  try {
+    for (let iteration = start; iteration <= config.iterations; iteration++) {
+      const started = performance.now();
+      const batch = drawSubset(pool, ppo.dagsPerBatch, dataRng);
+      const rollout = profiled('sampling', () =>
+        sampleRollout(be, policy, batch, ppo.trajectoriesPerDag, sampleRng, workers),
+      );
+      const stats = profiled('ppo', () => ppoUpdate(be, policy, adam, rollout, ppo, dataRng));
+      const row: IterationMetrics = {
         iteration,
-        rng: { sample: sampleRng.getState(), data: dataRng.getState() },
-        info: { tasks: tasks.map((t) => t.task.name), profile: tasks[0]?.task.profile ?? null },
-      });
+        sampledMakespanMs: mean(rollout.makespans),
+        ...stats,
+        wallS: 0,
+      };
+      if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
+        row.evalMakespanMs = profiled('evaluation', () =>
+          mean(evaluateGreedy(be, policy, pool, workers).makespans),
+        );
+      }
+      row.wallS = (performance.now() - started) / 1000;
+      // Metrics first: a crash between the two writes loses nothing, since a resume truncates the
+      // metrics to the checkpoint's iteration and recomputes the rest.
+      log.append(row as unknown as Record<string, number>);
+      if (checkpointPath && (iteration % config.checkpointEvery === 0 || iteration === config.iterations)) {
+        saveCheckpoint(checkpointPath, policy, adam, {
+          run: config,
+          iteration,
+          rng: { sample: sampleRng.getState(), data: dataRng.getState() },
+          info: { tasks: tasks.map((t) => t.task.name), profile: tasks[0]?.task.profile ?? null },
+        });
+      }
+      options.onIteration?.(row);
     }
-    options.onIteration?.(row);
+  } finally {
+    void workers?.close();
   }
   return { policy, metrics, ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
 }

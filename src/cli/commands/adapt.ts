@@ -7,6 +7,7 @@ import { loadCheckpoint, profileOfCheckpoint, saveCheckpoint } from '../../rl/ch
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { UsageError } from '../../util/errors.js';
 import { parseNonNegativeInt } from '../options.js';
+import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 import {
   addRunOptions,
   runConfigFromOptions,
@@ -15,6 +16,7 @@ import {
 } from '../run-options.js';
 
 interface AdaptOptions extends RunCliOptions {
+  workers: number;
   from?: string;
   steps: number;
   out?: string;
@@ -50,7 +52,9 @@ export function adaptCommand(): Command {
     )
     .option('--json', 'print the curve as JSON');
   addRunOptions(cmd, { iterations: false, policy: false });
+  addWorkersOption(cmd, 'the episodes (sampling and evaluation)');
   return cmd.action((opts: AdaptOptions) => {
+    limitBlasThreadsForWorkers(opts.workers);
     const loaded = loadCheckpoint(policyPathOr(opts.from));
     const trainedOn = profileOfCheckpoint(loaded.state);
     const specs = taskSpecsFromOptions({ ...opts, profile: opts.profile ?? trainedOn });
@@ -84,6 +88,7 @@ export function adaptCommand(): Command {
       ppo: config.ppo,
       steps: opts.steps,
       seed: config.seed,
+      workers: opts.workers,
       references: refs,
       ...(opts.out ? { outDir: opts.out } : {}),
       onStep: (p, current) => {

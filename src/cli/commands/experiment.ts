@@ -9,7 +9,8 @@ import {
 import { PRESET_NAMES, type PresetName } from '../../experiments/presets.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
-import { defaultDataRoot, limitBlasThreadsForWorkers } from '../data-root.js';
+import { defaultDataRoot } from '../data-root.js';
+import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 import { addSettingFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../run-options.js';
 
 interface ExperimentCliOptions {
@@ -47,7 +48,6 @@ export function experimentCommand(): Command {
       'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
       defaultDataRoot(),
     )
-    .option('--workers <n>', 'worker threads for the inner loops (0: none)', parseNonNegativeInt, 2)
     .option('--iterations <n>', 'meta-training iterations (default 100)', parsePositiveInt)
     .option('--drl-iterations <n>', 'DRL pre-training iterations (default: --iterations)', parsePositiveInt)
     .option(
@@ -94,6 +94,7 @@ export function experimentCommand(): Command {
       PAPER_NETWORK_DEFAULT.hidden,
     );
   addSettingFlags(cmd, [...POLICY_FLAGS, ...PPO_FLAGS]);
+  addWorkersOption(cmd, 'the inner loops, the DRL baseline and the adaptations');
   return cmd.action(async (presetName: PresetName, opts: ExperimentCliOptions) => {
     limitBlasThreadsForWorkers(opts.workers);
     const patch = settingsPatch(opts, [...POLICY_FLAGS, ...PPO_FLAGS]);

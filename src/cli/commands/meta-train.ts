@@ -7,10 +7,11 @@ import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../e
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import { checkpointPathOf } from '../../rl/run-folder.js';
-import { parsePositive, parsePositiveInt, parseNonNegativeInt } from '../options.js';
+import { parsePositive, parsePositiveInt } from '../options.js';
 import { progressBar } from '../progress.js';
 import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
-import { defaultDataRoot, limitBlasThreadsForWorkers } from '../data-root.js';
+import { defaultDataRoot } from '../data-root.js';
+import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
 interface MetaTrainOptions extends RunCliOptions {
   preset: PresetName;
@@ -55,10 +56,10 @@ export function metaTrainCommand(): Command {
       'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
       defaultDataRoot(),
     )
-    .option('--workers <n>', 'worker threads for the inner loops (0: none)', parseNonNegativeInt, 2)
     .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
     .option('--json', 'make the last line of output a JSON summary');
   addRunOptions(cmd, { system: false });
+  addWorkersOption(cmd, 'the inner loops and the evaluation');
   return cmd.action(async (opts: MetaTrainOptions) => {
     const preset = PRESETS[opts.preset];
     limitBlasThreadsForWorkers(opts.workers);

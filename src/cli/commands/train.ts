@@ -16,8 +16,10 @@ import {
   type RunCliOptions,
 } from '../run-options.js';
 import { progressBar } from '../progress.js';
+import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
 interface TrainOptions extends RunCliOptions {
+  workers: number;
   out?: string;
   resume?: boolean;
   json?: boolean;
@@ -36,7 +38,9 @@ export function trainCommand(): Command {
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--json', 'make the last line of output a JSON summary of the run');
   addRunOptions(cmd);
+  addWorkersOption(cmd, 'the episodes (sampling and evaluation)');
   return cmd.action((opts: TrainOptions) => {
+    limitBlasThreadsForWorkers(opts.workers);
     // A resume continues the stored run: its settings and data are the defaults, a differing flag is refused.
     const resumeDir =
       opts.resume && opts.out && existsSync(checkpointPathOf(opts.out)) ? opts.out : undefined;
@@ -61,6 +65,7 @@ export function trainCommand(): Command {
       config,
       specs,
       outDir,
+      workers: opts.workers,
       ...(opts.resume ? { resume: true } : {}),
       onIteration: (m) => {
         if (m.evalMakespanMs !== undefined) {
