@@ -150,7 +150,7 @@ test("configuration: PPO's defaults are Table 2, the network the measured defaul
   );
   assert.throws(
     () => mergeRunConfig(DEFAULT_RUN, { policy: { hidden: -3 } }, 'c.json'),
-    /policy\.hidden must be a positive integer/,
+    /policy\.hidden must be an integer from 1 to 4096/,
   );
   assert.throws(
     () => mergeRunConfig(DEFAULT_RUN, { iterations: 'many' }, 'c.json'),

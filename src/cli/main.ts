@@ -2,6 +2,7 @@
  * The `mrlco` command line. Every failure the user can cause ends as one line on stderr and a
  * non-zero exit: 1 for bad input files or values, 2 for bad command lines.
  */
+import { fsInputError } from '../util/fs-errors.js';
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../util/errors.js';
@@ -82,6 +83,12 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof InputError) {
       console.error(`mrlco: ${err.message}`);
+      return 1;
+    }
+    // A file-system error on a path the user gave (or a full disk): one line naming the path.
+    const fsError = fsInputError(err);
+    if (fsError) {
+      console.error(`mrlco: ${fsError.message}`);
       return 1;
     }
     const e = err as Error;

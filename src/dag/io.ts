@@ -1,4 +1,5 @@
 /** Reading and writing DAG files and datasets (folders of DAG files) in either format. */
+import { fsProblem } from '../util/fs-errors.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Dag } from './dag.js';
@@ -71,9 +72,5 @@ export function naturalCompare(a: string, b: string): number {
 }
 
 function describeFsError(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a folder, expected a file';
-  return (err as Error).message;
+  return fsProblem(err) ?? (err as Error).message;
 }

@@ -124,6 +124,13 @@ const positiveInt: Checker = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'a positive integer';
 const nonNegativeInt: Checker = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'a non-negative integer';
+/** An integer in [lo, hi]: sizes with a bound, so that a typo is refused instead of exhausting memory. */
+const intIn =
+  (lo: number, hi: number): Checker =>
+  (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
+      ? undefined
+      : `an integer from ${lo} to ${hi}`;
 const bool: Checker = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const oneOf =
   (values: readonly string[]): Checker =>
@@ -141,28 +148,28 @@ const PPO_CHECKS: Record<keyof PpoConfig, Checker> = {
   clipEpsilon: positive,
   valueCoef: nonNegative,
   entropyCoef: nonNegative,
-  gradientSteps: positiveInt,
-  minibatches: positiveInt,
+  gradientSteps: intIn(1, 1000),
+  minibatches: intIn(1, 10_000),
   normalizeAdvantages: bool,
   clipValueLoss: bool,
   maxGradNorm: nonNegative,
-  trajectoriesPerDag: positiveInt,
-  dagsPerBatch: positiveInt,
+  trajectoriesPerDag: intIn(1, 10_000),
+  dagsPerBatch: intIn(1, 1_000_000),
 };
 
 const POLICY_CHECKS: Record<keyof PolicyConfig, Checker> = {
   arch: oneOf(POLICY_ARCHS),
   lookahead: oneOf(LOOKAHEADS),
   priorGain: nonNegative,
-  neighbours: nonNegativeInt,
-  hidden: positiveInt,
-  layers: positiveInt,
+  neighbours: intIn(0, 64),
+  hidden: intIn(1, 4096),
+  layers: intIn(1, 16),
   layerNorm: bool,
   attention: oneOf(ATTENTION_KINDS),
 };
 
 const META_CHECKS: Record<keyof MetaSettings, Checker> = {
-  metaBatch: positiveInt,
+  metaBatch: intIn(1, 10_000),
   outerLearningRate: positive,
 };
 

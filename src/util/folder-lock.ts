@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from './errors.js';
+import { fsProblem } from './fs-errors.js';
 
 const held = new Set<string>();
 let exitHook = false;
@@ -27,10 +28,7 @@ export function lockFolder(dir: string, onNotice: (line: string) => void = (l) =
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw InputError.inFile(
-      dir,
-      `cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw InputError.inFile(dir, `cannot create the folder: ${fsProblem(err) ?? (err as Error).message}`);
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -46,7 +44,10 @@ export function lockFolder(dir: string, onNotice: (line: string) => void = (l) =
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST')
-        throw InputError.inFile(dir, `cannot write its lock file (${code ?? (err as Error).message})`);
+        throw InputError.inFile(
+          dir,
+          `cannot write its lock file: ${fsProblem(err) ?? (err as Error).message}`,
+        );
     }
     let holder = NaN;
     try {

@@ -80,9 +80,11 @@ export function trainCommand(): Command {
     });
     bar.stop();
     const finalRow = result.metrics[result.metrics.length - 1];
+    // With no iteration run (--iterations 0) there is no checkpoint to report.
+    const checkpoint = existsSync(checkpointPathOf(outDir)) ? checkpointPathOf(outDir) : null;
     const summary = {
       outDir,
-      checkpoint: checkpointPathOf(outDir),
+      checkpoint,
       iterations: config.iterations,
       resumedFrom: result.resumedFrom ?? null,
       finalMakespanMs: finalRow?.evalMakespanMs ?? null,
@@ -96,7 +98,7 @@ export function trainCommand(): Command {
     if (opts.json) console.log(JSON.stringify(summary));
     else
       console.log(
-        `done: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; checkpoint ${summary.checkpoint}`,
+        `done: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; ${checkpoint ? `checkpoint ${checkpoint}` : 'no iteration run, no checkpoint written'}`,
       );
   });
 }
