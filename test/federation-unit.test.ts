@@ -233,3 +233,28 @@ test('serve: a busy --listen or --http port is one line before any state is made
     busy.close();
   }
 });
+
+test('serve token rotate gives a device a new token, refuses the old one and re-admits a revoked device', () => {
+  const state = mkdtempSync(join(tmpdir(), 'mrlco-rotate-'));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [cliPath, 'serve', 'token', ...args, '--state', state], { encoding: 'utf8' });
+  const added = run('add', 'dev-a');
+  assert.equal(added.status, 0, added.stderr);
+  const oldToken = added.stdout.trim();
+  assert.equal(run('revoke', 'dev-a').status, 0);
+  const rotated = run('rotate', 'dev-a');
+  assert.equal(rotated.status, 0, rotated.stderr);
+  const newTokenValue = rotated.stdout.trim();
+  assert.notEqual(newTokenValue, oldToken);
+  const store = StateStore.open(state, { create: false });
+  try {
+    assert.equal(store.deviceByTokenHash(hashToken(oldToken)), undefined);
+    assert.deepEqual(store.deviceByTokenHash(hashToken(newTokenValue)), { name: 'dev-a', revoked: false });
+  } finally {
+    store.close();
+  }
+  const unknown = run('rotate', 'nobody');
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /no device named nobody/);
+  assert.equal(unknown.stderr.trim().split('\n').length, 1);
+});

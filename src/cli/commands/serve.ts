@@ -134,7 +134,7 @@ function evalTasksOf(spec: ServiceConfig['eval']): LearningTask[] {
 }
 
 function tokenCommand(): Command {
-  const token = new Command('token').description('device credentials: add, revoke, list');
+  const token = new Command('token').description('device credentials: add, revoke, rotate, list');
   token
     .command('add <name>')
     .description('register a device and print its token (shown once; stored hashed)')
@@ -160,6 +160,23 @@ function tokenCommand(): Command {
       try {
         if (!store.revokeDevice(name)) throw InputError.inFile(store.path, `no device named ${name}`);
         console.log(`revoked ${name}`);
+      } finally {
+        store.close();
+      }
+    });
+  token
+    .command('rotate <name>')
+    .description(
+      'give a device a new token (printed once; the old one is refused from now on); also re-admits a revoked device',
+    )
+    .requiredOption('--state <dir>', 'the service state folder')
+    .action((name: string, o: { state: string }) => {
+      const store = StateStore.open(o.state, { create: false });
+      try {
+        const t = newToken();
+        if (!store.rotateDeviceToken(name, hashToken(t)))
+          throw InputError.inFile(store.path, `no device named ${name}`);
+        console.log(t);
       } finally {
         store.close();
       }

@@ -214,6 +214,17 @@ export class StateStore {
     return this.db.prepare('UPDATE devices SET revoked = 1 WHERE name = ?').run(name).changes > 0;
   }
 
+  /**
+   * Gives a device a new token hash and lifts its revocation (the old token stops working at once);
+   * returns false when there is no such device. Its statistics are kept.
+   */
+  rotateDeviceToken(name: string, tokenHash: string): boolean {
+    return (
+      this.db.prepare('UPDATE devices SET token_hash = ?, revoked = 0 WHERE name = ?').run(tokenHash, name)
+        .changes > 0
+    );
+  }
+
   /** The device a token hash belongs to (revoked ones included: the caller says why it refuses). */
   deviceByTokenHash(hash: string): { name: string; revoked: boolean } | undefined {
     const row = this.db.prepare('SELECT name, revoked FROM devices WHERE token_hash = ?').get(hash) as
