@@ -5,6 +5,7 @@ import { RANK_WEIGHTS, type RankWeight } from '../mec/rank.js';
 import { SIM_PROFILES, type SimProfile } from '../mec/simulator.js';
 import type { ModelOptions } from '../mec/problem.js';
 import { UsageError } from '../util/errors.js';
+import { OPTIMAL_DEFAULT_TIME_LIMIT_S } from '../schedulers/optimal.js';
 
 export function parseNumber(value: string): number {
   const n = Number(value);
@@ -108,4 +109,14 @@ export function systemFromOptions(
     ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
   };
   return { system, model };
+}
+
+/** --time-limit: Optimal's time per DAG wherever it is offered (seconds). */
+export function addTimeLimitOption(cmd: Command): Command {
+  return cmd.option(
+    '--time-limit <seconds>',
+    `optimal: stop proving after this long per DAG and keep the best plan found (default ${OPTIMAL_DEFAULT_TIME_LIMIT_S})`,
+    parsePositive,
+    OPTIMAL_DEFAULT_TIME_LIMIT_S,
+  );
 }

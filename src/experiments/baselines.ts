@@ -28,6 +28,8 @@ export interface BaselineOptions {
   timeLimitMs?: number;
   /** Called after each (scheduler, DAG) pair, for progress displays. */
   onProgress?: (scheduler: string, done: number, total: number) => void;
+  /** Called as each scheduler finishes, with its summary and per-DAG makespans (to print rows as they come). */
+  onSummary?: (summary: BaselineSummary, makespans: readonly number[]) => void;
 }
 
 export interface BaselineReport {
@@ -92,6 +94,7 @@ export function runBaselines(
       });
     }
     summaries.push(summary);
+    options.onSummary?.(summary, values);
   }
   const report = { summaries, makespans, plans };
   fillGaps(report);

@@ -30,6 +30,12 @@ import { polishByFlips } from '../mec/local-search.js';
 import { heft } from './earliest-finish.js';
 import type { ScheduleOptions, Scheduler, ScheduleResult } from './scheduler.js';
 
+/**
+ * The default time limit per DAG wherever Optimal is offered (baselines, gantt, run): past it the
+ * search stops and keeps the best plan found, reported as not proven.
+ */
+export const OPTIMAL_DEFAULT_TIME_LIMIT_S = 10;
+
 const TIME_CHECK_INTERVAL = 4096;
 /** Partition table resolutions (the UE-side span over the merge step), tried in turn. */
 const RESOLUTIONS = [16384, 65536, 262144, 1048576, 4194304];

@@ -5,13 +5,19 @@ import { schedulerByName } from '../../schedulers/registry.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UsageError } from '../../util/errors.js';
 import { loadDagArg } from '../dag-arg.js';
-import { addSystemOptions, systemFromOptions, type SystemCliOptions } from '../options.js';
+import {
+  addSystemOptions,
+  addTimeLimitOption,
+  systemFromOptions,
+  type SystemCliOptions,
+} from '../options.js';
 
 interface GanttOptions extends SystemCliOptions {
   dag: string;
   scheduler: string;
   plan?: string;
   out: string;
+  timeLimit: number;
 }
 
 export function ganttCommand(): Command {
@@ -22,6 +28,7 @@ export function ganttCommand(): Command {
     .option('--plan <digits>', 'draw this plan instead (one 0/1 digit per task in id order)')
     .option('--out <file>', 'SVG file to write', 'schedule.svg');
   addSystemOptions(cmd);
+  addTimeLimitOption(cmd);
   return cmd.action((opts: GanttOptions) => {
     const dag = loadDagArg(opts.dag);
     const { system, model } = systemFromOptions(opts);
@@ -36,7 +43,9 @@ export function ganttCommand(): Command {
       plan = Uint8Array.from(opts.plan, (c) => Number(c));
       label = `plan ${opts.plan}`;
     } else {
-      const result = schedulerByName(opts.scheduler).schedule(problem);
+      const result = schedulerByName(opts.scheduler).schedule(problem, {
+        timeLimitMs: opts.timeLimit * 1000,
+      });
       plan = result.plan;
       order = result.order;
       label = opts.scheduler;

@@ -11,6 +11,7 @@ import { runOnExecutor } from '../../services/execution/device-runner.js';
 import { UsageError } from '../../util/errors.js';
 import {
   addSystemOptions,
+  addTimeLimitOption,
   parseNonNegativeInt,
   parsePositive,
   systemFromOptions,
@@ -19,6 +20,7 @@ import {
 import { fixed, formatTable } from '../table.js';
 
 interface RunCliOptions extends SystemCliOptions {
+  timeLimit: number;
   dag: string;
   executor: string;
   scheduler?: string;
@@ -55,6 +57,7 @@ export function runCommand(): Command {
     .option('--connect-timeout <seconds>', 'how long to wait for the executor', parsePositive, 10)
     .option('--json', 'print a JSON object with both makespans and per-task predicted and measured times');
   addSystemOptions(cmd);
+  addTimeLimitOption(cmd);
   return cmd.action(async (opts: RunCliOptions) => {
     const sources = [opts.scheduler, opts.plan, opts.policy].filter((s) => s !== undefined);
     if (sources.length > 1) throw new UsageError('give one of --scheduler, --plan and --policy');
@@ -94,7 +97,10 @@ export function runCommand(): Command {
     } else {
       problem = createProblem(dag, system, model);
       const name = opts.scheduler ?? 'heft';
-      const result = schedulerByName(name).schedule(problem, { seed: opts.seed });
+      const result = schedulerByName(name).schedule(problem, {
+        seed: opts.seed,
+        timeLimitMs: opts.timeLimit * 1000,
+      });
       plan = result.plan;
       order = result.order;
       source = `scheduler ${name}`;
