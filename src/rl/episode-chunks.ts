@@ -44,10 +44,16 @@ export function observationSettingsOf(policy: OffloadingPolicy): ObservationSett
   return { stepFeatures: policy.stepFeatures, lookahead: policy.config.lookahead };
 }
 
-/** The row ranges [start, end) of the chunks of a batch of `rows` rows. */
+/**
+ * The row ranges [start, end) of the chunks of a batch of `rows` rows: ⌈rows / CHUNK_ROWS⌉ chunks of
+ * near-equal size (so no chunk is tiny: the GEMM takes another path for products of ≤ 4 rows, which
+ * would change a row's rounding, and the workers get even shares).
+ */
 export function chunkRanges(rows: number): [number, number][] {
+  const count = Math.ceil(rows / CHUNK_ROWS);
   const out: [number, number][] = [];
-  for (let a = 0; a < rows; a += CHUNK_ROWS) out.push([a, Math.min(rows, a + CHUNK_ROWS)]);
+  for (let c = 0; c < count; c++)
+    out.push([Math.floor((c * rows) / count), Math.floor(((c + 1) * rows) / count)]);
   return out;
 }
 
