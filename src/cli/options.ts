@@ -91,7 +91,7 @@ export function usersOption(description: string): Option {
 
 export function systemFromOptions(
   opts: SystemCliOptions,
-  defaults: { profile?: SimProfile } = {},
+  defaults: { profile?: SimProfile; rankWeight?: RankWeight } = {},
 ): { system: SystemParams; model: ModelOptions } {
   if (opts.rate !== undefined && (opts.rateUp !== undefined || opts.rateDown !== undefined)) {
     throw new UsageError('give either --rate or --rate-up/--rate-down, not both');
@@ -106,7 +106,9 @@ export function systemFromOptions(
   };
   const model: ModelOptions = {
     profile: opts.profile ?? defaults.profile ?? 'paper',
-    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+    ...((opts.rankWeight ?? defaults.rankWeight)
+      ? { rankWeight: opts.rankWeight ?? defaults.rankWeight }
+      : {}),
   };
   return { system, model };
 }

@@ -281,5 +281,10 @@ export function taskSpecsFromOptions(opts: RunCliOptions): TaskSpec[] {
     .split(',')
     .map((d) => d.trim())
     .filter((d) => d !== '')
-    .map((dir) => ({ dataset: readDataset(dir), system, profile: model.profile }));
+    .map((dir) => ({
+      dataset: readDataset(dir),
+      system,
+      profile: model.profile,
+      ...(model.rankWeight ? { rankWeight: model.rankWeight } : {}),
+    }));
 }

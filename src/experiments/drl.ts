@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Dataset } from '../dag/io.js';
 import type { SimProfile } from '../mec/simulator.js';
 import type { SystemParams } from '../mec/system.js';
+import type { ModelOptions } from '../mec/problem.js';
+import type { RankWeight } from '../mec/rank.js';
 import type { Backend } from '../nn/backend.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
 import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
@@ -23,11 +25,24 @@ export interface TaskSpec {
   dataset: Dataset;
   system: SystemParams;
   profile: SimProfile;
+  /** The scheduling order's rank weight (default: the profile's). */
+  rankWeight?: RankWeight;
+}
+
+/** The latency model options of a spec (createProblem's). */
+export function modelOf(spec: TaskSpec): ModelOptions {
+  return { profile: spec.profile, ...(spec.rankWeight ? { rankWeight: spec.rankWeight } : {}) };
 }
 
 /** A dataset with its system and profile as a learning task (named after the dataset). */
 export function learningTaskOf(spec: TaskSpec): LearningTask {
-  return { name: spec.dataset.name, dags: spec.dataset.dags, system: spec.system, profile: spec.profile };
+  return {
+    name: spec.dataset.name,
+    dags: spec.dataset.dags,
+    system: spec.system,
+    profile: spec.profile,
+    ...(spec.rankWeight ? { rankWeight: spec.rankWeight } : {}),
+  };
 }
 
 export function compileTasks(specs: readonly TaskSpec[], neighbours: number): CompiledTask[] {
@@ -44,7 +59,7 @@ export function heuristicReferences(specs: readonly TaskSpec[]): {
   const sums = [0, 0, 0];
   let count = 0;
   for (const s of specs) {
-    const r = runBaselines(s.dataset, schedulers, s.system, { profile: s.profile });
+    const r = runBaselines(s.dataset, schedulers, s.system, modelOf(s));
     schedulers.forEach((sc, k) => (sums[k] += r.makespans[sc.name].reduce((a, b) => a + b, 0)));
     count += s.dataset.dags.length;
   }
@@ -73,7 +88,12 @@ export function trainDrl(o: DrlTrainOptions): TrainResult {
     ...(o.resume ? { resume: true } : {}),
     ...(o.onIteration ? { onIteration: o.onIteration } : {}),
     description: {
-      datasets: o.specs.map((s) => ({ dir: s.dataset.dir, profile: s.profile, system: s.system })),
+      datasets: o.specs.map((s) => ({
+        dir: s.dataset.dir,
+        profile: s.profile,
+        system: s.system,
+        ...(s.rankWeight ? { rankWeight: s.rankWeight } : {}),
+      })),
     },
   });
 }
@@ -93,7 +113,7 @@ export function adaptReferences(spec: TaskSpec, optimalTimeLimitMs: number | und
     spec.dataset,
     schedulers,
     spec.system,
-    { profile: spec.profile },
+    modelOf(spec),
     optimalTimeLimitMs ? { timeLimitMs: optimalTimeLimitMs } : {},
   );
   const by = Object.fromEntries(r.summaries.map((s) => [s.scheduler, s]));

@@ -2,6 +2,7 @@
  * Checkpoints: the policy's parameters, the optimiser state, the RNG states and the iteration, in one
  * tensor file (nn/tensor-file.ts) written atomically. A checkpoint also serves as a policy file.
  */
+import { RANK_WEIGHTS, type RankWeight } from '../mec/rank.js';
 import type { Adam } from '../nn/adam.js';
 import { readTensorFile, writeTensorFile } from '../nn/tensor-file.js';
 import { createPolicy } from '../policy/create.js';
@@ -100,6 +101,14 @@ export function restoreAdam(adam: Adam, saved: { step: number; m: Float32Array; 
 }
 
 /** The simulator profile a checkpoint's policy was trained on, when it records one. */
+/** The rank weight the policy was trained with, when the checkpoint records one (else the profile's). */
+export function rankWeightOfCheckpoint(state: CheckpointState): RankWeight | undefined {
+  const w = state.info.rankWeight;
+  return typeof w === 'string' && (RANK_WEIGHTS as readonly string[]).includes(w)
+    ? (w as RankWeight)
+    : undefined;
+}
+
 export function profileOfCheckpoint(state: CheckpointState): SimProfile | undefined {
   const p = state.info.profile;
   return typeof p === 'string' && (SIM_PROFILES as readonly string[]).includes(p)

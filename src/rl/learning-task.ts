@@ -7,6 +7,7 @@ import { createProblem, type OffloadingProblem } from '../mec/problem.js';
 import { LOCAL } from '../mec/simulator.js';
 import type { SimProfile } from '../mec/simulator.js';
 import type { SystemParams } from '../mec/system.js';
+import type { RankWeight } from '../mec/rank.js';
 import { encodeProblem, featureCount } from '../policy/observation.js';
 import { timeScaleOf } from '../policy/step-features.js';
 
@@ -15,6 +16,8 @@ export interface LearningTask {
   readonly dags: readonly Dag[];
   readonly system: SystemParams;
   readonly profile: SimProfile;
+  /** The rank weight of the scheduling order (default: the profile's, mec/rank.ts). */
+  readonly rankWeight?: RankWeight;
 }
 
 export interface CompiledTask {
@@ -31,7 +34,8 @@ export interface CompiledTask {
 }
 
 export function compileTask(task: LearningTask, neighbours: number): CompiledTask {
-  const problems = task.dags.map((dag) => createProblem(dag, task.system, { profile: task.profile }));
+  const model = { profile: task.profile, ...(task.rankWeight ? { rankWeight: task.rankWeight } : {}) };
+  const problems = task.dags.map((dag) => createProblem(dag, task.system, model));
   const encoded = problems.map((p) => encodeProblem(p, neighbours));
   const scales = Float64Array.from(problems, (p) => {
     const local = p.simulator.run(p.order, new Uint8Array(p.order.length).fill(LOCAL));

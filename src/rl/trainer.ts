@@ -105,7 +105,11 @@ export function trainPpo(options: TrainOptions): TrainResult {
           run: config,
           iteration,
           rng: { sample: sampleRng.getState(), data: dataRng.getState() },
-          info: { tasks: tasks.map((t) => t.task.name), profile: tasks[0]?.task.profile ?? null },
+          info: {
+            tasks: tasks.map((t) => t.task.name),
+            profile: tasks[0]?.task.profile ?? null,
+            rankWeight: tasks[0]?.task.rankWeight ?? null,
+          },
         });
       }
       options.onIteration?.(row);

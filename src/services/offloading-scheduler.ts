@@ -7,6 +7,7 @@
 import type { Dag } from '../dag/dag.js';
 import type { SimProfile } from '../mec/simulator.js';
 import type { SystemParams } from '../mec/system.js';
+import type { ModelOptions } from '../mec/problem.js';
 import type { Backend } from '../nn/backend.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
 import { compileTask } from '../rl/learning-task.js';
@@ -28,10 +29,15 @@ export function decideOffloadingAll(
   policy: OffloadingPolicy,
   dags: readonly Dag[],
   system: SystemParams,
-  profile: SimProfile,
+  model: SimProfile | ModelOptions,
   inference: InferenceOptions = ARGMAX,
 ): OffloadingDecision[] {
-  const task = compileTask({ name: 'decide', dags, system, profile }, policy.config.neighbours);
+  const { profile, rankWeight } =
+    typeof model === 'string' ? { profile: model, rankWeight: undefined } : model;
+  const task = compileTask(
+    { name: 'decide', dags, system, profile, ...(rankWeight ? { rankWeight } : {}) },
+    policy.config.neighbours,
+  );
   const r = inferPlans(be, policy, allDags([task]), inference);
   // The simulator's makespan in float64 (the environment's episode sums float32 rewards).
   return task.problems.map((problem, d) => ({
@@ -46,8 +52,8 @@ export function decideOffloading(
   policy: OffloadingPolicy,
   dag: Dag,
   system: SystemParams,
-  profile: SimProfile,
+  model: SimProfile | ModelOptions,
   inference: InferenceOptions = ARGMAX,
 ): OffloadingDecision {
-  return decideOffloadingAll(be, policy, [dag], system, profile, inference)[0];
+  return decideOffloadingAll(be, policy, [dag], system, model, inference)[0];
 }

@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { adaptDrl, adaptReferences } from '../../experiments/drl.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint, profileOfCheckpoint, saveCheckpoint } from '../../rl/checkpoint.js';
+import {
+  loadCheckpoint,
+  profileOfCheckpoint,
+  rankWeightOfCheckpoint,
+  saveCheckpoint,
+} from '../../rl/checkpoint.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { UsageError } from '../../util/errors.js';
 import { parseNonNegativeInt } from '../options.js';
@@ -57,7 +62,12 @@ export function adaptCommand(): Command {
     limitBlasThreadsForWorkers(opts.workers);
     const loaded = loadCheckpoint(policyPathOr(opts.from));
     const trainedOn = profileOfCheckpoint(loaded.state);
-    const specs = taskSpecsFromOptions({ ...opts, profile: opts.profile ?? trainedOn });
+    // The checkpoint's profile and rank order unless the flags say otherwise.
+    const specs = taskSpecsFromOptions({
+      ...opts,
+      profile: opts.profile ?? trainedOn,
+      rankWeight: opts.rankWeight ?? rankWeightOfCheckpoint(loaded.state),
+    });
     if (specs.length !== 1) throw new UsageError('adapt takes exactly one dataset in --data');
     const config = runConfigFromOptions(opts, loaded.state.run, { iterations: false, policy: false });
     const refs = adaptReferences(specs[0], opts.optimalTimeLimit === 0 ? 0 : opts.optimalTimeLimit * 1000);
@@ -79,6 +89,7 @@ export function adaptCommand(): Command {
           data: opts.data ?? null,
           step,
           profile: specs[0].profile,
+          rankWeight: specs[0].rankWeight ?? null,
         },
       });
     const { curve, policy } = adaptDrl({

@@ -3,7 +3,7 @@ import { readDataset, type Dataset } from '../../dag/io.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
 import { addPlansRow, runBaselines, type BaselineSummary } from '../../experiments/baselines.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint, profileOfCheckpoint } from '../../rl/checkpoint.js';
+import { loadCheckpoint, profileOfCheckpoint, rankWeightOfCheckpoint } from '../../rl/checkpoint.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
 import { Rng } from '../../util/rng.js';
@@ -73,6 +73,7 @@ export function baselinesCommand(): Command {
       : { name: 'generated', dir: '(built-in)', dags: generateDags({ ...DEFAULT_GENERATOR_PARAMS }, 100) };
     const { system, model } = systemFromOptions(opts, {
       profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,
+      rankWeight: loaded ? rankWeightOfCheckpoint(loaded.state) : undefined,
     });
     // Optimal first, so that each later row prints as soon as it is ready with its gap to the optimum.
     const runOrder = [...schedulers].sort(
@@ -114,18 +115,11 @@ export function baselinesCommand(): Command {
     if (loaded) {
       progress.update(`policy: ${dataset.dags.length} DAGs`);
       const started = performance.now();
-      const decisions = decideOffloadingAll(
-        getBackend(),
-        loaded.policy,
-        dataset.dags,
-        system,
-        model.profile,
-        {
-          samples: opts.samples,
-          polish: false,
-          rng: new Rng(opts.seed, 21),
-        },
-      );
+      const decisions = decideOffloadingAll(getBackend(), loaded.policy, dataset.dags, system, model, {
+        samples: opts.samples,
+        polish: false,
+        rng: new Rng(opts.seed, 21),
+      });
       addPlansRow(
         report,
         'policy',

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { loadDagArg } from '../dag-arg.js';
-import { createProblem, defaultRankWeight, type OffloadingProblem } from '../../mec/problem.js';
+import { createProblem, type OffloadingProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint, profileOfCheckpoint } from '../../rl/checkpoint.js';
+import { loadCheckpoint, profileOfCheckpoint, rankWeightOfCheckpoint } from '../../rl/checkpoint.js';
 import { compileTask } from '../../rl/learning-task.js';
 import { evaluateGreedy } from '../../rl/sampler.js';
 import { schedulerByName, SCHEDULERS } from '../../schedulers/registry.js';
@@ -67,6 +67,7 @@ export function runCommand(): Command {
     const loaded = opts.policy !== undefined ? loadCheckpoint(opts.policy) : undefined;
     const { system, model } = systemFromOptions(opts, {
       profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,
+      rankWeight: loaded ? rankWeightOfCheckpoint(loaded.state) : undefined,
     });
 
     let problem: OffloadingProblem;
@@ -74,12 +75,14 @@ export function runCommand(): Command {
     let order: readonly number[];
     let source: string;
     if (loaded) {
-      if (opts.rankWeight !== undefined && opts.rankWeight !== defaultRankWeight(model.profile))
-        throw new UsageError(
-          `a policy decodes in the ${model.profile} profile's rank order; drop --rank-weight`,
-        );
       const task = compileTask(
-        { name: dag.name, dags: [dag], system, profile: model.profile },
+        {
+          name: dag.name,
+          dags: [dag],
+          system,
+          profile: model.profile,
+          ...(model.rankWeight ? { rankWeight: model.rankWeight } : {}),
+        },
         loaded.policy.config.neighbours,
       );
       problem = task.problems[0];

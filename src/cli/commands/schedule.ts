@@ -4,7 +4,8 @@ import { readDataset } from '../../dag/io.js';
 import type { Dag } from '../../dag/dag.js';
 import { createProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint, profileOfCheckpoint } from '../../rl/checkpoint.js';
+import { loadCheckpoint, profileOfCheckpoint, rankWeightOfCheckpoint } from '../../rl/checkpoint.js';
+import { defaultRankWeight } from '../../mec/problem.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
@@ -50,23 +51,29 @@ export function scheduleCommand(): Command {
     const path = policyPathOr(opts.policy);
     const { policy, state } = loadCheckpoint(path);
     const trainedOn = profileOfCheckpoint(state);
-    const { system, model } = systemFromOptions(opts, { profile: trainedOn });
+    const trainedWeight = rankWeightOfCheckpoint(state);
+    const { system, model } = systemFromOptions(opts, { profile: trainedOn, rankWeight: trainedWeight });
     const folder = !opts.dag.startsWith('example:') && isFolder(opts.dag);
     const dataset = folder ? readDataset(opts.dag) : undefined;
     const dags: readonly Dag[] = dataset ? dataset.dags : [loadDagArg(opts.dag)];
     const files = dataset?.files ?? [opts.dag];
-    const decisions = decideOffloadingAll(getBackend(), policy, dags, system, model.profile, {
+    const decisions = decideOffloadingAll(getBackend(), policy, dags, system, model, {
       samples: opts.samples,
       polish: opts.polish === true,
       rng: new Rng(opts.seed, 21),
     });
     const planText = (plan: Uint8Array) => Array.from(plan).join('');
     const mean = decisions.reduce((s, d) => s + d.makespanMs, 0) / decisions.length;
-    const note =
-      trainedOn !== undefined && trainedOn !== model.profile
-        ? `note: the policy was trained on the ${trainedOn} profile; scheduling under the ${model.profile} profile`
-        : undefined;
-    if (note) console.error(note);
+    if (trainedOn !== undefined && trainedOn !== model.profile)
+      console.error(
+        `note: the policy was trained on the ${trainedOn} profile; scheduling under the ${model.profile} profile`,
+      );
+    const weight = model.rankWeight ?? defaultRankWeight(model.profile);
+    const trainedWith = trainedWeight ?? (trainedOn ? defaultRankWeight(trainedOn) : weight);
+    if (weight !== trainedWith)
+      console.error(
+        `note: the policy was trained in the ${trainedWith} rank order; scheduling in the ${weight} rank order`,
+      );
     if (folder) {
       if (opts.json) {
         console.log(
@@ -74,6 +81,7 @@ export function scheduleCommand(): Command {
             dags: decisions.map((d, k) => ({
               file: files[k],
               plan: planText(d.plan),
+              order: d.order,
               makespanMs: d.makespanMs,
             })),
             meanMakespanMs: mean,
@@ -96,6 +104,7 @@ export function scheduleCommand(): Command {
         JSON.stringify({
           dag: dag.name,
           plan: planText(decision.plan),
+          order: decision.order,
           offloaded: decision.plan.reduce((a, b) => a + b, 0),
           makespanMs: decision.makespanMs,
           ...refs,

@@ -109,8 +109,14 @@ function specsOfStored(stored: Record<string, unknown>, dir: string): TaskSpec[]
     dir: string;
     profile: TaskSpec['profile'];
     system: TaskSpec['system'];
+    rankWeight?: TaskSpec['rankWeight'];
   }[];
   if (!Array.isArray(datasets) || datasets.length === 0)
     throw InputError.inFile(`${dir}/config.json`, 'names no datasets; give --data');
-  return datasets.map((d) => ({ dataset: readDataset(d.dir), system: d.system, profile: d.profile }));
+  return datasets.map((d) => ({
+    dataset: readDataset(d.dir),
+    system: d.system,
+    profile: d.profile,
+    ...(d.rankWeight ? { rankWeight: d.rankWeight } : {}),
+  }));
 }

@@ -1,0 +1,94 @@
+/**
+ * The rank weight is a setting that reaches the policy: `train --rank-weight` trains in that order and
+ * records it in the checkpoint and config.json, and `schedule` decodes a checkpoint in its own order
+ * by default (its HEFT/Greedy references in the same order), noting an explicit different one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readDagFile } from '../src/dag/io.js';
+import { DEFAULT_SYSTEM } from '../src/mec/system.js';
+import { getBackend } from '../src/nn/select-backend.js';
+import { loadCheckpoint, rankWeightOfCheckpoint } from '../src/rl/checkpoint.js';
+import { decideOffloading } from '../src/services/offloading-scheduler.js';
+import { cliPath } from './helpers/paths.js';
+
+/**
+ * DAGs whose tasks' data and cycles are not proportional (in the reference sets and the generator they
+ * are, so there both weights give one order): heavy-compute tasks with little data and light ones with
+ * much, so that the offload weight and min(T^UE, T^o) order them differently.
+ */
+function mixedDataset(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mrlco-rank-data-'));
+  for (let k = 0; k < 3; k++) {
+    const tasks = [
+      { id: 1, cycles: 1e8 + k * 1e7, uploadBytes: 1000, resultBytes: 500 },
+      { id: 2, cycles: 1e6, uploadBytes: 2e6 + k * 1e5, resultBytes: 1000 },
+      { id: 3, cycles: 5e7, uploadBytes: 5000, resultBytes: 500 },
+      { id: 4, cycles: 2e6, uploadBytes: 1e6, resultBytes: 2000 },
+    ];
+    const dag = { format: 'mrlco-dag', version: 1, name: `mixed.${k}`, tasks, edges: [[3, 4]] };
+    writeFileSync(join(dir, `mixed.${k}.json`), JSON.stringify(dag));
+  }
+  return dir;
+}
+
+function mrlco(...args: string[]) {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('train --rank-weight offload (not the reference profile default) is recorded and schedule decodes in that order by default', () => {
+  const data = mixedDataset();
+  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-rank-')), 'run');
+  const tiny = ['--iterations', '1', '--dags-per-batch', '2', '--trajectories', '2', '--workers', '0'];
+  const r = mrlco(
+    'train',
+    '--data',
+    data,
+    ...tiny,
+    '--profile',
+    'reference',
+    '--rank-weight',
+    'offload',
+    '--out',
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const ckpt = join(out, 'checkpoint.bin');
+  const loaded = loadCheckpoint(ckpt);
+  assert.equal(rankWeightOfCheckpoint(loaded.state), 'offload');
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
+    datasets: { rankWeight?: string }[];
+  };
+  assert.equal(config.datasets[0].rankWeight, 'offload');
+
+  // The order each rank weight gives, and a DAG where they differ.
+  const orderOf = (file: string, rankWeight: 'min' | 'offload') =>
+    decideOffloading(getBackend(), loaded.policy, readDagFile(file), DEFAULT_SYSTEM, {
+      profile: 'reference',
+      rankWeight,
+    });
+  const dagFile = readdirSync(data)
+    .map((f) => join(data, f))
+    .find((f) => orderOf(f, 'min').order.join() !== orderOf(f, 'offload').order.join());
+  assert.ok(dagFile, 'some DAG of the set is ordered differently by the two weights');
+  type Printed = { plan: string; order: number[]; makespanMs: number };
+  const expect = (printed: Printed, rankWeight: 'min' | 'offload') => {
+    const d = orderOf(dagFile, rankWeight);
+    assert.deepEqual(printed.order, d.order);
+    assert.equal(printed.plan, Array.from(d.plan).join(''));
+    assert.equal(printed.makespanMs, d.makespanMs);
+  };
+  const byDefault = mrlco('schedule', '--policy', ckpt, '--dag', dagFile, '--json');
+  assert.equal(byDefault.code, 0, byDefault.stderr);
+  expect(JSON.parse(byDefault.stdout) as Printed, 'offload');
+  assert.doesNotMatch(byDefault.stderr, /rank order/);
+  const other = mrlco('schedule', '--policy', ckpt, '--dag', dagFile, '--json', '--rank-weight', 'min');
+  assert.equal(other.code, 0, other.stderr);
+  expect(JSON.parse(other.stdout) as Printed, 'min');
+  assert.match(other.stderr, /trained in the offload rank order; scheduling in the min rank order/);
+});
