@@ -128,13 +128,13 @@ const CATEGORIES: [RegExp, string][] = [
 function report(title: string, total: Measured, walls: number[]): void {
   const m = perIteration(total);
   const byCategory = new Map<string, number>();
-  let evaluation = 0;
+  let evaluation = 0; // wall time of the main thread's evaluation phase, waiting for workers included
   for (const [path, ms] of Object.entries(m.phases)) {
+    if (path.startsWith('evaluation')) evaluation += ms;
     // The main thread waiting for the workers (their own phases are counted).
     if (path === 'inner-loops' || path.endsWith('waiting-for-workers')) continue;
     const cat = CATEGORIES.find(([re]) => re.test(path))?.[1] ?? path;
     byCategory.set(cat, (byCategory.get(cat) ?? 0) + ms);
-    if (path.startsWith('evaluation')) evaluation += ms;
   }
   const accounted = [...byCategory.values()].reduce((a, b) => a + b, 0);
   const capacity = m.wallMs * cores;
@@ -157,7 +157,7 @@ function report(title: string, total: Measured, walls: number[]): void {
       .padStart(8)}   ${((100 * Math.max(0, capacity - accounted)) / capacity).toFixed(1).padStart(5)} %`,
   );
   console.log(
-    `  the network's passes: ${((100 * network) / accounted).toFixed(0)} % of the busy time; evaluation ${evaluation.toFixed(0)} ms of it`,
+    `  the network's passes: ${((100 * network) / accounted).toFixed(0)} % of the busy time; the evaluation took ${evaluation.toFixed(0)} ms of the wall`,
   );
 }
 
