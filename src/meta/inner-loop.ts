@@ -4,6 +4,7 @@
  * inputs (the RNG stream is derived from the seed, the iteration and the task's slot in the
  * meta-batch), so that running inner loops in parallel gives the same θ' as running them in turn.
  */
+import { innerLoopStream, streamRng } from '../util/rng-streams.js';
 import { profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
@@ -12,7 +13,7 @@ import { adamConfigOf, type PpoConfig } from '../rl/config.js';
 import type { CompiledTask } from '../rl/learning-task.js';
 import { ppoUpdate } from '../rl/ppo.js';
 import { allDags, drawSubset, sampleRollout, type DagRef } from '../rl/sampler.js';
-import { Rng } from '../util/rng.js';
+import type { Rng } from '../util/rng.js';
 
 export interface InnerLoopJob {
   seed: number;
@@ -23,7 +24,7 @@ export interface InnerLoopJob {
 
 /** The RNG stream of one inner loop: distinct per (iteration, slot), independent of execution order. */
 export function innerLoopRng(job: InnerLoopJob): Rng {
-  return new Rng(job.seed, 1_000_003 + job.iteration * 1024 + job.slot);
+  return streamRng(job.seed, 'innerLoop', innerLoopStream(job.iteration, job.slot));
 }
 
 export function drawTaskDags(task: CompiledTask, count: number, rng: Rng): DagRef[] {

@@ -5,6 +5,7 @@
  * iteration by the outer Adam (learning rate β) as gradient ascent θ ← θ + β·Adam(g). Inner loops run in
  * worker threads when asked, with the same results as running them in turn.
  */
+import { streamRng } from '../util/rng-streams.js';
 import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
@@ -18,7 +19,6 @@ import { MetaOffloadingEnv } from '../rl/meta-env.js';
 import { MetricsLog } from '../rl/metrics-log.js';
 import { allDags, evaluateGreedy } from '../rl/sampler.js';
 import { mean } from '../rl/trainer.js';
-import { Rng } from '../util/rng.js';
 import { applyMetaUpdate } from './outer-update.js';
 import { PlayWorkers } from '../rl/play-workers.js';
 import { SequentialInnerLoops, WorkerInnerLoops, type InnerLoopRunner } from './inner-loop-pool.js';
@@ -61,7 +61,7 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
   const env = new MetaOffloadingEnv(o.trainTasks, o.testTasks ?? [], config.policy.neighbours);
   const fresh = createPolicy(config.policy, config.seed);
   const outer = new Adam(fresh.params.size, adamConfigOf(ppo, meta.outerLearningRate));
-  const taskRng = new Rng(config.seed, 3);
+  const taskRng = streamRng(config.seed, 'metaTasks');
   const log = new MetricsLog(outDir);
   const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
   const { policy, start, resumedFrom } = startRun(outDir, config, {

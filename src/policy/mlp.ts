@@ -5,11 +5,11 @@
  * did, so every step of every trajectory is one independent row, and the teacher-forced pass over a
  * whole batch is a few large GEMMs.
  */
+import { streamRng } from '../util/rng-streams.js';
 import type { Backend } from '../nn/backend.js';
 import { Linear } from '../nn/linear.js';
 import { ParamSet } from '../nn/params.js';
 import { Workspace } from '../nn/workspace.js';
-import { Rng } from '../util/rng.js';
 import { copyRow, HEAD_OUT, joinHead, splitHead, transposeBT, transposeTB } from './head-rows.js';
 import { featureCount, type ObservationBatch } from './observation.js';
 import { headWithPrior, type LookaheadPrior } from './lookahead-prior.js';
@@ -55,7 +55,7 @@ export class MlpPolicy implements OffloadingPolicy {
     const { head, prior, settle } = headWithPrior(this.params, width, config);
     this.head = head;
     this.prior = prior;
-    this.params.allocate(new Rng(seed, 0x1417));
+    this.params.allocate(streamRng(seed, 'policyWeights'));
     settle();
   }
 

@@ -13,6 +13,7 @@
  * `forward`/`backward` run teacher-forced over whole sequences (PPO's log-probabilities and values for
  * given actions and stored step features); `beginDecode` runs step by step (closed loop).
  */
+import { streamRng } from '../util/rng-streams.js';
 import type { Backend } from '../nn/backend.js';
 import { Attention, type AttentionCache, type AttentionKeys } from '../nn/attention.js';
 import { Embedding } from '../nn/embedding.js';
@@ -20,7 +21,6 @@ import { Linear } from '../nn/linear.js';
 import { LstmLayer, type LstmCache, type LstmState } from '../nn/lstm.js';
 import { ParamSet } from '../nn/params.js';
 import { Workspace } from '../nn/workspace.js';
-import { Rng } from '../util/rng.js';
 import { HEAD_OUT, joinHead, splitHead, transposeBT, transposeTB } from './head-rows.js';
 import { featureCount, type ObservationBatch } from './observation.js';
 import { headWithPrior, type LookaheadPrior } from './lookahead-prior.js';
@@ -95,7 +95,7 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
     this.head = head;
     this.prior = prior;
     // Weight initialisation has its own RNG stream, independent of sampling.
-    this.params.allocate(new Rng(seed, 0x1417));
+    this.params.allocate(streamRng(seed, 'policyWeights'));
     settle();
     for (const layer of [...this.encoder, ...this.decoder]) layer.initForgetBias();
   }

@@ -6,11 +6,11 @@
  * themselves are kept (argmax, and the best of argmax + K samples), so that every reported number can
  * be re-simulated.
  */
+import { streamRng } from '../util/rng-streams.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { createPolicy } from '../policy/create.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
-import { Rng } from '../util/rng.js';
 import { adamConfigOf, type PpoConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { PlayWorkers } from './play-workers.js';
@@ -52,8 +52,8 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
   const policy = createPolicy(o.from.config, 0);
   policy.params.setValues(o.from.params.values);
   const adam = new Adam(policy.params.size, adamConfigOf(o.ppo));
-  const sampleRng = new Rng(o.seed, 11);
-  const dataRng = new Rng(o.seed, 12);
+  const sampleRng = streamRng(o.seed, 'adaptSample');
+  const dataRng = streamRng(o.seed, 'adaptData');
   const dags = allDags([o.task]);
   const report = new Set(o.reportSteps ?? []);
   const samples = o.samples ?? 0;
@@ -70,7 +70,7 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
         const best = inferPlans(o.be, policy, dags, {
           samples,
           polish: false,
-          rng: new Rng(o.seed, 13 + step),
+          rng: streamRng(o.seed, 'adaptReport', step),
           argmax: greedy,
           workers,
         });

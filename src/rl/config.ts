@@ -3,6 +3,7 @@
  * gives one; the rest are documented choices. Loadable from a JSON file (unknown keys are errors) and
  * saved with every run.
  */
+import { MAX_META_BATCH } from '../util/rng-streams.js';
 import { isObject } from '../util/is-object.js';
 import { readFileSync } from 'node:fs';
 import type { AdamConfig } from '../nn/adam.js';
@@ -169,7 +170,7 @@ const POLICY_CHECKS: Record<keyof PolicyConfig, Checker> = {
 };
 
 const META_CHECKS: Record<keyof MetaSettings, Checker> = {
-  metaBatch: intIn(1, 10_000),
+  metaBatch: intIn(1, MAX_META_BATCH),
   outerLearningRate: positive,
 };
 

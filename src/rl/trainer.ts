@@ -4,13 +4,13 @@
  * argmax policy, logs metrics and checkpoints atomically. A run in an existing folder resumes from its
  * checkpoint and continues exactly as an uninterrupted run would.
  */
+import { streamRng } from '../util/rng-streams.js';
 import { profiled } from '../util/profile.js';
 import { PlayWorkers } from './play-workers.js';
 import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { createPolicy } from '../policy/create.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
-import { Rng } from '../util/rng.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { checkpointPathOf, startRun } from './run-folder.js';
 import { adamConfigOf, type RunConfig } from './config.js';
@@ -60,8 +60,8 @@ export function trainPpo(options: TrainOptions): TrainResult {
   const fresh = createPolicy(config.policy, config.seed);
   if (options.initialValues) fresh.params.setValues(options.initialValues);
   const adam = new Adam(fresh.params.size, adamConfigOf(ppo));
-  const sampleRng = new Rng(config.seed, 1);
-  const dataRng = new Rng(config.seed, 2);
+  const sampleRng = streamRng(config.seed, 'trainSample');
+  const dataRng = streamRng(config.seed, 'trainData');
   const log = new MetricsLog(outDir);
   const { policy, start, resumedFrom } = startRun(outDir, config, {
     resume: options.resume,

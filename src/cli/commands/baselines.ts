@@ -1,3 +1,4 @@
+import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
 import { readDataset, type Dataset } from '../../dag/io.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
@@ -6,7 +7,6 @@ import { getBackend } from '../../nn/select-backend.js';
 import { loadCheckpoint, profileOfCheckpoint, rankWeightOfCheckpoint } from '../../rl/checkpoint.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
-import { Rng } from '../../util/rng.js';
 import { SCHEDULERS, schedulerByName } from '../../schedulers/registry.js';
 import { UsageError } from '../../util/errors.js';
 import {
@@ -118,7 +118,7 @@ export function baselinesCommand(): Command {
       const decisions = decideOffloadingAll(getBackend(), loaded.policy, dataset.dags, system, model, {
         samples: opts.samples,
         polish: false,
-        rng: new Rng(opts.seed, 21),
+        rng: streamRng(opts.seed, 'inferenceSamples'),
       });
       addPlansRow(
         report,

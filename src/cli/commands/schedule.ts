@@ -1,3 +1,4 @@
+import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { readDataset } from '../../dag/io.js';
@@ -9,7 +10,6 @@ import { defaultRankWeight } from '../../mec/problem.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
-import { Rng } from '../../util/rng.js';
 import { loadDagArg } from '../dag-arg.js';
 import {
   addSystemOptions,
@@ -60,7 +60,7 @@ export function scheduleCommand(): Command {
     const decisions = decideOffloadingAll(getBackend(), policy, dags, system, model, {
       samples: opts.samples,
       polish: opts.polish === true,
-      rng: new Rng(opts.seed, 21),
+      rng: streamRng(opts.seed, 'inferenceSamples'),
     });
     const planText = (plan: Uint8Array) => Array.from(plan).join('');
     const mean = decisions.reduce((s, d) => s + d.makespanMs, 0) / decisions.length;

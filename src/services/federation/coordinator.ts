@@ -8,6 +8,7 @@
  * that N devices holding the same N tasks reproduce one-process meta-training exactly. Devices that
  * failed in their last rounds sit out 2^(f−1) − 1 rounds (f consecutive failures, at most 15).
  */
+import { streamRng } from '../../util/rng-streams.js';
 import type { Backend } from '../../nn/backend.js';
 import { Adam } from '../../nn/adam.js';
 import { createPolicy } from '../../policy/create.js';
@@ -21,7 +22,7 @@ import { simulateTimeline } from '../../mec/simulator.js';
 import { renderGanttSvg } from '../../report/gantt-svg.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import type { Scheduler } from '../../schedulers/scheduler.js';
-import { Rng } from '../../util/rng.js';
+import type { Rng } from '../../util/rng.js';
 import type { FederationStatus } from '../web/status.js';
 import { robustCombine } from './aggregate.js';
 import { encodeParams } from './params-codec.js';
@@ -99,7 +100,7 @@ export class Coordinator {
     this.log = o.log ?? (() => {});
     this.policy = createPolicy(run.policy, run.seed);
     this.outer = new Adam(this.policy.params.size, adamConfigOf(run.ppo, run.meta.outerLearningRate));
-    this.taskRng = new Rng(run.seed, 3); // the stream metaTrain draws its meta-batches from
+    this.taskRng = streamRng(run.seed, 'metaTasks'); // the stream metaTrain draws its meta-batches from
     const saved = store.loadModel();
     if (saved) {
       if (saved.theta.length !== this.policy.params.size)
