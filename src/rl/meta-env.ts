@@ -20,11 +20,7 @@ export class MetaOffloadingEnv {
   sampleTasks(n: number, rng: Rng): CompiledTask[] {
     const out: CompiledTask[] = [];
     while (out.length < n) {
-      const pool = [...this.train];
-      for (let i = pool.length - 1; i > 0; i--) {
-        const j = Math.floor(rng.next() * (i + 1));
-        [pool[i], pool[j]] = [pool[j], pool[i]];
-      }
+      const pool = rng.shuffle([...this.train]);
       out.push(...pool.slice(0, n - out.length));
     }
     return out;

@@ -115,11 +115,7 @@ export function ppoUpdate(
 function minibatches(full: Batch, count: number, rng: Rng): Batch[] {
   const rows = full.obs.B;
   if (count <= 1 || rows < 2) return [full];
-  const perm = Array.from({ length: rows }, (_, i) => i);
-  for (let i = rows - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [perm[i], perm[j]] = [perm[j], perm[i]];
-  }
+  const perm = rng.shuffle(Array.from({ length: rows }, (_, i) => i));
   const T = full.obs.T;
   const size = Math.ceil(rows / count);
   const out: Batch[] = [];

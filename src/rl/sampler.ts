@@ -141,11 +141,10 @@ export function inferPlans(
 /** `count` items drawn without replacement (a seeded partial shuffle), in their original order; all when fewer. */
 export function drawSubset<T>(pool: readonly T[], count: number, rng: Rng): T[] {
   if (pool.length <= count) return [...pool];
-  const idx = Array.from({ length: pool.length }, (_, i) => i);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rng.next() * (idx.length - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
+  const idx = rng.partialShuffle(
+    Array.from({ length: pool.length }, (_, i) => i),
+    count,
+  );
   return idx
     .slice(0, count)
     .sort((a, b) => a - b)

@@ -67,6 +67,27 @@ export class Rng {
     return lo + Math.floor(this.next() * (hi - lo + 1));
   }
 
+  /** Shuffles `items` in place (Fisher-Yates, from the end) and returns it. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
+  /**
+   * Puts a uniform random choice of `count` of `items` (without replacement) in its first `count`
+   * places, in place (Fisher-Yates from the front, stopped after `count` draws), and returns it.
+   */
+  partialShuffle<T>(items: T[], count: number): T[] {
+    for (let i = 0; i < Math.min(count, items.length); i++) {
+      const j = i + Math.floor(this.next() * (items.length - i));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
   /** Standard normal sample (Box-Muller). */
   normal(): number {
     let u = 0;
