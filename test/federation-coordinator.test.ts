@@ -14,6 +14,7 @@ import { startFederationServer } from '../src/services/federation/server.js';
 import { DEFAULT_FEDERATION } from '../src/services/federation/settings.js';
 import { StateStore } from '../src/services/federation/state-store.js';
 import { hashToken } from '../src/services/federation/tokens.js';
+import { ManualClock } from '../src/util/clock.js';
 
 const run = mergeRunConfig(
   DEFAULT_RUN,
@@ -24,6 +25,7 @@ const run = mergeRunConfig(
 function setup(
   deadlineS: number,
   extra: Partial<typeof DEFAULT_FEDERATION> = {},
+  clock?: ManualClock,
 ): { coordinator: Coordinator; store: StateStore } {
   const store = StateStore.open(mkdtempSync(join(tmpdir(), 'mrlco-coord-')));
   for (const d of ['d1', 'd2', 'd3']) store.addDevice(d, hashToken(`token-${d}`));
@@ -32,12 +34,14 @@ function setup(
     store,
     run,
     federation: { ...DEFAULT_FEDERATION, minDevices: 3, roundDeadlineS: deadlineS, ...extra },
+    ...(clock ? { clock } : {}),
   });
   return { coordinator, store };
 }
 
-test('a device that keeps missing rounds sits out more of them', async () => {
-  const { coordinator, store } = setup(0.5);
+test('a device that keeps missing rounds sits out more of them (on a manual clock: no sleeping)', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const { coordinator, store } = setup(0.5, {}, clock);
   const selections: string[][] = [];
   for (const d of ['d1', 'd2', 'd3']) coordinator.hello(d, d);
   for (let round = 1; round <= 5; round++) {
@@ -58,7 +62,9 @@ test('a device that keeps missing rounds sits out more of them', async () => {
         });
     }
     selections.push(answered.sort());
-    while (coordinator.round < round) await new Promise((r) => setTimeout(r, 20));
+    // The round closes when every selected device has answered, or at its deadline.
+    if (coordinator.round < round) clock.advance(500);
+    assert.ok(coordinator.round >= round, `round ${round} closed`);
   }
   // Misses in rounds 1 and 2 → sits out round 3; back in round 4, misses again (3rd) → sits out 5 (and 6-7).
   assert.deepEqual(selections, [

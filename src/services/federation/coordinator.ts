@@ -8,6 +8,7 @@
  * that N devices holding the same N tasks reproduce one-process meta-training exactly. Devices that
  * failed in their last rounds sit out 2^(f−1) − 1 rounds (f consecutive failures, at most 15).
  */
+import { SYSTEM_CLOCK, type Clock } from '../../util/clock.js';
 import { streamRng } from '../../util/rng-streams.js';
 import type { Backend } from '../../nn/backend.js';
 import { Adam } from '../../nn/adam.js';
@@ -48,7 +49,8 @@ export interface CoordinatorOptions {
   checkpointPath?: string;
   listen?: string;
   log?: (line: string) => void;
-  now?: () => number;
+  /** Time and timers (round deadlines, poll timeouts); the system clock by default. */
+  clock?: Clock;
 }
 
 interface Report {
@@ -64,7 +66,7 @@ interface OpenRound {
   refused: Set<number>;
   startedAt: number;
   deadline: number;
-  timer: NodeJS.Timeout;
+  timer: unknown;
   bytesIn: number;
   bytesOut: number;
 }
@@ -91,12 +93,12 @@ export class Coordinator {
   private ganttCache: { version: number; svg: string | undefined } | undefined;
   private closed = false;
   private readonly startedAt = new Date().toISOString();
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly log: (line: string) => void;
 
   constructor(private readonly o: CoordinatorOptions) {
     const { run, store } = o;
-    this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? SYSTEM_CLOCK;
     this.log = o.log ?? (() => {});
     this.policy = createPolicy(run.policy, run.seed);
     this.outer = new Adam(this.policy.params.size, adamConfigOf(run.ppo, run.meta.outerLearningRate));
@@ -162,16 +164,17 @@ export class Coordinator {
     const ready = this.assignment(device);
     if (ready) return ready;
     const limit = Math.min(waitMs, this.o.federation.pollTimeoutS * 1000);
+    if (limit <= 0) return this.waitReply();
     await new Promise<void>((resolve) => {
       const waiter: Waiter = {
         device,
         wake: () => {
-          clearTimeout(timer);
+          this.clock.clearTimer(timer);
           this.waiters.delete(waiter);
           resolve();
         },
       };
-      const timer = setTimeout(waiter.wake, limit);
+      const timer = this.clock.setTimer(waiter.wake, limit);
       this.waiters.add(waiter);
     });
     this.touch(device);
@@ -230,7 +233,7 @@ export class Coordinator {
 
   /** Records a refused call of an authenticated or unknown caller. */
   logRefusal(device: string | null, round: number | null, kind: string, reason: string): void {
-    this.o.store.logEvent({ time: new Date(this.now()).toISOString(), round, device, kind, reason });
+    this.o.store.logEvent({ time: new Date(this.clock.now()).toISOString(), round, device, kind, reason });
     this.log(
       `refused ${device ?? '(unknown device)'}${round !== null ? ` in round ${round}` : ''}: ${reason}`,
     );
@@ -248,7 +251,7 @@ export class Coordinator {
   }
 
   private online(): string[] {
-    const t = this.now();
+    const t = this.clock.now();
     return [...this.devices.values()]
       .filter((d) => this.isOnline(d, t))
       .map((d) => d.name)
@@ -263,15 +266,11 @@ export class Coordinator {
     let pool = online.filter((name) => this.devices.get(name)!.backoffUntil <= round);
     if (pool.length === 0) pool = online; // everyone is backing off: better a round than none
     // metaTrain's draw (MetaOffloadingEnv.sampleTasks): one seeded shuffle of the pool, first n.
-    pool = [...pool];
-    for (let i = pool.length - 1; i > 0; i--) {
-      const j = Math.floor(this.taskRng.next() * (i + 1));
-      [pool[i], pool[j]] = [pool[j], pool[i]];
-    }
+    pool = this.taskRng.shuffle([...pool]);
     const selected = pool.slice(0, Math.min(this.o.run.meta.metaBatch, pool.length));
-    const startedAt = this.now();
+    const startedAt = this.clock.now();
     const deadline = startedAt + this.o.federation.roundDeadlineS * 1000;
-    const timer = setTimeout(() => this.close('deadline'), deadline - startedAt);
+    const timer = this.clock.setTimer(() => this.close('deadline'), deadline - startedAt);
     this.open = {
       round,
       selected,
@@ -333,7 +332,7 @@ export class Coordinator {
   private close(closedBy: RoundRecord['closedBy']): void {
     const open = this.open;
     if (!open) return;
-    clearTimeout(open.timer);
+    this.clock.clearTimer(open.timer);
     this.open = undefined;
     const slots = [...open.reports.keys()].sort((a, b) => a - b);
     const reports = slots.map((s) => open.reports.get(s)!);
@@ -380,7 +379,7 @@ export class Coordinator {
       rejected: open.refused.size,
       missed: open.selected.length - reports.length - open.refused.size,
       closedBy,
-      wallS: (this.now() - open.startedAt) / 1000,
+      wallS: (this.clock.now() - open.startedAt) / 1000,
       bytesIn: open.bytesIn,
       bytesOut: open.bytesOut,
       innerSampledMakespanMs:
@@ -388,7 +387,7 @@ export class Coordinator {
       testMakespanMs: null,
       trainMakespanMs: null,
       metaGradNorm,
-      closedAt: new Date(this.now()).toISOString(),
+      closedAt: new Date(this.clock.now()).toISOString(),
     };
     const run = this.o.run;
     if (this.evalTasks.length > 0 && (open.round % run.evalEvery === 0 || open.round === run.iterations)) {
@@ -453,7 +452,7 @@ export class Coordinator {
 
   private touch(device: string): void {
     const rec = this.deviceRecord(device);
-    const t = this.now();
+    const t = this.clock.now();
     this.lastContact.set(device, t);
     rec.lastSeen = new Date(t).toISOString();
   }
@@ -480,7 +479,7 @@ export class Coordinator {
   // --- the page ---
 
   status(): FederationStatus {
-    const t = this.now();
+    const t = this.clock.now();
     const open = this.open;
     const evalRefs = this.evalReferences();
     return {
@@ -565,7 +564,7 @@ export class Coordinator {
   /** Stops timers and releases waiting polls (they answer WAIT). */
   shutdown(): void {
     this.closed = true;
-    if (this.open) clearTimeout(this.open.timer);
+    if (this.open) this.clock.clearTimer(this.open.timer);
     this.wakeAll();
   }
 }
