@@ -30,6 +30,7 @@ import { lockFolder } from '../../util/folder-lock.js';
 import { AGGREGATIONS, type Aggregation } from '../../services/federation/aggregate.js';
 import { checkDeviceName, hashToken, newToken } from '../../services/federation/tokens.js';
 import { startStatusHttpServer } from '../../services/web/http-server.js';
+import { FederationStatusSource } from '../../services/web/federation-status.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import {
   systemFromOptions,
@@ -326,12 +327,14 @@ export function serveCommand(): Command {
       ...(tls ? { tls } : {}),
     });
     const page = httpListen
-      ? await startStatusHttpServer(coordinator, httpListen).catch(async (err: Error) => {
-          await service.close();
-          throw new InputError(
-            `--http ${httpListen.host}:${httpListen.port}: cannot listen (${err.message})`,
-          );
-        })
+      ? await startStatusHttpServer(new FederationStatusSource(coordinator), httpListen).catch(
+          async (err: Error) => {
+            await service.close();
+            throw new InputError(
+              `--http ${httpListen.host}:${httpListen.port}: cannot listen (${err.message})`,
+            );
+          },
+        )
       : undefined;
     log(
       `service listening on ${tls ? 'grpcs' : 'grpc'}://${listen.host}:${service.port} (state ${stateDir}, round ${coordinator.round} of ${config.run.iterations}, ${coordinator.paramCount} parameters, backend ${be.name})`,

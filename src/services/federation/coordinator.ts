@@ -19,12 +19,7 @@ import { saveCheckpoint } from '../../rl/checkpoint.js';
 import { adamConfigOf, type RunConfig } from '../../rl/config.js';
 import { compileTask, type CompiledTask, type LearningTask } from '../../rl/learning-task.js';
 import { allDags, evaluateGreedy } from '../../rl/sampler.js';
-import { simulateTimeline } from '../../mec/simulator.js';
-import { renderGanttSvg } from '../../report/gantt-svg.js';
-import { greedy, heft } from '../../schedulers/earliest-finish.js';
-import type { Scheduler } from '../../schedulers/scheduler.js';
 import type { Rng } from '../../util/rng.js';
-import type { FederationStatus } from '../web/status.js';
 import { robustCombine } from './aggregate.js';
 import { encodeParams } from './params-codec.js';
 import {
@@ -37,6 +32,21 @@ import {
 import { messageLimit, updateNormBound, type FederationSettings } from './settings.js';
 import type { DeviceRecord, RoundRecord, StateStore } from './state-store.js';
 import { checkUpdate } from './update-check.js';
+
+/** The coordinator's state for the status page: plain data, no behaviour. */
+export interface CoordinatorView {
+  startedAt: string;
+  listen: string;
+  seed: number;
+  /** Rounds closed so far (the model version). */
+  version: number;
+  totalRounds: number;
+  finished: boolean;
+  minDevices: number;
+  open: { round: number; deadline: number; selected: string[]; reported: string[] } | undefined;
+  devices: (DeviceRecord & { online: boolean })[];
+  history: readonly RoundRecord[];
+}
 
 export interface CoordinatorOptions {
   be: Backend;
@@ -90,7 +100,6 @@ export class Coordinator {
   private history: RoundRecord[];
   private readonly evalTasks: CompiledTask[];
   private paramsCache: { version: number; msg: ParamsMessage } | undefined;
-  private ganttCache: { version: number; svg: string | undefined } | undefined;
   private closed = false;
   private readonly startedAt = new Date().toISOString();
   private readonly clock: Clock;
@@ -476,89 +485,41 @@ export class Coordinator {
     };
   }
 
-  // --- the page ---
+  // --- what the status page reads (services/web/federation-status.ts projects it) ---
 
-  status(): FederationStatus {
+  /** The service's state as plain data, at this moment. */
+  view(): CoordinatorView {
     const t = this.clock.now();
     const open = this.open;
-    const evalRefs = this.evalReferences();
     return {
-      service: {
-        startedAt: this.startedAt,
-        listen: this.o.listen ?? '',
-        seed: this.o.run.seed,
-        modelVersion: this.version,
-      },
-      round: {
-        number: open?.round ?? this.version,
-        state: this.finished ? 'finished' : open ? 'open' : 'waiting',
-        ...(open || this.finished ? {} : { opensWhen: `${this.o.federation.minDevices} devices are online` }),
-        deadline: open ? new Date(open.deadline).toISOString() : null,
-        selected: open?.selected ?? [],
-        reported: open ? [...open.reports.keys()].map((s) => open.selected[s]) : [],
-      },
+      startedAt: this.startedAt,
+      listen: this.o.listen ?? '',
+      seed: this.o.run.seed,
+      version: this.version,
       totalRounds: this.o.run.iterations,
-      devices: [...this.devices.values()]
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((d) => ({
-          name: d.name,
-          online: this.isOnline(d, t),
-          revoked: d.revoked,
-          lastSeen: d.lastSeen,
-          selections: d.selections,
-          accepted: d.accepted,
-          failures: d.failures,
-          lastRound: d.lastRound,
-          lastOutcome: d.lastOutcome,
-          lastReason: d.lastReason,
-          lastSampledMakespanMs: d.lastSampledMakespanMs,
-          lastSamples: d.lastSamples,
-        })),
-      history: this.history.map((r) => ({
-        round: r.round,
-        selected: r.selected.length,
-        accepted: r.accepted,
-        rejected: r.rejected,
-        missed: r.missed,
-        closedBy: r.closedBy,
-        wallS: r.wallS,
-        bytesIn: r.bytesIn,
-        bytesOut: r.bytesOut,
-        innerSampledMakespanMs: r.innerSampledMakespanMs,
-        testMakespanMs: r.testMakespanMs,
-        trainMakespanMs: r.trainMakespanMs,
-      })),
-      references: evalRefs,
+      finished: this.finished,
+      minDevices: this.o.federation.minDevices,
+      open: open
+        ? {
+            round: open.round,
+            deadline: open.deadline,
+            selected: open.selected,
+            reported: [...open.reports.keys()].map((s) => open.selected[s]),
+          }
+        : undefined,
+      devices: [...this.devices.values()].map((d) => ({ ...d, online: this.isOnline(d, t) })),
+      history: this.history,
     };
   }
 
-  private refsCache: FederationStatus['references'] | undefined;
-
-  /** Mean HEFT and Greedy makespans over the held-out tasks' DAGs (computed once). */
-  private evalReferences(): FederationStatus['references'] {
-    if (this.refsCache !== undefined) return this.refsCache;
-    const problems = this.evalTasks.flatMap((t) => t.problems);
-    const meanOf = (s: Scheduler): number =>
-      problems.reduce((a, p) => a + s.schedule(p).makespanMs, 0) / problems.length;
-    this.refsCache = problems.length > 0 ? { heftMs: meanOf(heft), greedyMs: meanOf(greedy) } : null;
-    return this.refsCache;
+  /** The held-out tasks (the page's references and its Gantt chart). */
+  get heldOutTasks(): readonly CompiledTask[] {
+    return this.evalTasks;
   }
 
-  /** The Gantt chart of the first held-out DAG under θ's argmax plan. */
-  ganttSvg(): string | undefined {
-    if (this.ganttCache && this.ganttCache.version === this.version) return this.ganttCache.svg;
-    let svg: string | undefined;
-    const task = this.evalTasks[0];
-    if (task) {
-      const r = evaluateGreedy(this.o.be, this.policy, [{ task, dag: 0 }]);
-      const problem = task.problems[0];
-      const timeline = simulateTimeline(problem.dag, problem.simulator, problem.order, r.plans[0]);
-      svg = renderGanttSvg(problem.dag, timeline, {
-        title: `${problem.dag.name}: meta policy after round ${this.version}, ${timeline.profile} profile`,
-      });
-    }
-    this.ganttCache = { version: this.version, svg };
-    return svg;
+  /** The backend the service decides with. */
+  get backend(): Backend {
+    return this.o.be;
   }
 
   /** Stops timers and releases waiting polls (they answer WAIT). */
