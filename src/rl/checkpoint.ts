@@ -6,11 +6,11 @@ import { RANK_WEIGHTS, type RankWeight } from '../mec/rank.js';
 import type { Adam } from '../nn/adam.js';
 import { readTensorFile, writeTensorFile } from '../nn/tensor-file.js';
 import { createPolicy } from '../policy/create.js';
-import { withPolicyDefaults, type OffloadingPolicy, type PolicyConfig } from '../policy/policy.js';
+import type { OffloadingPolicy, PolicyConfig } from '../policy/policy.js';
 import { SIM_PROFILES, type SimProfile } from '../mec/simulator.js';
 import { InputError } from '../util/errors.js';
 import type { RngState } from '../util/rng.js';
-import type { RunConfig } from './config.js';
+import { policyConfigFromValue, runConfigFromValue, type RunConfig } from './config.js';
 
 export const CHECKPOINT_KIND = 'mrlco-checkpoint';
 
@@ -56,10 +56,13 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   };
   if (meta.kind !== CHECKPOINT_KIND || !meta.policy || !meta.run)
     throw InputError.inFile(path, 'not an mrlco policy checkpoint');
+  // The header is validated like a command line: a corrupt or foreign one is one line naming the file.
+  const run = runConfigFromValue(meta.run, `${path} (its settings)`);
   let policy: OffloadingPolicy;
   try {
-    policy = createPolicy(withPolicyDefaults(meta.policy), 0);
-  } catch {
+    policy = createPolicy(policyConfigFromValue(meta.policy, `${path} (its policy)`), 0);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
     throw InputError.inFile(path, 'the checkpoint describes an invalid policy configuration');
   }
   const expected = policy.params.params;
@@ -87,7 +90,7 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   return {
     policy,
     state: {
-      run: { ...meta.run, policy: withPolicyDefaults(meta.run.policy) },
+      run,
       iteration: meta.iteration ?? 0,
       rng: meta.rng ?? {},
       info: meta.info ?? {},

@@ -263,3 +263,38 @@ export function loadRunConfig(path: string, base: RunConfig = DEFAULT_RUN): RunC
   }
   return mergeRunConfig(base, doc, path);
 }
+
+/** Parses JSON text from `origin` (a file, a message), one line naming it when the text is not JSON. */
+function parseJson(text: string, origin: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw InputError.inFile(origin, `malformed JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A policy configuration received as JSON (over the wire, from a stored state), validated as the
+ * command line's is; missing fields are the paper's network's (as in checkpoints that predate them).
+ */
+export function policyConfigFromJson(text: string, origin: string): PolicyConfig {
+  return policyConfigFromValue(parseJson(text, origin), origin);
+}
+
+/** A policy configuration as a parsed value (a checkpoint's header), validated; see policyConfigFromJson. */
+export function policyConfigFromValue(value: unknown, origin: string): PolicyConfig {
+  return mergeRunConfig({ ...DEFAULT_RUN, policy: PAPER_POLICY }, { policy: value }, origin).policy;
+}
+
+/** A PPO configuration received as JSON, validated; missing fields take the defaults. */
+export function ppoConfigFromJson(text: string, origin: string): PpoConfig {
+  return mergeRunConfig(DEFAULT_RUN, { ppo: parseJson(text, origin) }, origin).ppo;
+}
+
+/**
+ * A whole run configuration as a parsed value (a stored state, a checkpoint's header), validated; a
+ * policy without fields of later versions is the paper's network, as in policyConfigFromValue.
+ */
+export function runConfigFromValue(value: unknown, origin: string): RunConfig {
+  return mergeRunConfig({ ...DEFAULT_RUN, policy: PAPER_POLICY }, value, origin);
+}

@@ -8,8 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Backend } from '../../nn/backend.js';
 import { runInnerLoop } from '../../meta/inner-loop.js';
 import { createPolicy } from '../../policy/create.js';
-import { withPolicyDefaults, type PolicyConfig } from '../../policy/policy.js';
-import type { PpoConfig } from '../../rl/config.js';
+import { policyConfigFromJson, ppoConfigFromJson } from '../../rl/config.js';
 import { compileTask, type CompiledTask, type LearningTask } from '../../rl/learning-task.js';
 import { InputError } from '../../util/errors.js';
 import type { Endpoint } from './endpoint.js';
@@ -148,7 +147,8 @@ export async function runDevice(o: DeviceOptions): Promise<DeviceSummary> {
       throw new InputError(
         `${where}: the service speaks protocol ${hello.protocol}, this device ${PROTOCOL_VERSION}`,
       );
-    const policyConfig = withPolicyDefaults(JSON.parse(hello.policyJson) as Partial<PolicyConfig>);
+    // What the service sends is validated like a command line before anything is built from it.
+    const policyConfig = policyConfigFromJson(hello.policyJson, `${where}: the service's policy`);
     const scratch = createPolicy(policyConfig, 0);
     if (scratch.params.size !== hello.paramCount)
       throw new InputError(
@@ -174,7 +174,7 @@ export async function runDevice(o: DeviceOptions): Promise<DeviceSummary> {
         log(`round ${task.round}: ignoring a corrupt download (${theta.reason})`);
         continue;
       }
-      const ppo = JSON.parse(task.ppoJson) as PpoConfig;
+      const ppo = ppoConfigFromJson(task.ppoJson, `${where}: the service's PPO settings`);
       log(`round ${task.round}: training (slot ${task.slot}, model version ${task.modelVersion})`);
       const started = performance.now();
       const r = runInnerLoop(o.be, scratch, theta.values, compiled, ppo, {

@@ -5,9 +5,10 @@
  */
 import type { SimProfile } from '../../mec/simulator.js';
 import type { SystemParams } from '../../mec/system.js';
-import type { RunConfig } from '../../rl/config.js';
+import { runConfigFromValue, type RunConfig } from '../../rl/config.js';
 import { InputError } from '../../util/errors.js';
-import { DEFAULT_FEDERATION, type FederationSettings } from './settings.js';
+import { checkFederationSettings, DEFAULT_FEDERATION, type FederationSettings } from './settings.js';
+import { isObject } from '../../util/is-object.js';
 import type { StateStore } from './state-store.js';
 
 export interface EvalSpec {
@@ -25,13 +26,26 @@ export interface ServiceConfig {
 export function storedServiceConfig(store: StateStore): ServiceConfig | undefined {
   const text = store.getMeta('config');
   if (text === undefined) return undefined;
+  let stored: unknown;
   try {
-    const stored = JSON.parse(text) as ServiceConfig;
-    // Settings added after the run was created take their defaults.
-    return { ...stored, federation: { ...DEFAULT_FEDERATION, ...stored.federation } };
+    stored = JSON.parse(text);
   } catch {
     throw InputError.inFile(store.path, 'the stored configuration is not valid JSON');
   }
+  if (!isObject(stored)) throw InputError.inFile(store.path, 'the stored configuration is not an object');
+  const origin = `${store.path} (stored configuration)`;
+  // Validated as the command line is; settings added after the run was created take their defaults.
+  return {
+    run: runConfigFromValue(stored.run, origin),
+    federation: checkFederationSettings(
+      {
+        ...DEFAULT_FEDERATION,
+        ...(isObject(stored.federation) ? stored.federation : {}),
+      } as FederationSettings,
+      origin,
+    ),
+    eval: (stored.eval ?? null) as EvalSpec | null,
+  };
 }
 
 export function storeServiceConfig(store: StateStore, config: ServiceConfig): void {
