@@ -2,6 +2,7 @@
  * An offloading problem: one DAG on one system, with its task latencies, its rank order and a
  * simulator, compiled once and shared by every scheduler.
  */
+import { PROFILE_RULES } from './profiles.js';
 import type { Dag } from '../dag/dag.js';
 import { DEFAULT_SYSTEM, taskTimes, validateSystem, type SystemParams, type TaskTimes } from './system.js';
 import { rankOrder, upwardRanks, type RankWeight } from './rank.js';
@@ -35,7 +36,7 @@ export interface OffloadingProblem {
 }
 
 export function defaultRankWeight(profile: SimProfile): RankWeight {
-  return profile === 'paper' ? 'offload' : 'min';
+  return PROFILE_RULES[profile].rankWeight;
 }
 
 export function createProblem(

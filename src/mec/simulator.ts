@@ -13,9 +13,9 @@
  */
 import type { Dag } from '../dag/dag.js';
 import type { TaskTimes } from './system.js';
+import { PROFILE_RULES, type SimProfile } from './profiles.js';
 
-export type SimProfile = 'paper' | 'reference';
-export const SIM_PROFILES: readonly SimProfile[] = ['paper', 'reference'];
+export { SIM_PROFILES, type SimProfile } from './profiles.js';
 
 export const LOCAL = 0;
 export const OFFLOAD = 1;
@@ -38,7 +38,9 @@ export function parentIndex(dag: Dag): ParentIndex {
 /** The state of the four resources after some tasks; copy it to branch (see `saveResources`). */
 export class LatencySimulator {
   readonly n: number;
-  readonly reference: boolean;
+  /** The profile's rules (profiles.ts), as fields for the hot loops. */
+  readonly uploadWaitsForParentUpload: boolean;
+  readonly queuedDownlink: boolean;
   // Resource free times (M^UE, M^ul, M^s, M^dl) and the makespan so far, in ms.
   ueFree = 0;
   ulFree = 0;
@@ -62,7 +64,9 @@ export class LatencySimulator {
     readonly profile: SimProfile,
   ) {
     this.n = times.local.length;
-    this.reference = profile === 'reference';
+    const rules = PROFILE_RULES[profile];
+    this.uploadWaitsForParentUpload = rules.uploadWaitsForParentUpload;
+    this.queuedDownlink = rules.queuedDownlink;
     const n = this.n;
     this.ftUe = new Float64Array(n);
     this.ftUl = new Float64Array(n);
@@ -95,7 +99,8 @@ export class LatencySimulator {
     const { start, list } = this.parents;
     let ulStart = this.ulFree;
     let mecReady = 0;
-    const ref = this.reference;
+    const ref = this.uploadWaitsForParentUpload;
+    const queued = this.queuedDownlink;
     for (let k = start[i]; k < start[i + 1]; k++) {
       const j = list[k];
       const dep = ref
@@ -112,7 +117,7 @@ export class LatencySimulator {
     let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
     if (mecReady > mecStart) mecStart = mecReady;
     const mecFinish = mecStart + this.times.mec[i];
-    const dlStart = ref || mecFinish > this.dlFree ? mecFinish : this.dlFree;
+    const dlStart = !queued || mecFinish > this.dlFree ? mecFinish : this.dlFree;
     return dlStart + this.times.downlink[i];
   }
 
@@ -130,7 +135,8 @@ export class LatencySimulator {
       finish = ready + this.times.local[i];
       this.commitLocal(i, ready, finish);
     } else {
-      const ref = this.reference;
+      const ref = this.uploadWaitsForParentUpload;
+      const queued = this.queuedDownlink;
       let ulStart = this.ulFree;
       let mecReady = 0;
       for (let k = start[i]; k < start[i + 1]; k++) {
@@ -149,7 +155,7 @@ export class LatencySimulator {
       let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
       if (mecReady > mecStart) mecStart = mecReady;
       const mecFinish = mecStart + this.times.mec[i];
-      const dlStart = ref || mecFinish > this.dlFree ? mecFinish : this.dlFree;
+      const dlStart = !queued || mecFinish > this.dlFree ? mecFinish : this.dlFree;
       finish = dlStart + this.times.downlink[i];
       this.commitOffload(i, ulStart, ulFinish, mecStart, mecFinish, dlStart, finish);
     }
@@ -184,7 +190,7 @@ export class LatencySimulator {
     this.ftDl[i] = finish;
     this.ulFree = ulFinish;
     this.mecFree = mecFinish;
-    if (!this.reference) this.dlFree = finish;
+    if (this.queuedDownlink) this.dlFree = finish;
   }
 
   /**
@@ -193,7 +199,8 @@ export class LatencySimulator {
    */
   stepEarliest(i: number): number {
     const { start, list } = this.parents;
-    const ref = this.reference;
+    const ref = this.uploadWaitsForParentUpload;
+    const queued = this.queuedDownlink;
     let ready = this.ueFree;
     let ulStart = this.ulFree;
     let mecReady = 0;
@@ -212,7 +219,7 @@ export class LatencySimulator {
     let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
     if (mecReady > mecStart) mecStart = mecReady;
     const mecFinish = mecStart + this.times.mec[i];
-    const dlStart = ref || mecFinish > this.dlFree ? mecFinish : this.dlFree;
+    const dlStart = !queued || mecFinish > this.dlFree ? mecFinish : this.dlFree;
     const offloadFinish = dlStart + this.times.downlink[i];
     let finish: number;
     let action: number;

@@ -7,7 +7,7 @@ import type { Adam } from '../nn/adam.js';
 import { readTensorFile, writeTensorFile } from '../nn/tensor-file.js';
 import { createPolicy } from '../policy/create.js';
 import type { OffloadingPolicy, PolicyConfig } from '../policy/policy.js';
-import { SIM_PROFILES, type SimProfile } from '../mec/simulator.js';
+import { isSimProfile, type SimProfile } from '../mec/profiles.js';
 import { InputError } from '../util/errors.js';
 import type { RngState } from '../util/rng.js';
 import { policyConfigFromValue, runConfigFromValue, type RunConfig } from './config.js';
@@ -114,7 +114,5 @@ export function rankWeightOfCheckpoint(state: CheckpointState): RankWeight | und
 
 export function profileOfCheckpoint(state: CheckpointState): SimProfile | undefined {
   const p = state.info.profile;
-  return typeof p === 'string' && (SIM_PROFILES as readonly string[]).includes(p)
-    ? (p as SimProfile)
-    : undefined;
+  return isSimProfile(p) ? p : undefined;
 }

@@ -292,7 +292,8 @@ class PathBound {
     const { order, position, lbLocal, lbUl, lbMec, lbFinish } = this;
     const { local: tL, uplink: tU, mec: tM, downlink: tD } = this.problem.times;
     const { start: pStart, list: pList } = this.problem.parents;
-    const reference = sim.reference;
+    const uploadsWait = sim.uploadWaitsForParentUpload;
+    const queued = sim.queuedDownlink;
     const { ftUe, ftUl, ftMec, ftDl, ueFree, ulFree, mecFree, dlFree } = sim;
     let bound = 0;
     for (let m = k; m < order.length; m++) {
@@ -305,12 +306,12 @@ class PathBound {
         if (position[j] < k) {
           const fin = ftUe[j] > ftDl[j] ? ftUe[j] : ftDl[j];
           if (fin > readyLocal) readyLocal = fin;
-          const ulDep = reference ? (ftUe[j] > ftUl[j] ? ftUe[j] : ftUl[j]) : fin;
+          const ulDep = uploadsWait ? (ftUe[j] > ftUl[j] ? ftUe[j] : ftUl[j]) : fin;
           if (ulDep > readyUl) readyUl = ulDep;
           if (ftMec[j] > readyMec) readyMec = ftMec[j];
         } else {
           if (lbFinish[j] > readyLocal) readyLocal = lbFinish[j];
-          const ulDep = reference ? (lbLocal[j] < lbUl[j] ? lbLocal[j] : lbUl[j]) : lbFinish[j];
+          const ulDep = uploadsWait ? (lbLocal[j] < lbUl[j] ? lbLocal[j] : lbUl[j]) : lbFinish[j];
           if (ulDep > readyUl) readyUl = ulDep;
           // A local parent delays this task's upload, an offloaded one its MEC start.
           const viaLocal = lbLocal[j] + tU[i];
@@ -323,7 +324,7 @@ class PathBound {
       lbLocal[i] = readyLocal + tL[i];
       lbUl[i] = readyUl + tU[i];
       lbMec[i] = (readyMec > lbUl[i] ? readyMec : lbUl[i]) + tM[i];
-      const dl = (reference || lbMec[i] > dlFree ? lbMec[i] : dlFree) + tD[i];
+      const dl = (!queued || lbMec[i] > dlFree ? lbMec[i] : dlFree) + tD[i];
       lbFinish[i] = lbLocal[i] < dl ? lbLocal[i] : dl;
       if (lbFinish[i] > bound) bound = lbFinish[i];
     }

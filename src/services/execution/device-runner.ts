@@ -15,6 +15,7 @@
  * Like the executor's VM, the device CPU is emulated by holding it for time_scale · C / f_UE, not by
  * burning cycles. Times are reported in model milliseconds: wall time divided by the time scale.
  */
+import { PROFILE_RULES } from '../../mec/profiles.js';
 import { performance } from 'node:perf_hooks';
 import type { OffloadingProblem } from '../../mec/problem.js';
 import { timelineOf } from '../../mec/problem.js';
@@ -90,7 +91,7 @@ export async function runOnExecutor(
     ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
   });
   const scale = link.timeScale;
-  const reference = problem.profile === 'reference';
+  const waitForUploads = PROFILE_RULES[problem.profile].uploadWaitsForParentUpload;
 
   // Wall times (performance.now()) of each task's finish (FT^UE or FT^dl) and upload finish (FT^ul).
   const finished: Promise<number>[] = new Array<Promise<number>>(n);
@@ -115,7 +116,7 @@ export async function runOnExecutor(
       });
       cpuFree = finished[i];
     } else {
-      const deps = parents.map((j) => (reference && plan[j] !== LOCAL ? uploaded[j] : finished[j]));
+      const deps = parents.map((j) => (waitForUploads && plan[j] !== LOCAL ? uploaded[j] : finished[j]));
       const result = link.expectResult(i);
       const task = dag.tasks[i];
       uploaded[i] = Promise.all([uplinkFree, ...deps]).then(async () => {

@@ -9,6 +9,7 @@
  * measurement does not depend on how loaded the host is. Results are then paced at R_dl: in the `paper`
  * profile one after another (the queued downlink M^dl), in the `reference` profile each on its own.
  */
+import { PROFILE_RULES, type SimProfile } from '../../mec/profiles.js';
 import { performance } from 'node:perf_hooks';
 import { sendPaced, sleepUntil } from './pacing.js';
 import type { EdgeMessage, OpenMessage, TaskHeaderMessage, ChunkMessage } from './proto.js';
@@ -71,7 +72,7 @@ export class EdgeSession {
         return { receivedAt, start, finish: performance.now() };
       });
     this.vmFree = vmRun;
-    const queued = this.open.profile === 'paper';
+    const queued = PROFILE_RULES[this.open.profile as SimProfile].queuedDownlink;
     const result = Promise.all([vmRun, queued ? this.downlinkFree : undefined]).then(([run]) =>
       this.sendResult(header, run),
     );

@@ -3,6 +3,7 @@
  * f_vm = f_s / k each. A device session holds one VM for its lifetime (the paper gives each UE a
  * dedicated VM); with all k in use, further sessions are refused.
  */
+import { isSimProfile } from '../../mec/profiles.js';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type AddressInfo } from 'node:net';
 import { InputError } from '../../util/errors.js';
@@ -65,8 +66,7 @@ export async function startExecutor(options: ExecutorOptions): Promise<RunningEx
     const onOpen = (msg: DeviceMessage): void => {
       const open = msg.open;
       if (msg.kind !== 'open' || !open) throw new ProtocolError('the first message must be open');
-      if (open.profile !== 'paper' && open.profile !== 'reference')
-        throw new ProtocolError(`unknown profile "${open.profile}"`);
+      if (!isSimProfile(open.profile)) throw new ProtocolError(`unknown profile "${open.profile}"`);
       if (!(open.downlinkBps > 0)) throw new ProtocolError('downlink_bps must be positive');
       if (open.vmHz > 0 && Math.abs(open.vmHz - vmHz) > VM_HZ_TOLERANCE * vmHz) {
         throw new ExecutorRefusal(
