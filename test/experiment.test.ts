@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { topologicalOrder } from '../src/dag/dag.js';
 import { readDagFile } from '../src/dag/io.js';
 import { experimentSettings, type PlanLine } from '../src/experiments/experiment.js';
-import { POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../src/cli/run-options.js';
+import { metaFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../src/cli/run-options.js';
 import { createProblem, makespanOf, type OffloadingProblem } from '../src/mec/problem.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { cliPath, referenceData } from './helpers/paths.js';
@@ -114,4 +114,12 @@ test("experiment settings: a flag for one section keeps the preset's others (the
   assert.equal(s.run.ppo.trajectoriesPerDag, 10);
   assert.equal(s.run.ppo.learningRate, 0.001);
   assert.equal(experimentSettings('topology', false, patch).run.meta.metaBatch, 10);
+  // The outer learning rate alone keeps the preset's meta-batch; --quick keeps its scale under a flag.
+  const outer = settingsPatch({ outerLr: 0.002 }, metaFlags());
+  assert.equal(experimentSettings('tasks', false, outer).run.meta.metaBatch, 5);
+  assert.equal(experimentSettings('tasks', false, outer).run.meta.outerLearningRate, 0.002);
+  const quick = experimentSettings('tasks', true, patch);
+  assert.equal(quick.run.ppo.dagsPerBatch, 8);
+  assert.equal(quick.run.ppo.trajectoriesPerDag, 10);
+  assert.equal(quick.run.meta.metaBatch, 2);
 });

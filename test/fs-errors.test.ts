@@ -69,7 +69,7 @@ test('a full disk and other file-system errors are described in words, naming th
   });
 });
 
-test('--hidden beyond its bound is refused with the setting named', () => {
+test('--hidden beyond its bound is refused with the flag named, before anything runs', () => {
   const r = mrlco(
     'train',
     '--data',
@@ -80,7 +80,12 @@ test('--hidden beyond its bound is refused with the setting named', () => {
     '--out',
     mkdtempSync(join(tmpdir(), 'm-')),
   );
-  assertOneLine(r, /policy\.hidden must be an integer from 1 to 4096, got 100000/);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /option '--hidden <units>' argument '100000' is invalid\. expected an integer from 1 to 4096/,
+  );
 });
 
 test('train --iterations 0 reports no checkpoint', () => {

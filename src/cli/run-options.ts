@@ -1,36 +1,30 @@
 /**
  * Options shared by the learning commands: datasets, the run configuration, and one flag per setting.
- * Each flag is declared once here (flag, the setting it patches, its parser and help) and turned into a
- * configuration patch by the same table, so a flag a command shows is always the setting it changes.
+ * The flags are derived from the settings' declarations (rl/config.ts: check, help, flag) and turned
+ * into a configuration patch by the same table, so a flag a command shows is always the setting it
+ * changes, checked by that setting's own check.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { readDataset } from '../dag/io.js';
 import type { TaskSpec } from '../experiments/drl.js';
-import { ATTENTION_KINDS } from '../nn/attention.js';
-import { POLICY_ARCHS } from '../policy/policy.js';
-import { LOOKAHEADS } from '../policy/step-features.js';
 import {
-  ADVANTAGE_ESTIMATORS,
   DEFAULT_RUN,
   loadRunConfig,
   mergeRunConfig,
+  POLICY_SETTINGS,
+  META_SETTINGS,
+  PPO_SETTINGS,
+  RUN_SETTINGS,
+  type Checker,
   type RunConfig,
+  type Setting,
 } from '../rl/config.js';
 import { UsageError } from '../util/errors.js';
-import {
-  addSystemOptions,
-  parseNonNegative,
-  parseNonNegativeInt,
-  parsePositive,
-  parsePositiveInt,
-  parseUnit,
-  type SystemCliOptions,
-  systemFromOptions,
-} from './options.js';
+import { addSystemOptions, type SystemCliOptions, systemFromOptions } from './options.js';
 
 type Section = 'policy' | 'ppo' | 'meta' | 'run';
 
-/** One command-line flag for one setting of the run configuration. */
+/** One command-line flag for one setting of the run configuration (derived from its declaration). */
 interface SettingFlag {
   /** The commander attribute name (camelCase of the flag). */
   attr: string;
@@ -42,170 +36,55 @@ interface SettingFlag {
   choices?: readonly string[];
 }
 
-const P = DEFAULT_RUN.policy;
-const O = DEFAULT_RUN.ppo;
+/** '--dags-per-batch <n>' → 'dagsPerBatch' (commander's attribute name). */
+function attrOf(flag: string): string {
+  return flag
+    .split(' ')[0]
+    .replace(/^--/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A number flag checked by its setting's own check, so that the message names the flag. */
+function numberParser(check: Checker): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    const problem = value.trim() === '' || !Number.isFinite(n) ? 'a number' : check(n);
+    if (problem) throw new InvalidArgumentError(`expected ${problem}.`);
+    return n;
+  };
+}
+
+/** The flags of a section's declared settings, with their defaults in the help. */
+function flagsOf(section: Section, settings: Record<string, Setting>, defaults: Record<string, unknown>) {
+  return Object.entries(settings)
+    .filter(([, s]) => s.flag !== undefined)
+    .map(([key, s]): SettingFlag => ({
+      attr: attrOf(s.flag!),
+      flags: s.flag!,
+      section,
+      key,
+      help: `${s.help} (default ${String(defaults[key])})`,
+      ...(s.choices ? { choices: s.choices } : { parse: numberParser(s.check) }),
+    }));
+}
 
 /** The policy network's settings (a policy's shape: not for commands that load one). */
-export const POLICY_FLAGS: readonly SettingFlag[] = [
-  {
-    attr: 'arch',
-    flags: '--arch <arch>',
-    section: 'policy',
-    key: 'arch',
-    help: `policy network: mlp (per-step MLP on the state), seq2seq (the paper's network with the state made explicit), paper (Sec. 4.2 as printed) (default ${P.arch})`,
-    choices: POLICY_ARCHS,
-  },
-  {
-    attr: 'lookahead',
-    flags: '--lookahead <kind>',
-    section: 'policy',
-    key: 'lookahead',
-    help: `lookahead features: each action's makespan with the later tasks completed by HEFT's rule (heft) or by the HEFT-rollout (rollout), or none; not for --arch paper (default ${P.lookahead})`,
-    choices: LOOKAHEADS,
-  },
-  {
-    attr: 'priorGain',
-    flags: '--prior-gain <g>',
-    section: 'policy',
-    key: 'priorGain',
-    help: `initial gain of the lookahead prior on the logits, 0 = no prior (default ${P.priorGain})`,
-    parse: parseNonNegative,
-  },
-  {
-    attr: 'hidden',
-    flags: '--hidden <units>',
-    section: 'policy',
-    key: 'hidden',
-    help: `units per layer (default ${P.hidden})`,
-    parse: parsePositiveInt,
-  },
-  {
-    attr: 'layers',
-    flags: '--layers <n>',
-    section: 'policy',
-    key: 'layers',
-    help: `LSTM layers in encoder and decoder, or the MLP's hidden layers (default ${P.layers})`,
-    parse: parsePositiveInt,
-  },
-  {
-    attr: 'attention',
-    flags: '--attention <kind>',
-    section: 'policy',
-    key: 'attention',
-    help: `attention score of the seq2seq networks (default ${P.attention})`,
-    choices: ATTENTION_KINDS,
-  },
-];
-
-export const PPO_FLAGS: readonly SettingFlag[] = [
-  {
-    attr: 'trajectories',
-    flags: '--trajectories <k>',
-    section: 'ppo',
-    key: 'trajectoriesPerDag',
-    help: `trajectories sampled per DAG per batch (default ${O.trajectoriesPerDag})`,
-    parse: parsePositiveInt,
-  },
-  {
-    attr: 'dagsPerBatch',
-    flags: '--dags-per-batch <n>',
-    section: 'ppo',
-    key: 'dagsPerBatch',
-    help: `DAGs per batch (default ${O.dagsPerBatch})`,
-    parse: parsePositiveInt,
-  },
-  {
-    attr: 'lr',
-    flags: '--lr <rate>',
-    section: 'ppo',
-    key: 'learningRate',
-    help: `Adam learning rate α (default ${O.learningRate})`,
-    parse: parsePositive,
-  },
-  {
-    attr: 'gradientSteps',
-    flags: '--gradient-steps <m>',
-    section: 'ppo',
-    key: 'gradientSteps',
-    help: `PPO gradient steps per batch, m (default ${O.gradientSteps})`,
-    parse: parsePositiveInt,
-  },
-  {
-    attr: 'minibatches',
-    flags: '--minibatches <n>',
-    section: 'ppo',
-    key: 'minibatches',
-    help: `minibatches per gradient step (default ${O.minibatches})`,
-    parse: parsePositiveInt,
-  },
-  {
-    attr: 'advantage',
-    flags: '--advantage <kind>',
-    section: 'ppo',
-    key: 'advantage',
-    help: `advantage estimator: gae (Eq. 18) or group (return minus the mean of the same DAG's trajectories) (default ${O.advantage})`,
-    choices: ADVANTAGE_ESTIMATORS,
-  },
-  {
-    attr: 'entropyCoef',
-    flags: '--entropy-coef <c>',
-    section: 'ppo',
-    key: 'entropyCoef',
-    help: `entropy bonus coefficient (default ${O.entropyCoef})`,
-    parse: parseNonNegative,
-  },
-  {
-    attr: 'clipEpsilon',
-    flags: '--clip-epsilon <eps>',
-    section: 'ppo',
-    key: 'clipEpsilon',
-    help: `PPO clipping constant ε (default ${O.clipEpsilon})`,
-    parse: parsePositive,
-  },
-  {
-    attr: 'gamma',
-    flags: '--gamma <g>',
-    section: 'ppo',
-    key: 'gamma',
-    help: `discount γ (default ${O.gamma})`,
-    parse: parseUnit,
-  },
-  {
-    attr: 'gaeLambda',
-    flags: '--gae-lambda <l>',
-    section: 'ppo',
-    key: 'gaeLambda',
-    help: `GAE λ (default ${O.gaeLambda})`,
-    parse: parseUnit,
-  },
-];
-
-const SEED_FLAG: SettingFlag = {
-  attr: 'seed',
-  flags: '--seed <seed>',
-  section: 'run',
-  key: 'seed',
-  help: `the run's one seed (default ${DEFAULT_RUN.seed})`,
-  parse: parseNonNegativeInt,
-};
-
-const EVAL_EVERY_FLAG: SettingFlag = {
-  attr: 'evalEvery',
-  flags: '--eval-every <n>',
-  section: 'run',
-  key: 'evalEvery',
-  help: `evaluate the argmax policy every n iterations (and at the last) (default ${DEFAULT_RUN.evalEvery})`,
-  parse: parsePositiveInt,
-};
-
-const ITERATIONS_FLAG: SettingFlag = {
-  attr: 'iterations',
-  flags: '--iterations <n>',
-  section: 'run',
-  key: 'iterations',
-  help: `training iterations (default ${DEFAULT_RUN.iterations})`,
-  parse: parseNonNegativeInt,
-};
+export const POLICY_FLAGS: readonly SettingFlag[] = flagsOf('policy', POLICY_SETTINGS, {
+  ...DEFAULT_RUN.policy,
+});
+export const PPO_FLAGS: readonly SettingFlag[] = flagsOf('ppo', PPO_SETTINGS, { ...DEFAULT_RUN.ppo });
+/** The outer loop's flags; a preset's meta-batch default is described by `metaBatchDefault`. */
+export function metaFlags(metaBatchDefault?: string): SettingFlag[] {
+  return flagsOf('meta', META_SETTINGS, {
+    ...DEFAULT_RUN.meta,
+    ...(metaBatchDefault ? { metaBatch: metaBatchDefault } : {}),
+  });
+}
+const TOP_FLAGS = flagsOf('run', RUN_SETTINGS, { ...DEFAULT_RUN });
+const flagOf = (key: string): SettingFlag => TOP_FLAGS.find((f) => f.key === key)!;
+const SEED_FLAG = flagOf('seed');
+const EVAL_EVERY_FLAG = flagOf('evalEvery');
+const ITERATIONS_FLAG = flagOf('iterations');
 
 export function addSettingFlags(cmd: Command, flags: readonly SettingFlag[]): Command {
   for (const f of flags) {
@@ -215,7 +94,7 @@ export function addSettingFlags(cmd: Command, flags: readonly SettingFlag[]): Co
     cmd.addOption(option);
   }
   if (flags.some((f) => f.section === 'policy' && f.key === 'hidden')) {
-    cmd.option('--layer-norm', 'layer normalisation in the LSTMs of the seq2seq networks');
+    cmd.option('--layer-norm', POLICY_SETTINGS.layerNorm.help);
     cmd.option('--no-layer-norm', 'no layer normalisation');
   }
   return cmd;
@@ -245,21 +124,27 @@ export interface RunCliOptions extends SystemCliOptions {
 /** The learning commands' flags: --config, the seed, the policy (unless it comes from a checkpoint), PPO, the system. */
 export function addRunOptions(
   cmd: Command,
-  { iterations = true, policy = true, system = true } = {},
+  { iterations = true, policy = true, system = true, meta = undefined as string | undefined } = {},
 ): Command {
   cmd.option('--config <file>', 'a JSON run configuration (see docs/training.md); flags override it');
-  addSettingFlags(cmd, runFlags({ iterations, policy }));
+  addSettingFlags(cmd, runFlags({ iterations, policy, meta }));
   // Commands whose tasks fix the system (meta-train's presets) do not show the system options.
   if (system) addSystemOptions(cmd);
   return cmd;
 }
 
-function runFlags({ iterations = true, policy = true }): SettingFlag[] {
+/** `meta`: the commands with an outer loop show its flags; the value describes the meta-batch's default. */
+function runFlags({
+  iterations = true,
+  policy = true,
+  meta = undefined as string | undefined,
+}): SettingFlag[] {
   return [
     ...(iterations ? [ITERATIONS_FLAG, EVAL_EVERY_FLAG] : []),
     SEED_FLAG,
     ...(policy ? POLICY_FLAGS : []),
     ...PPO_FLAGS,
+    ...(meta !== undefined ? metaFlags(meta || undefined) : []),
   ];
 }
 
@@ -267,10 +152,10 @@ function runFlags({ iterations = true, policy = true }): SettingFlag[] {
 export function runConfigFromOptions(
   opts: RunCliOptions,
   base: RunConfig = DEFAULT_RUN,
-  { iterations = true, policy = true } = {},
+  { iterations = true, policy = true, meta = undefined as string | undefined } = {},
 ): RunConfig {
   const config = opts.config ? loadRunConfig(opts.config, base) : base;
-  return mergeRunConfig(config, settingsPatch(opts, runFlags({ iterations, policy })), 'command line');
+  return mergeRunConfig(config, settingsPatch(opts, runFlags({ iterations, policy, meta })), 'command line');
 }
 
 /** `--data DIR[,DIR…]` with the command's system options: one learning task per folder. */

@@ -82,7 +82,8 @@ export function experimentSettings(
 ): ExperimentSettings {
   const preset = PRESETS[name];
   if (quick) {
-    const run = mergeRunConfig(
+    // The quick scale, then the flags on top of it, section by section.
+    const quickRun = mergeRunConfig(
       DEFAULT_RUN,
       {
         iterations: 2,
@@ -90,10 +91,10 @@ export function experimentSettings(
         policy: { hidden: 16 },
         ppo: { trajectoriesPerDag: 4, dagsPerBatch: 8 },
         meta: { metaBatch: 2 },
-        ...patch,
       },
       '--quick',
     );
+    const run = mergeRunConfig(quickRun, patch, 'command line');
     return {
       run,
       drlIterations: run.iterations,
@@ -105,11 +106,14 @@ export function experimentSettings(
       optimalTimeLimitMs: 2000,
     };
   }
-  const run = mergeRunConfig(
+  // The preset's scale, then the flags on top of it, section by section (a flag for one setting of a
+  // section keeps the preset's others).
+  const presetRun = mergeRunConfig(
     DEFAULT_RUN,
-    { evalEvery: 5, meta: { metaBatch: preset.metaBatch }, ...patch },
+    { evalEvery: 5, meta: { metaBatch: preset.metaBatch } },
     'experiment',
   );
+  const run = mergeRunConfig(presetRun, patch, 'command line');
   return {
     run,
     drlIterations: run.iterations,

@@ -62,58 +62,7 @@ export function adamConfigOf(ppo: PpoConfig, lr = ppo.learningRate): AdamConfig 
 export type AdvantageEstimator = 'gae' | 'group';
 export const ADVANTAGE_ESTIMATORS: readonly AdvantageEstimator[] = ['gae', 'group'];
 
-export const DEFAULT_PPO: PpoConfig = {
-  learningRate: 5e-4,
-  adamBeta1: 0.9,
-  adamBeta2: 0.999,
-  adamEps: 1e-8,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  advantage: 'group',
-  clipEpsilon: 0.2,
-  valueCoef: 0.5,
-  entropyCoef: 0,
-  gradientSteps: 3,
-  minibatches: 1,
-  normalizeAdvantages: true,
-  clipValueLoss: false,
-  maxGradNorm: 0.5,
-  trajectoriesPerDag: 20,
-  dagsPerBatch: 100,
-};
-
-/** The outer loop of MRLCO (Alg. 1); the inner loop uses `ppo` (α = ppo.learningRate, m = ppo.gradientSteps). */
-export interface MetaSettings {
-  /** n: learning tasks per meta-batch. */
-  metaBatch: number;
-  /** β: the outer Adam's learning rate (Table 2: 5e-4). */
-  outerLearningRate: number;
-}
-
-export const DEFAULT_META: MetaSettings = { metaBatch: 10, outerLearningRate: 5e-4 };
-
-export interface RunConfig {
-  policy: PolicyConfig;
-  ppo: PpoConfig;
-  meta: MetaSettings;
-  iterations: number;
-  /** Evaluate (argmax decoding) every this many iterations; the last iteration is always evaluated. */
-  evalEvery: number;
-  checkpointEvery: number;
-  seed: number;
-}
-
-export const DEFAULT_RUN: RunConfig = {
-  policy: DEFAULT_POLICY,
-  ppo: DEFAULT_PPO,
-  meta: DEFAULT_META,
-  iterations: 100,
-  evalEvery: 1,
-  checkpointEvery: 1,
-  seed: 1,
-};
-
-type Checker = (value: unknown) => string | undefined;
+export type Checker = (value: unknown) => string | undefined;
 const positive: Checker = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number';
 const nonNegative: Checker = (v) =>
@@ -138,48 +87,189 @@ const oneOf =
   (v) =>
     typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;
 
-const PPO_CHECKS: Record<keyof PpoConfig, Checker> = {
-  learningRate: positive,
-  adamBeta1: openUnit,
-  adamBeta2: openUnit,
-  adamEps: positive,
-  gamma: unit,
-  gaeLambda: unit,
-  advantage: oneOf(ADVANTAGE_ESTIMATORS),
-  clipEpsilon: positive,
-  valueCoef: nonNegative,
-  entropyCoef: nonNegative,
-  gradientSteps: intIn(1, 1000),
-  minibatches: intIn(1, 10_000),
-  normalizeAdvantages: bool,
-  clipValueLoss: bool,
-  maxGradNorm: nonNegative,
-  trajectoriesPerDag: intIn(1, 10_000),
-  dagsPerBatch: intIn(1, 1_000_000),
+/**
+ * One setting, declared once: its check, its help text (the command line appends the default) and its
+ * command-line flag, if it has one (else it is set in a --config file). Defaults are declared beside
+ * (`default`); the policy's come from its network presets (policy/policy.ts).
+ */
+export interface Setting {
+  check: Checker;
+  help: string;
+  /** The flag, e.g. '--lr <rate>'. */
+  flag?: string;
+  /** The values of a setting that is one of a few names. */
+  choices?: readonly string[];
+}
+
+type Settings<T> = { [K in keyof T]: Setting & { default: T[K] } };
+
+function defaultsOf<T>(settings: Settings<T>): T {
+  return Object.fromEntries(
+    Object.entries(settings).map(([k, v]) => [k, (v as { default: unknown }).default]),
+  ) as T;
+}
+
+export const PPO_SETTINGS: Settings<PpoConfig> = {
+  learningRate: { default: 5e-4, check: positive, help: 'Adam learning rate α', flag: '--lr <rate>' },
+  adamBeta1: { default: 0.9, check: openUnit, help: "Adam's β1" },
+  adamBeta2: { default: 0.999, check: openUnit, help: "Adam's β2" },
+  adamEps: { default: 1e-8, check: positive, help: "Adam's ε" },
+  gamma: { default: 0.99, check: unit, help: 'discount γ', flag: '--gamma <g>' },
+  gaeLambda: { default: 0.95, check: unit, help: 'GAE λ', flag: '--gae-lambda <l>' },
+  advantage: {
+    default: 'group',
+    check: oneOf(ADVANTAGE_ESTIMATORS),
+    help: "advantage estimator: gae (Eq. 18) or group (return minus the mean of the same DAG's trajectories)",
+    flag: '--advantage <kind>',
+    choices: ADVANTAGE_ESTIMATORS,
+  },
+  clipEpsilon: {
+    default: 0.2,
+    check: positive,
+    help: 'PPO clipping constant ε',
+    flag: '--clip-epsilon <eps>',
+  },
+  valueCoef: { default: 0.5, check: nonNegative, help: 'value-loss coefficient c1 (Eq. 19)' },
+  entropyCoef: {
+    default: 0,
+    check: nonNegative,
+    help: 'entropy bonus coefficient',
+    flag: '--entropy-coef <c>',
+  },
+  gradientSteps: {
+    default: 3,
+    check: intIn(1, 1000),
+    help: 'PPO gradient steps per batch, m',
+    flag: '--gradient-steps <m>',
+  },
+  minibatches: {
+    default: 1,
+    check: intIn(1, 10_000),
+    help: 'minibatches per gradient step',
+    flag: '--minibatches <n>',
+  },
+  normalizeAdvantages: { default: true, check: bool, help: 'normalise the advantages of a batch' },
+  clipValueLoss: { default: false, check: bool, help: 'clip the value loss around the old values with ε' },
+  maxGradNorm: { default: 0.5, check: nonNegative, help: 'global gradient-norm clipping (0: none)' },
+  trajectoriesPerDag: {
+    default: 20,
+    check: intIn(1, 10_000),
+    help: 'trajectories sampled per DAG per batch',
+    flag: '--trajectories <k>',
+  },
+  dagsPerBatch: {
+    default: 100,
+    check: intIn(1, 1_000_000),
+    help: 'DAGs per batch',
+    flag: '--dags-per-batch <n>',
+  },
 };
 
-const POLICY_CHECKS: Record<keyof PolicyConfig, Checker> = {
-  arch: oneOf(POLICY_ARCHS),
-  lookahead: oneOf(LOOKAHEADS),
-  priorGain: nonNegative,
-  neighbours: intIn(0, 64),
-  hidden: intIn(1, 4096),
-  layers: intIn(1, 16),
-  layerNorm: bool,
-  attention: oneOf(ATTENTION_KINDS),
+export const DEFAULT_PPO: PpoConfig = defaultsOf(PPO_SETTINGS);
+
+/** The outer loop of MRLCO (Alg. 1); the inner loop uses `ppo` (α = ppo.learningRate, m = ppo.gradientSteps). */
+export interface MetaSettings {
+  /** n: learning tasks per meta-batch. */
+  metaBatch: number;
+  /** β: the outer Adam's learning rate (Table 2: 5e-4). */
+  outerLearningRate: number;
+}
+
+export const META_SETTINGS: Settings<MetaSettings> = {
+  metaBatch: {
+    default: 10,
+    check: intIn(1, MAX_META_BATCH),
+    help: 'learning tasks (in the federated service: devices) per meta-batch, n',
+    flag: '--meta-batch <n>',
+  },
+  outerLearningRate: {
+    default: 5e-4,
+    check: positive,
+    help: "the outer Adam's learning rate β",
+    flag: '--outer-lr <rate>',
+  },
 };
 
-const META_CHECKS: Record<keyof MetaSettings, Checker> = {
-  metaBatch: intIn(1, MAX_META_BATCH),
-  outerLearningRate: positive,
+export const DEFAULT_META: MetaSettings = defaultsOf(META_SETTINGS);
+
+/** The policy's settings; their defaults are the network presets' (DEFAULT_POLICY, PAPER_POLICY). */
+export const POLICY_SETTINGS: Record<keyof PolicyConfig, Setting> = {
+  arch: {
+    check: oneOf(POLICY_ARCHS),
+    help: "policy network: mlp (per-step MLP on the state), seq2seq (the paper's network with the state made explicit), paper (Sec. 4.2 as printed)",
+    flag: '--arch <arch>',
+    choices: POLICY_ARCHS,
+  },
+  lookahead: {
+    check: oneOf(LOOKAHEADS),
+    help: "lookahead features: each action's makespan with the later tasks completed by HEFT's rule (heft) or by the HEFT-rollout (rollout), or none; not for --arch paper",
+    flag: '--lookahead <kind>',
+    choices: LOOKAHEADS,
+  },
+  priorGain: {
+    check: nonNegative,
+    help: 'initial gain of the lookahead prior on the logits, 0 = no prior',
+    flag: '--prior-gain <g>',
+  },
+  neighbours: { check: intIn(0, 64), help: 'parent and child positions per task embedding, p' },
+  hidden: { check: intIn(1, 4096), help: 'units per layer', flag: '--hidden <units>' },
+  layers: {
+    check: intIn(1, 16),
+    help: "LSTM layers in encoder and decoder, or the MLP's hidden layers",
+    flag: '--layers <n>',
+  },
+  // A pair of flags (--layer-norm, --no-layer-norm): the command line declares them.
+  layerNorm: { check: bool, help: 'layer normalisation in the LSTMs of the seq2seq networks' },
+  attention: {
+    check: oneOf(ATTENTION_KINDS),
+    help: 'attention score of the seq2seq networks',
+    flag: '--attention <kind>',
+    choices: ATTENTION_KINDS,
+  },
 };
 
-const RUN_CHECKS: Record<Exclude<keyof RunConfig, 'policy' | 'ppo' | 'meta'>, Checker> = {
-  iterations: nonNegativeInt,
-  evalEvery: positiveInt,
-  checkpointEvery: positiveInt,
-  seed: nonNegativeInt,
+export interface RunConfig {
+  policy: PolicyConfig;
+  ppo: PpoConfig;
+  meta: MetaSettings;
+  iterations: number;
+  /** Evaluate (argmax decoding) every this many iterations; the last iteration is always evaluated. */
+  evalEvery: number;
+  checkpointEvery: number;
+  seed: number;
+}
+
+type TopLevel = Omit<RunConfig, 'policy' | 'ppo' | 'meta'>;
+
+export const RUN_SETTINGS: Settings<TopLevel> = {
+  iterations: { default: 100, check: nonNegativeInt, help: 'training iterations', flag: '--iterations <n>' },
+  evalEvery: {
+    default: 1,
+    check: positiveInt,
+    help: 'evaluate the argmax policy every n iterations (and at the last)',
+    flag: '--eval-every <n>',
+  },
+  checkpointEvery: {
+    default: 1,
+    check: positiveInt,
+    help: 'write the checkpoint every n iterations (and at the last)',
+  },
+  seed: { default: 1, check: nonNegativeInt, help: "the run's one seed", flag: '--seed <seed>' },
 };
+
+export const DEFAULT_RUN: RunConfig = {
+  policy: DEFAULT_POLICY,
+  ppo: DEFAULT_PPO,
+  meta: DEFAULT_META,
+  ...defaultsOf(RUN_SETTINGS),
+};
+
+const checksOf = (settings: Record<string, Setting>): Record<string, Checker> =>
+  Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.check]));
+const PPO_CHECKS = checksOf(PPO_SETTINGS);
+const POLICY_CHECKS = checksOf(POLICY_SETTINGS);
+const META_CHECKS = checksOf(META_SETTINGS);
+const RUN_CHECKS = checksOf(RUN_SETTINGS);
 
 function mergeSection<T extends object>(
   base: T,

@@ -11,7 +11,7 @@ import { getBackend } from '../../nn/select-backend.js';
 import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { defaultDataRoot } from '../data-root.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
-import { addSettingFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../run-options.js';
+import { addSettingFlags, metaFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../run-options.js';
 
 interface ExperimentCliOptions {
   quick?: boolean;
@@ -20,7 +20,6 @@ interface ExperimentCliOptions {
   workers: number;
   iterations?: number;
   drlIterations?: number;
-  metaBatch?: number;
   seed?: number;
   adaptSteps?: number;
   samples?: number;
@@ -50,11 +49,6 @@ export function experimentCommand(): Command {
     )
     .option('--iterations <n>', 'meta-training iterations (default 100)', parsePositiveInt)
     .option('--drl-iterations <n>', 'DRL pre-training iterations (default: --iterations)', parsePositiveInt)
-    .option(
-      '--meta-batch <n>',
-      "learning tasks per meta-batch (default: the preset's, 10 or 5)",
-      parsePositiveInt,
-    )
     .option('--seed <seed>', 'the one seed', parseNonNegativeInt)
     .option(
       '--adapt-steps <n>',
@@ -93,14 +87,13 @@ export function experimentCommand(): Command {
       parsePositiveInt,
       PAPER_NETWORK_DEFAULT.hidden,
     );
-  addSettingFlags(cmd, [...POLICY_FLAGS, ...PPO_FLAGS]);
+  addSettingFlags(cmd, [...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags("the preset's: 10 or 5")]);
   addWorkersOption(cmd, 'the inner loops, the DRL baseline and the adaptations');
   return cmd.action(async (presetName: PresetName, opts: ExperimentCliOptions) => {
     limitBlasThreadsForWorkers(opts.workers);
-    const patch = settingsPatch(opts, [...POLICY_FLAGS, ...PPO_FLAGS]);
+    const patch = settingsPatch(opts, [...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags()]);
     if (opts.iterations !== undefined) patch.iterations = opts.iterations;
     if (opts.seed !== undefined) patch.seed = opts.seed;
-    if (opts.metaBatch !== undefined) patch.meta = { metaBatch: opts.metaBatch };
     const settings = experimentSettings(presetName, opts.quick === true, patch);
     if (opts.drlIterations !== undefined) settings.drlIterations = opts.drlIterations;
     else if (opts.iterations !== undefined) settings.drlIterations = opts.iterations;

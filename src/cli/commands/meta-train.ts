@@ -7,7 +7,7 @@ import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../e
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import { checkpointPathOf } from '../../rl/run-folder.js';
-import { parsePositive, parsePositiveInt } from '../options.js';
+import { parsePositiveInt } from '../options.js';
 import { progressBar } from '../progress.js';
 import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
 import { defaultDataRoot } from '../data-root.js';
@@ -15,9 +15,6 @@ import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
 interface MetaTrainOptions extends RunCliOptions {
   preset: PresetName;
-  metaBatch?: number;
-  innerSteps?: number;
-  outerLr?: number;
   out?: string;
   resume?: boolean;
   dataRoot: string;
@@ -34,21 +31,6 @@ export function metaTrainCommand(): Command {
         .choices(PRESET_NAMES)
         .makeOptionMandatory(),
     )
-    .option(
-      '--meta-batch <n>',
-      "learning tasks per meta-batch (default: the preset's, 10 or 5)",
-      parsePositiveInt,
-    )
-    .option(
-      '--inner-steps <m>',
-      `PPO gradient steps of the inner loop (default ${DEFAULT_RUN.ppo.gradientSteps})`,
-      parsePositiveInt,
-    )
-    .option(
-      '--outer-lr <rate>',
-      `outer Adam learning rate beta (default ${DEFAULT_RUN.meta.outerLearningRate})`,
-      parsePositive,
-    )
     .option('--out <dir>', 'run folder (default runs/meta-<preset>-<seed>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option(
@@ -58,22 +40,15 @@ export function metaTrainCommand(): Command {
     )
     .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
     .option('--json', 'make the last line of output a JSON summary');
-  addRunOptions(cmd, { system: false });
+  addRunOptions(cmd, { system: false, meta: "the preset's: 10 or 5" });
   addWorkersOption(cmd, 'the inner loops and the evaluation');
   return cmd.action(async (opts: MetaTrainOptions) => {
     const preset = PRESETS[opts.preset];
     limitBlasThreadsForWorkers(opts.workers);
-    let config = runConfigFromOptions(
+    const config = runConfigFromOptions(
       opts,
       mergeRunConfig(DEFAULT_RUN, { meta: { metaBatch: preset.metaBatch } }, 'preset'),
-    );
-    const meta: Record<string, number> = {};
-    if (opts.metaBatch !== undefined) meta.metaBatch = opts.metaBatch;
-    if (opts.outerLr !== undefined) meta.outerLearningRate = opts.outerLr;
-    config = mergeRunConfig(
-      config,
-      { meta, ppo: opts.innerSteps !== undefined ? { gradientSteps: opts.innerSteps } : {} },
-      'command line',
+      { meta: "the preset's" },
     );
     const train = loadPresetTasks(preset.train, opts.dataRoot, opts.maxDags);
     const test = loadPresetTasks(preset.test, opts.dataRoot, opts.maxDags);

@@ -49,8 +49,6 @@ interface ServeOptions extends RunCliOptions {
   tlsKey?: string;
   evalData?: string;
   rounds?: number;
-  metaBatch?: number;
-  outerLr?: number;
   minDevices?: number;
   quorum?: number;
   deadline?: number;
@@ -90,13 +88,10 @@ function readPem(path: string, what: 'certificate' | 'private key'): Buffer {
 
 /** The configuration the flags describe, on top of `base` (the stored one on a restart). */
 function configFromOptions(opts: ServeOptions, base: ServiceConfig | undefined): ServiceConfig {
-  let run = runConfigFromOptions(opts, base?.run ?? DEFAULT_RUN);
-  const meta: Record<string, number> = {};
-  if (opts.metaBatch !== undefined) meta.metaBatch = opts.metaBatch;
-  if (opts.outerLr !== undefined) meta.outerLearningRate = opts.outerLr;
+  let run = runConfigFromOptions(opts, base?.run ?? DEFAULT_RUN, { iterations: false, meta: '' });
   run = mergeRunConfig(
     run,
-    { meta, ...(opts.rounds !== undefined ? { iterations: opts.rounds } : {}) },
+    { ...(opts.rounds !== undefined ? { iterations: opts.rounds } : {}) },
     'command line',
   );
   const f: FederationSettings = { ...(base?.federation ?? DEFAULT_FEDERATION) };
@@ -221,16 +216,6 @@ export function serveCommand(): Command {
       parseNonNegativeInt,
     )
     .option(
-      '--meta-batch <n>',
-      `devices per round, n (default ${DEFAULT_RUN.meta.metaBatch})`,
-      parsePositiveInt,
-    )
-    .option(
-      '--outer-lr <rate>',
-      `outer Adam learning rate β (default ${DEFAULT_RUN.meta.outerLearningRate})`,
-      parsePositive,
-    )
-    .option(
       '--min-devices <n>',
       `a round opens when this many devices are online (default ${DEFAULT_FEDERATION.minDevices})`,
       parsePositiveInt,
@@ -279,7 +264,7 @@ export function serveCommand(): Command {
       parsePositiveInt,
     )
     .option('--exit-when-done', 'stop the service once the last round is closed');
-  addRunOptions(cmd, { iterations: false });
+  addRunOptions(cmd, { iterations: false, meta: '' });
   cmd.addCommand(tokenCommand());
   return cmd.action(async (opts: ServeOptions) => {
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined))
