@@ -5,6 +5,7 @@
  * iteration by the outer Adam (learning rate β) as gradient ascent θ ← θ + β·Adam(g). Inner loops run in
  * worker threads when asked, with the same results as running them in turn.
  */
+import { endIteration, evaluatesAt } from '../rl/iteration-cadence.js';
 import { streamRng } from '../util/rng-streams.js';
 import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
@@ -108,28 +109,27 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
         tasks: batch.map((t) => t.task.name).join(' '),
         wallS: 0,
       };
-      if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
+      if (evaluatesAt(iteration, config)) {
         enterPhase('evaluation');
         row.trainMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.train), evalWorkers).makespans);
         if (env.test.length > 0)
           row.testMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.test), evalWorkers).makespans);
         leavePhase();
       }
-      row.wallS = (performance.now() - started) / 1000;
-      log.append(row as unknown as Record<string, number | string>);
-      if (checkpointPath && (iteration % config.checkpointEvery === 0 || iteration === config.iterations)) {
-        saveCheckpoint(checkpointPath, policy, outer, {
-          run: config,
-          iteration,
-          rng: { tasks: taskRng.getState() },
-          info: {
-            kind: 'meta',
-            trainTasks: o.trainTasks.map((t) => t.name),
-            profile: o.trainTasks[0]?.profile ?? null,
-          },
-        });
-      }
-      o.onIteration?.(row);
+      const save = checkpointPath
+        ? () =>
+            saveCheckpoint(checkpointPath, policy, outer, {
+              run: config,
+              iteration,
+              rng: { tasks: taskRng.getState() },
+              info: {
+                kind: 'meta',
+                trainTasks: o.trainTasks.map((t) => t.name),
+                profile: o.trainTasks[0]?.profile ?? null,
+              },
+            })
+        : undefined;
+      endIteration(row, started, config, log, save, o.onIteration);
     }
   } finally {
     await runner.close();

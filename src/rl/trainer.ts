@@ -4,6 +4,7 @@
  * argmax policy, logs metrics and checkpoints atomically. A run in an existing folder resumes from its
  * checkpoint and continues exactly as an uninterrupted run would.
  */
+import { endIteration, evaluatesAt } from './iteration-cadence.js';
 import { streamRng } from '../util/rng-streams.js';
 import { profiled } from '../util/profile.js';
 import { PlayWorkers } from './play-workers.js';
@@ -91,28 +92,25 @@ export function trainPpo(options: TrainOptions): TrainResult {
         ...stats,
         wallS: 0,
       };
-      if (iteration % config.evalEvery === 0 || iteration === config.iterations) {
+      if (evaluatesAt(iteration, config)) {
         row.evalMakespanMs = profiled('evaluation', () =>
           mean(evaluateGreedy(be, policy, pool, workers).makespans),
         );
       }
-      row.wallS = (performance.now() - started) / 1000;
-      // Metrics first: a crash between the two writes loses nothing, since a resume truncates the
-      // metrics to the checkpoint's iteration and recomputes the rest.
-      log.append(row as unknown as Record<string, number>);
-      if (checkpointPath && (iteration % config.checkpointEvery === 0 || iteration === config.iterations)) {
-        saveCheckpoint(checkpointPath, policy, adam, {
-          run: config,
-          iteration,
-          rng: { sample: sampleRng.getState(), data: dataRng.getState() },
-          info: {
-            tasks: tasks.map((t) => t.task.name),
-            profile: tasks[0]?.task.profile ?? null,
-            rankWeight: tasks[0]?.task.rankWeight ?? null,
-          },
-        });
-      }
-      options.onIteration?.(row);
+      const save = checkpointPath
+        ? () =>
+            saveCheckpoint(checkpointPath, policy, adam, {
+              run: config,
+              iteration,
+              rng: { sample: sampleRng.getState(), data: dataRng.getState() },
+              info: {
+                tasks: tasks.map((t) => t.task.name),
+                profile: tasks[0]?.task.profile ?? null,
+                rankWeight: tasks[0]?.task.rankWeight ?? null,
+              },
+            })
+        : undefined;
+      endIteration(row, started, config, log, save, options.onIteration);
     }
   } finally {
     void workers?.close();

@@ -8,6 +8,7 @@
  * that N devices holding the same N tasks reproduce one-process meta-training exactly. Devices that
  * failed in their last rounds sit out 2^(f−1) − 1 rounds (f consecutive failures, at most 15).
  */
+import { evaluatesAt } from '../../rl/iteration-cadence.js';
 import { SYSTEM_CLOCK, type Clock } from '../../util/clock.js';
 import { streamRng } from '../../util/rng-streams.js';
 import type { Backend } from '../../nn/backend.js';
@@ -399,7 +400,8 @@ export class Coordinator {
       closedAt: new Date(this.clock.now()).toISOString(),
     };
     const run = this.o.run;
-    if (this.evalTasks.length > 0 && (open.round % run.evalEvery === 0 || open.round === run.iterations)) {
+    // The training loops' cadence; the coordinator writes θ every round (its store is the run's record).
+    if (this.evalTasks.length > 0 && evaluatesAt(open.round, run)) {
       const r = evaluateGreedy(this.o.be, this.policy, allDags(this.evalTasks));
       record.testMakespanMs = r.makespans.reduce((a, b) => a + b, 0) / r.makespans.length;
     }
