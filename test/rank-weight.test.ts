@@ -1,7 +1,8 @@
 /**
  * The rank weight is a setting that reaches the policy: `train --rank-weight` trains in that order and
  * records it in the checkpoint and config.json, and `schedule` decodes a checkpoint in its own order
- * by default (its HEFT/Greedy references in the same order), noting an explicit different one.
+ * by default (its HEFT/Greedy references in the same order), noting an explicit different one; the
+ * system (rates, f_UE) a policy was trained in is recorded and is schedule's default too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { readDagFile } from '../src/dag/io.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { getBackend } from '../src/nn/select-backend.js';
-import { loadCheckpoint, rankWeightOfCheckpoint } from '../src/rl/checkpoint.js';
+import { loadCheckpoint, rankWeightOfCheckpoint, systemOfCheckpoint } from '../src/rl/checkpoint.js';
 import { decideOffloading } from '../src/services/offloading-scheduler.js';
 import { cliPath } from './helpers/paths.js';
 
@@ -91,4 +92,47 @@ test('train --rank-weight offload (not the reference profile default) is recorde
   assert.equal(other.code, 0, other.stderr);
   expect(JSON.parse(other.stdout) as Printed, 'min');
   assert.match(other.stderr, /trained in the offload rank order; scheduling in the min rank order/);
+});
+
+test('a checkpoint records the system it was trained in, and schedule uses it by default', () => {
+  const data = mixedDataset();
+  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-system-')), 'run');
+  const tiny = ['--iterations', '1', '--dags-per-batch', '2', '--trajectories', '2', '--workers', '0'];
+  const r = mrlco(
+    'train',
+    '--data',
+    data,
+    ...tiny,
+    '--profile',
+    'reference',
+    '--rate',
+    '3',
+    '--ue-ghz',
+    '2',
+    '--out',
+    out,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const ckpt = join(out, 'checkpoint.bin');
+  const loaded = loadCheckpoint(ckpt);
+  const trained = { ...DEFAULT_SYSTEM, uplinkBps: 3e6, downlinkBps: 3e6, ueHz: 2e9 };
+  assert.deepEqual(systemOfCheckpoint(loaded.state), trained);
+  const file = join(data, 'mixed.1.json');
+  const expected = (system: typeof trained) =>
+    decideOffloading(getBackend(), loaded.policy, readDagFile(file), system, { profile: 'reference' })
+      .makespanMs;
+  const byDefault = mrlco('schedule', '--policy', ckpt, '--dag', file, '--json');
+  assert.equal(byDefault.code, 0, byDefault.stderr);
+  assert.equal((JSON.parse(byDefault.stdout) as { makespanMs: number }).makespanMs, expected(trained));
+  assert.doesNotMatch(byDefault.stderr, /trained at/);
+  const other = mrlco('schedule', '--policy', ckpt, '--dag', file, '--json', '--rate', '7');
+  assert.equal(other.code, 0, other.stderr);
+  assert.equal(
+    (JSON.parse(other.stdout) as { makespanMs: number }).makespanMs,
+    expected({ ...trained, uplinkBps: 7e6, downlinkBps: 7e6 }),
+  );
+  assert.match(
+    other.stderr,
+    /note: the policy was trained at 3\/3 Mbit\/s, f_UE 2 GHz.*; scheduling at 7\/7 Mbit\/s/,
+  );
 });

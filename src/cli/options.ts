@@ -49,9 +49,10 @@ export interface SystemCliOptions {
   rate?: number;
   rateUp?: number;
   rateDown?: number;
-  ueGhz: number;
-  serverGhz: number;
-  users: number;
+  /** Undefined when not given: the default is the system's (DEFAULT_SYSTEM, or a checkpoint's). */
+  ueGhz?: number;
+  serverGhz?: number;
+  users?: number;
 }
 
 /** Adds the options that describe the MEC system and the latency model. */
@@ -69,40 +70,51 @@ export function addSystemOptions(cmd: Command): Command {
         'task weight in the rank of Eq. 10 (default: offload for paper, min for reference)',
       ).choices(RANK_WEIGHTS),
     )
-    .option('--rate <mbps>', 'uplink and downlink rate, Mbit/s (default 7)', parsePositive)
+    .option(
+      '--rate <mbps>',
+      `uplink and downlink rate, Mbit/s (default ${DEFAULT_SYSTEM.uplinkBps / 1e6}; with a policy, the one it was trained at)`,
+      parsePositive,
+    )
     .option('--rate-up <mbps>', 'uplink rate R_ul, Mbit/s', parsePositive)
     .option('--rate-down <mbps>', 'downlink rate R_dl, Mbit/s', parsePositive)
-    .option('--ue-ghz <ghz>', 'device CPU f_UE, GHz', parsePositive, DEFAULT_SYSTEM.ueHz / 1e9)
-    .addOption(serverGhzOption())
-    .addOption(usersOption('users sharing the server: f_vm = f_s / k'));
+    .option('--ue-ghz <ghz>', `device CPU f_UE, GHz (default ${DEFAULT_SYSTEM.ueHz / 1e9})`, parsePositive)
+    .addOption(serverGhzOption(false))
+    .addOption(usersOption('users sharing the server: f_vm = f_s / k', false));
 }
 
 /** The edge server's capacity f_s, shared by the system options and the executor. */
-export function serverGhzOption(): Option {
-  return new Option('--server-ghz <ghz>', 'edge server capacity f_s (cores x clock), GHz')
-    .argParser(parsePositive)
-    .default(DEFAULT_SYSTEM.serverHz / 1e9);
+export function serverGhzOption(withDefault = true): Option {
+  const o = new Option(
+    '--server-ghz <ghz>',
+    `edge server capacity f_s (cores x clock), GHz${withDefault ? '' : ` (default ${DEFAULT_SYSTEM.serverHz / 1e9})`}`,
+  ).argParser(parsePositive);
+  return withDefault ? o.default(DEFAULT_SYSTEM.serverHz / 1e9) : o;
 }
 
 /** k, the users sharing the edge server (each with a VM of f_s / k). */
-export function usersOption(description: string): Option {
-  return new Option('--users <k>', description).argParser(parsePositiveInt).default(DEFAULT_SYSTEM.users);
+export function usersOption(description: string, withDefault = true): Option {
+  const o = new Option(
+    '--users <k>',
+    withDefault ? description : `${description} (default ${DEFAULT_SYSTEM.users})`,
+  ).argParser(parsePositiveInt);
+  return withDefault ? o.default(DEFAULT_SYSTEM.users) : o;
 }
 
 export function systemFromOptions(
   opts: SystemCliOptions,
-  defaults: { profile?: SimProfile; rankWeight?: RankWeight } = {},
+  defaults: { profile?: SimProfile; rankWeight?: RankWeight; system?: SystemParams } = {},
 ): { system: SystemParams; model: ModelOptions } {
   if (opts.rate !== undefined && (opts.rateUp !== undefined || opts.rateDown !== undefined)) {
     throw new UsageError('give either --rate or --rate-up/--rate-down, not both');
   }
-  const rate = opts.rate ?? DEFAULT_SYSTEM.uplinkBps / 1e6;
+  // Each value not given is the base system's: the defaults, or the system a policy was trained in.
+  const base = defaults.system ?? DEFAULT_SYSTEM;
   const system: SystemParams = {
-    ueHz: opts.ueGhz * 1e9,
-    serverHz: opts.serverGhz * 1e9,
-    users: opts.users,
-    uplinkBps: (opts.rateUp ?? rate) * 1e6,
-    downlinkBps: (opts.rateDown ?? rate) * 1e6,
+    ueHz: opts.ueGhz !== undefined ? opts.ueGhz * 1e9 : base.ueHz,
+    serverHz: opts.serverGhz !== undefined ? opts.serverGhz * 1e9 : base.serverHz,
+    users: opts.users ?? base.users,
+    uplinkBps: (opts.rateUp ?? opts.rate ?? base.uplinkBps / 1e6) * 1e6,
+    downlinkBps: (opts.rateDown ?? opts.rate ?? base.downlinkBps / 1e6) * 1e6,
   };
   const model: ModelOptions = {
     profile: opts.profile ?? defaults.profile ?? 'paper',

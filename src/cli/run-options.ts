@@ -159,9 +159,12 @@ export function runConfigFromOptions(
 }
 
 /** `--data DIR[,DIR…]` with the command's system options: one learning task per folder. */
-export function taskSpecsFromOptions(opts: RunCliOptions): TaskSpec[] {
+export function taskSpecsFromOptions(
+  opts: RunCliOptions,
+  defaults: Parameters<typeof systemFromOptions>[1] = {},
+): TaskSpec[] {
   if (!opts.data) throw new UsageError('--data is required: one or more dataset folders, comma-separated');
-  const { system, model } = systemFromOptions(opts);
+  const { system, model } = systemFromOptions(opts, defaults);
   return opts.data
     .split(',')
     .map((d) => d.trim())

@@ -12,7 +12,7 @@ import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { createPolicy } from '../policy/create.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
-import { saveCheckpoint } from '../rl/checkpoint.js';
+import { saveCheckpoint, sharedSystem } from '../rl/checkpoint.js';
 import { checkpointPathOf, startRun } from '../rl/run-folder.js';
 import { adamConfigOf, type RunConfig } from '../rl/config.js';
 import type { LearningTask } from '../rl/learning-task.js';
@@ -126,6 +126,7 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
                 kind: 'meta',
                 trainTasks: o.trainTasks.map((t) => t.name),
                 profile: o.trainTasks[0]?.profile ?? null,
+                system: sharedSystem(o.trainTasks.map((t) => t.system)),
               },
             })
         : undefined;

@@ -2,6 +2,8 @@
  * Checkpoints: the policy's parameters, the optimiser state, the RNG states and the iteration, in one
  * tensor file (nn/tensor-file.ts) written atomically. A checkpoint also serves as a policy file.
  */
+import type { SystemParams } from '../mec/system.js';
+import { isObject } from '../util/is-object.js';
 import { RANK_WEIGHTS, type RankWeight } from '../mec/rank.js';
 import type { Adam } from '../nn/adam.js';
 import { readTensorFile, writeTensorFile } from '../nn/tensor-file.js';
@@ -104,6 +106,25 @@ export function restoreAdam(adam: Adam, saved: { step: number; m: Float32Array; 
 }
 
 /** The simulator profile a checkpoint's policy was trained on, when it records one. */
+/** The one system a set of tasks shares, or null when they differ (a checkpoint records it as trained in). */
+export function sharedSystem(systems: readonly SystemParams[]): SystemParams | null {
+  if (systems.length === 0) return null;
+  const first = JSON.stringify(systems[0]);
+  return systems.every((s) => JSON.stringify(s) === first) ? systems[0] : null;
+}
+
+/** The system (rates, f_UE, f_s, k) the policy was trained in, when the checkpoint records one. */
+export function systemOfCheckpoint(state: CheckpointState): SystemParams | undefined {
+  const s = state.info.system;
+  if (!isObject(s)) return undefined;
+  const keys: (keyof SystemParams)[] = ['ueHz', 'serverHz', 'users', 'uplinkBps', 'downlinkBps'];
+  for (const k of keys) {
+    const v = s[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return undefined;
+  }
+  return Object.fromEntries(keys.map((k) => [k, s[k]])) as unknown as SystemParams;
+}
+
 /** The rank weight the policy was trained with, when the checkpoint records one (else the profile's). */
 export function rankWeightOfCheckpoint(state: CheckpointState): RankWeight | undefined {
   const w = state.info.rankWeight;

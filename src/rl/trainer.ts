@@ -12,7 +12,7 @@ import type { Backend } from '../nn/backend.js';
 import { Adam } from '../nn/adam.js';
 import { createPolicy } from '../policy/create.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
-import { saveCheckpoint } from './checkpoint.js';
+import { saveCheckpoint, sharedSystem } from './checkpoint.js';
 import { checkpointPathOf, startRun } from './run-folder.js';
 import { adamConfigOf, type RunConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
@@ -107,6 +107,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
                 tasks: tasks.map((t) => t.task.name),
                 profile: tasks[0]?.task.profile ?? null,
                 rankWeight: tasks[0]?.task.rankWeight ?? null,
+                system: sharedSystem(tasks.map((t) => t.task.system)),
               },
             })
         : undefined;

@@ -8,6 +8,7 @@ import {
   profileOfCheckpoint,
   rankWeightOfCheckpoint,
   saveCheckpoint,
+  systemOfCheckpoint,
 } from '../../rl/checkpoint.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { UsageError } from '../../util/errors.js';
@@ -62,11 +63,11 @@ export function adaptCommand(): Command {
     limitBlasThreadsForWorkers(opts.workers);
     const loaded = loadCheckpoint(policyPathOr(opts.from));
     const trainedOn = profileOfCheckpoint(loaded.state);
-    // The checkpoint's profile and rank order unless the flags say otherwise.
-    const specs = taskSpecsFromOptions({
-      ...opts,
-      profile: opts.profile ?? trainedOn,
-      rankWeight: opts.rankWeight ?? rankWeightOfCheckpoint(loaded.state),
+    // The checkpoint's profile, rank order and system unless the flags say otherwise.
+    const specs = taskSpecsFromOptions(opts, {
+      profile: trainedOn,
+      rankWeight: rankWeightOfCheckpoint(loaded.state),
+      system: systemOfCheckpoint(loaded.state),
     });
     if (specs.length !== 1) throw new UsageError('adapt takes exactly one dataset in --data');
     const config = runConfigFromOptions(opts, loaded.state.run, { iterations: false, policy: false });
@@ -90,6 +91,7 @@ export function adaptCommand(): Command {
           step,
           profile: specs[0].profile,
           rankWeight: specs[0].rankWeight ?? null,
+          system: specs[0].system,
         },
       });
     const { curve, policy } = adaptDrl({

@@ -4,7 +4,12 @@ import { readDataset, type Dataset } from '../../dag/io.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
 import { addPlansRow, runBaselines, type BaselineSummary } from '../../experiments/baselines.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint, profileOfCheckpoint, rankWeightOfCheckpoint } from '../../rl/checkpoint.js';
+import {
+  loadCheckpoint,
+  profileOfCheckpoint,
+  rankWeightOfCheckpoint,
+  systemOfCheckpoint,
+} from '../../rl/checkpoint.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
 import { SCHEDULERS, schedulerByName } from '../../schedulers/registry.js';
@@ -74,6 +79,7 @@ export function baselinesCommand(): Command {
     const { system, model } = systemFromOptions(opts, {
       profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,
       rankWeight: loaded ? rankWeightOfCheckpoint(loaded.state) : undefined,
+      system: loaded ? systemOfCheckpoint(loaded.state) : undefined,
     });
     // Optimal first, so that each later row prints as soon as it is ready with its gap to the optimum.
     const runOrder = [...schedulers].sort(

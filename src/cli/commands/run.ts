@@ -2,7 +2,12 @@ import { Command } from 'commander';
 import { loadDagArg } from '../dag-arg.js';
 import { createProblem, type OffloadingProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint, profileOfCheckpoint, rankWeightOfCheckpoint } from '../../rl/checkpoint.js';
+import {
+  loadCheckpoint,
+  profileOfCheckpoint,
+  rankWeightOfCheckpoint,
+  systemOfCheckpoint,
+} from '../../rl/checkpoint.js';
 import { compileTask } from '../../rl/learning-task.js';
 import { evaluateGreedy } from '../../rl/sampler.js';
 import { schedulerByName, SCHEDULERS } from '../../schedulers/registry.js';
@@ -68,6 +73,7 @@ export function runCommand(): Command {
     const { system, model } = systemFromOptions(opts, {
       profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,
       rankWeight: loaded ? rankWeightOfCheckpoint(loaded.state) : undefined,
+      system: loaded ? systemOfCheckpoint(loaded.state) : undefined,
     });
 
     let problem: OffloadingProblem;

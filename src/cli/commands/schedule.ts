@@ -1,3 +1,4 @@
+import type { SystemParams } from '../../mec/system.js';
 import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
 import { statSync } from 'node:fs';
@@ -5,7 +6,12 @@ import { readDataset } from '../../dag/io.js';
 import type { Dag } from '../../dag/dag.js';
 import { createProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { loadCheckpoint, profileOfCheckpoint, rankWeightOfCheckpoint } from '../../rl/checkpoint.js';
+import {
+  loadCheckpoint,
+  profileOfCheckpoint,
+  rankWeightOfCheckpoint,
+  systemOfCheckpoint,
+} from '../../rl/checkpoint.js';
 import { defaultRankWeight } from '../../mec/problem.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
@@ -52,7 +58,16 @@ export function scheduleCommand(): Command {
     const { policy, state } = loadCheckpoint(path);
     const trainedOn = profileOfCheckpoint(state);
     const trainedWeight = rankWeightOfCheckpoint(state);
-    const { system, model } = systemFromOptions(opts, { profile: trainedOn, rankWeight: trainedWeight });
+    const trainedIn = systemOfCheckpoint(state);
+    const { system, model } = systemFromOptions(opts, {
+      profile: trainedOn,
+      rankWeight: trainedWeight,
+      system: trainedIn,
+    });
+    if (trainedIn && JSON.stringify(trainedIn) !== JSON.stringify(system))
+      console.error(
+        `note: the policy was trained at ${describeSystem(trainedIn)}; scheduling at ${describeSystem(system)}`,
+      );
     const folder = !opts.dag.startsWith('example:') && isFolder(opts.dag);
     const dataset = folder ? readDataset(opts.dag) : undefined;
     const dags: readonly Dag[] = dataset ? dataset.dags : [loadDagArg(opts.dag)];
@@ -125,4 +140,9 @@ function isFolder(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Rates, f_UE, f_s and k in one phrase. */
+function describeSystem(s: SystemParams): string {
+  return `${s.uplinkBps / 1e6}/${s.downlinkBps / 1e6} Mbit/s, f_UE ${s.ueHz / 1e9} GHz, f_s ${s.serverHz / 1e9} GHz, k ${s.users}`;
 }
