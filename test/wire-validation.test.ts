@@ -82,7 +82,7 @@ test("a service's stored configuration is validated when it is read", () => {
       'config',
       JSON.stringify({ run: DEFAULT_RUN, federation: { ...DEFAULT_FEDERATION, quorum: 3 }, eval: null }),
     );
-    assert.throws(() => storedServiceConfig(store), /quorum must be in \(0, 1\]/);
+    assert.throws(() => storedServiceConfig(store), /quorum must be a number in \(0, 1\]/);
   } finally {
     store.close();
   }

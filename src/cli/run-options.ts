@@ -24,12 +24,12 @@ import { addSystemOptions, type SystemCliOptions, systemFromOptions } from './op
 
 type Section = 'policy' | 'ppo' | 'meta' | 'run';
 
-/** One command-line flag for one setting of the run configuration (derived from its declaration). */
-interface SettingFlag {
+/** One command-line flag for one declared setting (derived from its declaration). */
+interface SettingFlag<S extends string = Section> {
   /** The commander attribute name (camelCase of the flag). */
   attr: string;
   flags: string;
-  section: Section;
+  section: S;
   key: string;
   help: string;
   parse?: (value: string) => number;
@@ -55,10 +55,14 @@ function numberParser(check: Checker): (value: string) => number {
 }
 
 /** The flags of a section's declared settings, with their defaults in the help. */
-function flagsOf(section: Section, settings: Record<string, Setting>, defaults: Record<string, unknown>) {
+function flagsOf<S extends string>(
+  section: S,
+  settings: Record<string, Setting>,
+  defaults: Record<string, unknown>,
+): SettingFlag<S>[] {
   return Object.entries(settings)
     .filter(([, s]) => s.flag !== undefined)
-    .map(([key, s]): SettingFlag => ({
+    .map(([key, s]): SettingFlag<S> => ({
       attr: attrOf(s.flag!),
       flags: s.flag!,
       section,
@@ -86,7 +90,22 @@ const SEED_FLAG = flagOf('seed');
 const EVAL_EVERY_FLAG = flagOf('evalEvery');
 const ITERATIONS_FLAG = flagOf('iterations');
 
-export function addSettingFlags(cmd: Command, flags: readonly SettingFlag[]): Command {
+/** The flags of a set of declared settings outside the run configuration (the service's own). */
+export function declaredFlags(settings: Record<string, Setting>, defaults: Record<string, unknown>) {
+  return flagsOf('other', settings, defaults);
+}
+
+/** The values of the given flags that were given, by setting key. */
+export function declaredValues(
+  opts: Record<string, unknown>,
+  flags: readonly SettingFlag<string>[],
+): Record<string, unknown> {
+  return Object.fromEntries(
+    flags.filter((f) => opts[f.attr] !== undefined).map((f) => [f.key, opts[f.attr]]),
+  );
+}
+
+export function addSettingFlags(cmd: Command, flags: readonly SettingFlag<string>[]): Command {
   for (const f of flags) {
     const option = new Option(f.flags, f.help);
     if (f.choices) option.choices(f.choices);

@@ -62,27 +62,29 @@ export function adamConfigOf(ppo: PpoConfig, lr = ppo.learningRate): AdamConfig 
 export type AdvantageEstimator = 'gae' | 'group';
 export const ADVANTAGE_ESTIMATORS: readonly AdvantageEstimator[] = ['gae', 'group'];
 
+/** A setting's check: undefined when the value is valid, else what it must be ("a positive number"). */
 export type Checker = (value: unknown) => string | undefined;
-const positive: Checker = (v) =>
+export const positive: Checker = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number';
-const nonNegative: Checker = (v) =>
+export const nonNegative: Checker = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a non-negative number';
-const unit: Checker = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a number in [0, 1]');
-const openUnit: Checker = (v) =>
+export const unit: Checker = (v) =>
+  typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a number in [0, 1]';
+export const openUnit: Checker = (v) =>
   typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)';
-const positiveInt: Checker = (v) =>
+export const positiveInt: Checker = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 1 ? undefined : 'a positive integer';
-const nonNegativeInt: Checker = (v) =>
+export const nonNegativeInt: Checker = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 ? undefined : 'a non-negative integer';
 /** An integer in [lo, hi]: sizes with a bound, so that a typo is refused instead of exhausting memory. */
-const intIn =
+export const intIn =
   (lo: number, hi: number): Checker =>
   (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
       ? undefined
       : `an integer from ${lo} to ${hi}`;
-const bool: Checker = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
-const oneOf =
+export const bool: Checker = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+export const oneOf =
   (values: readonly string[]): Checker =>
   (v) =>
     typeof v === 'string' && values.includes(v) ? undefined : `one of ${values.join(', ')}`;

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,27 +19,24 @@ import {
 import {
   checkFederationSettings,
   DEFAULT_FEDERATION,
-  NORM_POLICIES,
-  WEIGHTINGS,
+  FEDERATION_SETTINGS,
   type FederationSettings,
-  type NormPolicy,
-  type Weighting,
 } from '../../services/federation/settings.js';
 import { StateStore } from '../../services/federation/state-store.js';
 import { lockFolder } from '../../util/folder-lock.js';
-import { AGGREGATIONS, type Aggregation } from '../../services/federation/aggregate.js';
 import { checkDeviceName, hashToken, newToken } from '../../services/federation/tokens.js';
 import { startStatusHttpServer } from '../../services/web/http-server.js';
 import { FederationStatusSource } from '../../services/web/federation-status.js';
 import { InputError, UsageError } from '../../util/errors.js';
+import { systemFromOptions, parseNonNegativeInt } from '../options.js';
 import {
-  systemFromOptions,
-  parseNonNegativeInt,
-  parsePositive,
-  parsePositiveInt,
-  parseNumber,
-} from '../options.js';
-import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
+  addRunOptions,
+  addSettingFlags,
+  declaredFlags,
+  declaredValues,
+  runConfigFromOptions,
+  type RunCliOptions,
+} from '../run-options.js';
 
 interface ServeOptions extends RunCliOptions {
   state?: string;
@@ -49,24 +46,8 @@ interface ServeOptions extends RunCliOptions {
   tlsKey?: string;
   evalData?: string;
   rounds?: number;
-  minDevices?: number;
-  quorum?: number;
-  deadline?: number;
-  onlineWindow?: number;
-  pollTimeout?: number;
-  maxUpdateNorm?: number;
-  normPolicy?: NormPolicy;
-  weighting?: Weighting;
-  aggregation?: Aggregation;
-  trim?: number;
-  maxMessageBytes?: number;
   exitWhenDone?: boolean;
-}
-
-function parseFraction(value: string): number {
-  const v = parseNumber(value);
-  if (!(v > 0 && v <= 1)) throw new UsageError(`${value}: expected a number in (0, 1]`);
-  return v;
+  // The service's settings arrive under their flags' names (SERVICE_FLAGS).
 }
 
 /** Reads a PEM file and checks that it parses as what it should be, so a bad file is named. */
@@ -94,18 +75,10 @@ function configFromOptions(opts: ServeOptions, base: ServiceConfig | undefined):
     { ...(opts.rounds !== undefined ? { iterations: opts.rounds } : {}) },
     'command line',
   );
-  const f: FederationSettings = { ...(base?.federation ?? DEFAULT_FEDERATION) };
-  if (opts.minDevices !== undefined) f.minDevices = opts.minDevices;
-  if (opts.quorum !== undefined) f.quorum = opts.quorum;
-  if (opts.deadline !== undefined) f.roundDeadlineS = opts.deadline;
-  if (opts.onlineWindow !== undefined) f.onlineWindowS = opts.onlineWindow;
-  if (opts.pollTimeout !== undefined) f.pollTimeoutS = opts.pollTimeout;
-  if (opts.maxUpdateNorm !== undefined) f.maxUpdateNorm = opts.maxUpdateNorm;
-  if (opts.normPolicy !== undefined) f.normPolicy = opts.normPolicy;
-  if (opts.weighting !== undefined) f.weighting = opts.weighting;
-  if (opts.aggregation !== undefined) f.aggregation = opts.aggregation;
-  if (opts.trim !== undefined) f.trimFraction = opts.trim;
-  if (opts.maxMessageBytes !== undefined) f.maxMessageBytes = opts.maxMessageBytes;
+  const f = {
+    ...(base?.federation ?? DEFAULT_FEDERATION),
+    ...declaredValues(opts, SERVICE_FLAGS),
+  } as FederationSettings;
   let evalSpec = base?.eval ?? null;
   if (opts.evalData) {
     const { system, model } = systemFromOptions(opts);
@@ -195,6 +168,9 @@ function tokenCommand(): Command {
   return token;
 }
 
+/** The service's own settings as flags, from their declarations (federation/settings.ts). */
+const SERVICE_FLAGS = declaredFlags(FEDERATION_SETTINGS, { ...DEFAULT_FEDERATION });
+
 export function serveCommand(): Command {
   const cmd = new Command('serve')
     .description(
@@ -215,55 +191,8 @@ export function serveCommand(): Command {
       `rounds of Eq. (22) (default ${DEFAULT_RUN.iterations}; may be raised on a restart)`,
       parseNonNegativeInt,
     )
-    .option(
-      '--min-devices <n>',
-      `a round opens when this many devices are online (default ${DEFAULT_FEDERATION.minDevices})`,
-      parsePositiveInt,
-    )
-    .option(
-      '--quorum <fraction>',
-      'close a round once this fraction of its devices is accepted (default 1)',
-      parseFraction,
-    )
-    .option(
-      '--deadline <s>',
-      `round deadline, seconds (default ${DEFAULT_FEDERATION.roundDeadlineS})`,
-      parsePositive,
-    )
-    .option(
-      '--online-window <s>',
-      `a device is online this long after its last call (default ${DEFAULT_FEDERATION.onlineWindowS})`,
-      parsePositive,
-    )
-    .option(
-      '--poll-timeout <s>',
-      `longest long poll (default ${DEFAULT_FEDERATION.pollTimeoutS})`,
-      parsePositive,
-    )
-    .option('--max-update-norm <x>', "bound on ||θ' − θ|| (default: 3·α·m·√P)", parsePositive)
-    .addOption(
-      new Option('--norm-policy <policy>', 'updates beyond the bound (default reject)').choices(
-        NORM_POLICIES,
-      ),
-    )
-    .addOption(
-      new Option('--weighting <w>', 'mean of Eq. (22): uniform (paper) or by sample count').choices(
-        WEIGHTINGS,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--aggregation <rule>',
-        "how the θ'_i are combined: mean (Eq. 22, default), or coordinate-wise median / trimmed-mean",
-      ).choices(AGGREGATIONS),
-    )
-    .option('--trim <fraction>', 'trimmed-mean: fraction dropped at each end (default 0.1)', parseNumber)
-    .option(
-      '--max-message-bytes <n>',
-      'gRPC message size limit (default: parameters + 1 MiB)',
-      parsePositiveInt,
-    )
     .option('--exit-when-done', 'stop the service once the last round is closed');
+  addSettingFlags(cmd, SERVICE_FLAGS);
   addRunOptions(cmd, { iterations: false, meta: '' });
   cmd.addCommand(tokenCommand());
   return cmd.action(async (opts: ServeOptions) => {

@@ -2,6 +2,7 @@
  * The service's own settings (the training settings are the run configuration of rl/config.ts):
  * who takes part in a round, when a round closes, and what an upload must satisfy to count.
  */
+import { intIn, nonNegative, oneOf, positive, type Setting } from '../../rl/config.js';
 import { InputError } from '../../util/errors.js';
 import { AGGREGATIONS, type Aggregation } from './aggregate.js';
 
@@ -35,35 +36,86 @@ export interface FederationSettings {
   maxMessageBytes: number;
 }
 
-export const DEFAULT_FEDERATION: FederationSettings = {
-  minDevices: 1,
-  quorum: 1,
-  roundDeadlineS: 600,
-  onlineWindowS: 60,
-  pollTimeoutS: 20,
-  maxUpdateNorm: 0,
-  normPolicy: 'reject',
-  weighting: 'uniform',
-  aggregation: 'mean',
-  trimFraction: 0.1,
-  maxMessageBytes: 0,
+/** Each service setting declared once: default, check, help and flag (serve's options derive from it). */
+export const FEDERATION_SETTINGS: {
+  [K in keyof FederationSettings]: Setting & { default: FederationSettings[K] };
+} = {
+  minDevices: {
+    default: 1,
+    check: intIn(1, 100_000),
+    help: 'a round opens when this many devices are online',
+    flag: '--min-devices <n>',
+  },
+  quorum: {
+    default: 1,
+    check: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'a number in (0, 1]'),
+    help: 'close a round once this fraction of its devices is accepted',
+    flag: '--quorum <fraction>',
+  },
+  roundDeadlineS: { default: 600, check: positive, help: 'round deadline, seconds', flag: '--deadline <s>' },
+  onlineWindowS: {
+    default: 60,
+    check: positive,
+    help: 'a device is online this long after its last call, seconds',
+    flag: '--online-window <s>',
+  },
+  pollTimeoutS: {
+    default: 20,
+    check: positive,
+    help: 'longest long poll, seconds',
+    flag: '--poll-timeout <s>',
+  },
+  maxUpdateNorm: {
+    default: 0,
+    check: nonNegative,
+    help: "bound on ||θ' − θ||, 0 = automatic: 3·α·m·√P",
+    flag: '--max-update-norm <x>',
+  },
+  normPolicy: {
+    default: 'reject',
+    check: oneOf(NORM_POLICIES),
+    help: 'updates beyond the bound',
+    flag: '--norm-policy <policy>',
+    choices: NORM_POLICIES,
+  },
+  weighting: {
+    default: 'uniform',
+    check: oneOf(WEIGHTINGS),
+    help: 'mean of Eq. (22): uniform (paper) or by sample count',
+    flag: '--weighting <w>',
+    choices: WEIGHTINGS,
+  },
+  aggregation: {
+    default: 'mean',
+    check: oneOf(AGGREGATIONS),
+    help: "how the θ'_i are combined: mean (Eq. 22), or coordinate-wise median / trimmed-mean",
+    flag: '--aggregation <rule>',
+    choices: AGGREGATIONS,
+  },
+  trimFraction: {
+    default: 0.1,
+    check: (v) => (typeof v === 'number' && v >= 0 && v < 0.5 ? undefined : 'a number in [0, 0.5)'),
+    help: 'trimmed-mean: fraction dropped at each end',
+    flag: '--trim <fraction>',
+  },
+  maxMessageBytes: {
+    default: 0,
+    check: intIn(0, 2 ** 31 - 1),
+    help: 'gRPC message size limit, bytes, 0 = automatic: the parameters + 1 MiB',
+    flag: '--max-message-bytes <n>',
+  },
 };
 
+export const DEFAULT_FEDERATION: FederationSettings = Object.fromEntries(
+  Object.entries(FEDERATION_SETTINGS).map(([k, v]) => [k, v.default]),
+) as unknown as FederationSettings;
+
+/** Every value checked by its declaration; the first problem is one line naming `origin`. */
 export function checkFederationSettings(s: FederationSettings, origin: string): FederationSettings {
-  const bad = (what: string): never => {
-    throw InputError.inFile(origin, what);
-  };
-  if (!Number.isInteger(s.minDevices) || s.minDevices < 1) bad('minDevices must be a positive integer');
-  if (!(s.quorum > 0 && s.quorum <= 1)) bad('quorum must be in (0, 1]');
-  for (const k of ['roundDeadlineS', 'onlineWindowS', 'pollTimeoutS'] as const)
-    if (!(Number.isFinite(s[k]) && s[k] > 0)) bad(`${k} must be a positive number`);
-  if (!(Number.isFinite(s.maxUpdateNorm) && s.maxUpdateNorm >= 0)) bad('maxUpdateNorm must be >= 0');
-  if (!NORM_POLICIES.includes(s.normPolicy)) bad(`normPolicy must be one of ${NORM_POLICIES.join(', ')}`);
-  if (!WEIGHTINGS.includes(s.weighting)) bad(`weighting must be one of ${WEIGHTINGS.join(', ')}`);
-  if (!AGGREGATIONS.includes(s.aggregation)) bad(`aggregation must be one of ${AGGREGATIONS.join(', ')}`);
-  if (!(s.trimFraction >= 0 && s.trimFraction < 0.5)) bad('trimFraction must be in [0, 0.5)');
-  if (!(Number.isInteger(s.maxMessageBytes) && s.maxMessageBytes >= 0))
-    bad('maxMessageBytes must be a non-negative integer');
+  for (const [key, setting] of Object.entries(FEDERATION_SETTINGS) as [keyof FederationSettings, Setting][]) {
+    const problem = setting.check(s[key]);
+    if (problem) throw InputError.inFile(origin, `${key} must be ${problem}, got ${JSON.stringify(s[key])}`);
+  }
   return s;
 }
 
