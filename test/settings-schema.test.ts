@@ -6,6 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../src/dag/generate.js';
+import { DEFAULT_SYSTEM } from '../src/mec/system.js';
+import { getBackend } from '../src/nn/select-backend.js';
+import { compileTask } from '../src/rl/learning-task.js';
+import { trainPpo } from '../src/rl/trainer.js';
 import {
   addSettingFlags,
   declaredFlags,
@@ -17,6 +25,7 @@ import {
 } from '../src/cli/run-options.js';
 import {
   DEFAULT_RUN,
+  loadRunConfig,
   mergeRunConfig,
   META_SETTINGS,
   POLICY_SETTINGS,
@@ -74,4 +83,27 @@ test('every declared flag of the federated service reaches its setting; a refuse
     /--quorum <fraction>' argument '3' is invalid\. expected a number in \(0, 1\]/,
   );
   assert.throws(() => parse(flags, ['--min-devices', '0']), /--min-devices <n>' argument '0' is invalid/);
+});
+
+test("a run folder's own config.json is a valid --config: the same settings, its data description ignored", () => {
+  const out = mkdtempSync(join(tmpdir(), 'mrlco-config-'));
+  const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 6, seed: 2 }, 3);
+  const task = compileTask({ name: 'six', dags, system: DEFAULT_SYSTEM, profile: 'reference' }, 12);
+  const run = mergeRunConfig(
+    DEFAULT_RUN,
+    {
+      iterations: 1,
+      seed: 4,
+      policy: { hidden: 8 },
+      ppo: { dagsPerBatch: 2, trajectoriesPerDag: 2, learningRate: 1e-3 },
+    },
+    'test',
+  );
+  trainPpo({ be: getBackend(), config: run, tasks: [task], outDir: out, description: { datasets: ['x'] } });
+  const stored = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.ok('tasks' in stored && 'datasets' in stored, 'config.json describes the data');
+  assert.deepEqual(loadRunConfig(join(out, 'config.json')), run);
+  // A typo at the top level is still an error.
+  writeFileSync(join(out, 'typo.json'), JSON.stringify({ ...stored, iteratons: 3 }));
+  assert.throws(() => loadRunConfig(join(out, 'typo.json')), /unknown setting run\.iteratons/);
 });

@@ -353,8 +353,24 @@ export function loadRunConfig(path: string, base: RunConfig = DEFAULT_RUN): RunC
   } catch (err) {
     throw InputError.inFile(path, `malformed JSON: ${(err as Error).message}`);
   }
+  // A run folder's config.json is a valid --config: its description of the data is not a setting.
+  if (isObject(doc)) for (const key of RUN_DESCRIPTION_KEYS) delete doc[key];
   return mergeRunConfig(base, doc, path);
 }
+
+/**
+ * The keys a run folder's config.json adds beside the settings to describe the run's data (rl/run-folder.ts
+ * writes the settings and this description together); a --config file may carry them and they are set
+ * by the data, not by the file.
+ */
+export const RUN_DESCRIPTION_KEYS = [
+  'tasks',
+  'datasets',
+  'trainTasks',
+  'testTasks',
+  'preset',
+  'dataRoot',
+] as const;
 
 /** Parses JSON text from `origin` (a file, a message), one line naming it when the text is not JSON. */
 function parseJson(text: string, origin: string): unknown {
