@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readDagFile } from '../src/dag/io.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { getBackend } from '../src/nn/select-backend.js';
@@ -42,27 +42,21 @@ function mrlco(...args: string[]) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('train --rank-weight offload (not the reference profile default) is recorded and schedule decodes in that order by default', () => {
-  const data = mixedDataset();
+/** A one-iteration `train` on `data` (reference profile) with `flags`; returns its checkpoint's path. */
+function trainTiny(data: string, ...flags: string[]): string {
   const out = join(mkdtempSync(join(tmpdir(), 'mrlco-rank-')), 'run');
   const tiny = ['--iterations', '1', '--dags-per-batch', '2', '--trajectories', '2', '--workers', '0'];
-  const r = mrlco(
-    'train',
-    '--data',
-    data,
-    ...tiny,
-    '--profile',
-    'reference',
-    '--rank-weight',
-    'offload',
-    '--out',
-    out,
-  );
+  const r = mrlco('train', '--data', data, ...tiny, '--profile', 'reference', ...flags, '--out', out);
   assert.equal(r.code, 0, r.stderr);
-  const ckpt = join(out, 'checkpoint.bin');
+  return join(out, 'checkpoint.bin');
+}
+
+test('train --rank-weight offload (not the reference profile default) is recorded and schedule decodes in that order by default', () => {
+  const data = mixedDataset();
+  const ckpt = trainTiny(data, '--rank-weight', 'offload');
   const loaded = loadCheckpoint(ckpt);
   assert.equal(rankWeightOfCheckpoint(loaded.state), 'offload');
-  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
+  const config = JSON.parse(readFileSync(join(dirname(ckpt), 'config.json'), 'utf8')) as {
     datasets: { rankWeight?: string }[];
   };
   assert.equal(config.datasets[0].rankWeight, 'offload');
@@ -96,24 +90,7 @@ test('train --rank-weight offload (not the reference profile default) is recorde
 
 test('a checkpoint records the system it was trained in, and schedule uses it by default', () => {
   const data = mixedDataset();
-  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-system-')), 'run');
-  const tiny = ['--iterations', '1', '--dags-per-batch', '2', '--trajectories', '2', '--workers', '0'];
-  const r = mrlco(
-    'train',
-    '--data',
-    data,
-    ...tiny,
-    '--profile',
-    'reference',
-    '--rate',
-    '3',
-    '--ue-ghz',
-    '2',
-    '--out',
-    out,
-  );
-  assert.equal(r.code, 0, r.stderr);
-  const ckpt = join(out, 'checkpoint.bin');
+  const ckpt = trainTiny(data, '--rate', '3', '--ue-ghz', '2');
   const loaded = loadCheckpoint(ckpt);
   const trained = { ...DEFAULT_SYSTEM, uplinkBps: 3e6, downlinkBps: 3e6, ueHz: 2e9 };
   assert.deepEqual(systemOfCheckpoint(loaded.state), trained);

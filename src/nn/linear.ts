@@ -25,21 +25,7 @@ export class Linear {
 
   /** y[rows × out] = tanh(x[rows × in] · W + b), the bias and tanh in one fused kernel. */
   forwardTanh(be: Backend, rows: number, x: Float32Array, y: Float32Array): void {
-    be.gemm(
-      false,
-      false,
-      rows,
-      this.outSize,
-      this.inSize,
-      1,
-      x,
-      this.inSize,
-      this.weight.data,
-      this.outSize,
-      0,
-      y,
-      this.outSize,
-    );
+    this.project(be, rows, x, y, 0);
     be.biasTanh(rows, this.outSize, y, this.bias ? this.bias.data : null);
   }
 
@@ -49,6 +35,12 @@ export class Linear {
   }
 
   private apply(be: Backend, rows: number, x: Float32Array, y: Float32Array, beta: number): void {
+    this.project(be, rows, x, y, beta);
+    if (this.bias) addRowVector(rows, this.outSize, y, this.bias.data);
+  }
+
+  /** y = x · W + beta · y, without the bias. */
+  private project(be: Backend, rows: number, x: Float32Array, y: Float32Array, beta: number): void {
     be.gemm(
       false,
       false,
@@ -64,7 +56,6 @@ export class Linear {
       y,
       this.outSize,
     );
-    if (this.bias) addRowVector(rows, this.outSize, y, this.bias.data);
   }
 
   /**

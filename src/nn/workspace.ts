@@ -36,29 +36,30 @@ export class Workspace {
 
   /** A zeroed view of `length` floats under `name`. */
   f32(name: string, length: number): Float32Array {
-    let buf = this.floats.get(name);
-    if (!buf || buf.length < length) {
-      allocations++;
-      buf = new Float32Array(length);
-      this.floats.set(name, buf);
-      return buf;
-    }
-    const view = buf.subarray(0, length);
-    view.fill(0);
-    return view;
+    return zeroedView(this.floats, name, length, (n) => new Float32Array(n));
   }
 
   /** A zeroed view of `length` 32-bit integers under `name`. */
   i32(name: string, length: number): Int32Array {
-    let buf = this.ints.get(name);
-    if (!buf || buf.length < length) {
-      allocations++;
-      buf = new Int32Array(length);
-      this.ints.set(name, buf);
-      return buf;
-    }
-    const view = buf.subarray(0, length);
-    view.fill(0);
-    return view;
+    return zeroedView(this.ints, name, length, (n) => new Int32Array(n));
   }
+}
+
+/** The buffer under `name` (made, and counted, when missing or too short), as a zeroed view of `length`. */
+function zeroedView<A extends Float32Array | Int32Array>(
+  slots: Map<string, A>,
+  name: string,
+  length: number,
+  make: (n: number) => A,
+): A {
+  const buf = slots.get(name);
+  if (!buf || buf.length < length) {
+    allocations++;
+    const fresh = make(length);
+    slots.set(name, fresh);
+    return fresh;
+  }
+  const view = buf.subarray(0, length) as A;
+  view.fill(0);
+  return view;
 }

@@ -17,6 +17,20 @@ export const CHUNK_ROWS = 64;
 
 export type PlayMode = 'sample' | 'greedy';
 
+/** Played episodes as one batch: the observations as played and, per row, what the policy did. */
+export interface EpisodeBatch {
+  obs: ObservationBatch;
+  /** [rows × T], batch-major. */
+  actions: Uint8Array;
+  logProbs: Float32Array;
+  values: Float32Array;
+  rewards: Float32Array;
+  /** Each row's makespan (ms). */
+  makespans: Float64Array;
+  /** Each row's plan in task-index order. */
+  plans: Uint8Array[];
+}
+
 /** What one chunk's episodes produced: B-major arrays [rows × T], time-major step features [T × rows × S]. */
 export interface ChunkResult {
   T: number;
@@ -121,15 +135,7 @@ export function mergeChunks(
   stepFeatures: number,
   chunks: readonly [number, number][],
   parts: readonly ChunkResult[],
-): {
-  obs: ObservationBatch;
-  actions: Uint8Array;
-  logProbs: Float32Array;
-  values: Float32Array;
-  rewards: Float32Array;
-  makespans: Float64Array;
-  plans: Uint8Array[];
-} {
+): EpisodeBatch {
   const obs = batchObservations(
     refs.map((r) => r.task.encoded[r.dag]),
     refs[0].task.features,

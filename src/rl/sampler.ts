@@ -16,6 +16,7 @@ import {
   chunkUniforms,
   mergeChunks,
   playChunk,
+  type EpisodeBatch,
   type EpisodeWorkers,
   type PlayMode,
 } from './episode-chunks.js';
@@ -23,17 +24,7 @@ import type { CompiledTask } from './learning-task.js';
 
 export type { DagRef, EpisodeWorkers };
 
-export interface Rollout {
-  obs: ObservationBatch;
-  /** [rows × T], batch-major. */
-  actions: Uint8Array;
-  logProbs: Float32Array;
-  values: Float32Array;
-  rewards: Float32Array;
-  /** Each row's makespan (ms). */
-  makespans: Float64Array;
-  /** Each row's plan in task-index order. */
-  plans: Uint8Array[];
+export interface Rollout extends EpisodeBatch {
   /** Each row's group: rows sampled from the same DAG share one (the group baseline's unit). */
   groups: Int32Array;
 }
