@@ -10,10 +10,16 @@
  *    the task's upload and the parents' MEC finish; the downlink is not queued.
  * In both, a task on the UE waits for each parent's FT^UE and FT^dl, and the makespan (Eq. 8) is the
  * latest finish (FT^UE or FT^dl) of any task, which equals that of the exit tasks.
+ *
+ * The same simulator is the world a plan meets (world/): given `Dynamics`, a resource with a capacity
+ * path computes a stage's end from its start (a link replaying a trace, a shared server), and a task's
+ * actual work replaces the nominal one. Without dynamics every stage lasts its TaskTimes duration: the
+ * latency model is the world with every dynamic off, and "task j starts when" has one meaning.
  */
 import type { Dag } from '../dag/dag.js';
 import type { TaskTimes } from './system.js';
 import { PROFILE_RULES, type SimProfile } from './profiles.js';
+import type { CapacityPath, Dynamics, TaskWork } from './capacity.js';
 
 export { SIM_PROFILES, type SimProfile } from './profiles.js';
 
@@ -57,6 +63,12 @@ export class LatencySimulator {
   readonly stUl: Float64Array;
   readonly stMec: Float64Array;
   readonly stDl: Float64Array;
+  // The world's capacity paths (null: the resource's durations are the TaskTimes) and the actual work.
+  private uePath: CapacityPath | null = null;
+  private ulPath: CapacityPath | null = null;
+  private mecPath: CapacityPath | null = null;
+  private dlPath: CapacityPath | null = null;
+  private work: TaskWork | null = null;
 
   constructor(
     readonly times: TaskTimes,
@@ -82,8 +94,47 @@ export class LatencySimulator {
     this.ueFree = this.ulFree = this.mecFree = this.dlFree = this.makespan = 0;
   }
 
-  /** Finish time of task i if it ran locally now, without changing the state. */
-  localFinish(i: number): number {
+  /** Sets (or, with null, removes) the world's dynamics; `times` keeps the constant resources' durations. */
+  setDynamics(dynamics: Dynamics | null): void {
+    this.uePath = dynamics?.paths.ue ?? null;
+    this.ulPath = dynamics?.paths.uplink ?? null;
+    this.mecPath = dynamics?.paths.mec ?? null;
+    this.dlPath = dynamics?.paths.downlink ?? null;
+    this.work = dynamics?.work ?? null;
+  }
+
+  /** True when some resource has a capacity path. */
+  get dynamic(): boolean {
+    return this.work !== null;
+  }
+
+  // When each stage of task i ends if it starts at `start`: its fixed duration, or the resource's path.
+  ueEnd(i: number, start: number): number {
+    const p = this.uePath;
+    return p === null ? start + this.times.local[i] : p.finish(start, this.work!.cycles[i]);
+  }
+
+  ulEnd(i: number, start: number): number {
+    const p = this.ulPath;
+    if (p === null) return start + this.times.uplink[i];
+    const w = this.work!;
+    return p.finish(start + w.uplinkLatency[i], w.uploadBytes[i]);
+  }
+
+  mecEnd(i: number, start: number): number {
+    const p = this.mecPath;
+    return p === null ? start + this.times.mec[i] : p.finish(start, this.work!.cycles[i]);
+  }
+
+  dlEnd(i: number, start: number): number {
+    const p = this.dlPath;
+    if (p === null) return start + this.times.downlink[i];
+    const w = this.work!;
+    return p.finish(start + w.downlinkLatency[i], w.resultBytes[i]);
+  }
+
+  /** When task i could start on the UE: the UE free and every parent's result on the device. */
+  localReady(i: number): number {
     let ready = this.ueFree;
     const { start, list } = this.parents;
     for (let k = start[i]; k < start[i + 1]; k++) {
@@ -91,7 +142,31 @@ export class LatencySimulator {
       const f = this.ftUe[j] > this.ftDl[j] ? this.ftUe[j] : this.ftDl[j];
       if (f > ready) ready = f;
     }
-    return ready + this.times.local[i];
+    return ready;
+  }
+
+  /** When task i's upload could start: the uplink free and each parent's data where the profile says. */
+  uploadReady(i: number): number {
+    const { start, list } = this.parents;
+    let ready = this.ulFree;
+    const ref = this.uploadWaitsForParentUpload;
+    for (let k = start[i]; k < start[i + 1]; k++) {
+      const j = list[k];
+      const dep = ref
+        ? this.ftUe[j] > this.ftUl[j]
+          ? this.ftUe[j]
+          : this.ftUl[j]
+        : this.ftUe[j] > this.ftDl[j]
+          ? this.ftUe[j]
+          : this.ftDl[j];
+      if (dep > ready) ready = dep;
+    }
+    return ready;
+  }
+
+  /** Finish time of task i if it ran locally now, without changing the state. */
+  localFinish(i: number): number {
+    return this.ueEnd(i, this.localReady(i));
   }
 
   /** Finish time (end of the download) of task i if it were offloaded now, without changing the state. */
@@ -113,12 +188,12 @@ export class LatencySimulator {
       if (dep > ulStart) ulStart = dep;
       if (this.ftMec[j] > mecReady) mecReady = this.ftMec[j];
     }
-    const ulFinish = ulStart + this.times.uplink[i];
+    const ulFinish = this.ulEnd(i, ulStart);
     let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
     if (mecReady > mecStart) mecStart = mecReady;
-    const mecFinish = mecStart + this.times.mec[i];
+    const mecFinish = this.mecEnd(i, mecStart);
     const dlStart = !queued || mecFinish > this.dlFree ? mecFinish : this.dlFree;
-    return dlStart + this.times.downlink[i];
+    return this.dlEnd(i, dlStart);
   }
 
   /** Adds task i with `action` (0 local, 1 offload); returns the task's finish time. */
@@ -132,7 +207,7 @@ export class LatencySimulator {
         const f = this.ftUe[j] > this.ftDl[j] ? this.ftUe[j] : this.ftDl[j];
         if (f > ready) ready = f;
       }
-      finish = ready + this.times.local[i];
+      finish = this.ueEnd(i, ready);
       this.commitLocal(i, ready, finish);
     } else {
       const ref = this.uploadWaitsForParentUpload;
@@ -151,12 +226,12 @@ export class LatencySimulator {
         if (dep > ulStart) ulStart = dep;
         if (this.ftMec[j] > mecReady) mecReady = this.ftMec[j];
       }
-      const ulFinish = ulStart + this.times.uplink[i];
+      const ulFinish = this.ulEnd(i, ulStart);
       let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
       if (mecReady > mecStart) mecStart = mecReady;
-      const mecFinish = mecStart + this.times.mec[i];
+      const mecFinish = this.mecEnd(i, mecStart);
       const dlStart = !queued || mecFinish > this.dlFree ? mecFinish : this.dlFree;
-      finish = dlStart + this.times.downlink[i];
+      finish = this.dlEnd(i, dlStart);
       this.commitOffload(i, ulStart, ulFinish, mecStart, mecFinish, dlStart, finish);
     }
     if (finish > this.makespan) this.makespan = finish;
@@ -214,13 +289,13 @@ export class LatencySimulator {
       if (dep > ulStart) ulStart = dep;
       if (this.ftMec[j] > mecReady) mecReady = this.ftMec[j];
     }
-    const localFinish = ready + this.times.local[i];
-    const ulFinish = ulStart + this.times.uplink[i];
+    const localFinish = this.ueEnd(i, ready);
+    const ulFinish = this.ulEnd(i, ulStart);
     let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
     if (mecReady > mecStart) mecStart = mecReady;
-    const mecFinish = mecStart + this.times.mec[i];
+    const mecFinish = this.mecEnd(i, mecStart);
     const dlStart = !queued || mecFinish > this.dlFree ? mecFinish : this.dlFree;
-    const offloadFinish = dlStart + this.times.downlink[i];
+    const offloadFinish = this.dlEnd(i, dlStart);
     let finish: number;
     let action: number;
     if (localFinish < offloadFinish) {

@@ -19,6 +19,8 @@ interface StreamSpec {
 
 /** The most tasks per meta-batch: the inner-loop streams give each iteration this many slots. */
 export const MAX_META_BATCH = 1024;
+/** Realisations per DAG a world's stream index can address (the bound of --episodes). */
+export const MAX_WORLD_REALISATIONS = 4096;
 /** The most adaptation steps whose report draws samples (its range ends below the weights' stream). */
 export const MAX_REPORT_STEP = 5000;
 
@@ -42,6 +44,27 @@ export const RNG_STREAMS = {
     base: 1_000_003,
     size: 1 << 30,
     purpose: `meta-training: the inner loop of (iteration, slot), index iteration·${MAX_META_BATCH} + slot`,
+  },
+  worldRealisation: {
+    base: 1_100_000_000,
+    size: 1 << 30,
+    purpose: `the world: realisation r of DAG d (offset, futures, set-up times, noise), index d·${MAX_WORLD_REALISATIONS} + r`,
+  },
+  worldHistory: {
+    base: 2_200_000_000,
+    size: 1 << 28,
+    purpose: 'the world: the earlier episodes an identified model is fitted on, index d·64 + episode',
+  },
+  worldTaskNoise: {
+    base: 2_500_000_000,
+    size: 1 << 28,
+    purpose: "the world: DAG d's per-task noise factors (noise fixed per task), index d",
+  },
+  deciderSamples: {
+    base: 2_800_000_000,
+    size: 1 << 30,
+    purpose:
+      'the world: the futures sampled by a decider that knows the channel law, index as worldRealisation',
   },
 } as const satisfies Record<string, StreamSpec>;
 

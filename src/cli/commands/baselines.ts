@@ -23,8 +23,18 @@ import {
 } from '../options.js';
 import { progressBar, progressLine, type ProgressBar } from '../progress.js';
 import { fixed, formatCsv, type Cell } from '../table.js';
+import {
+  addEpisodesOption,
+  addWorldOptions,
+  worldGiven,
+  worldSpecFromOptions,
+  type WorldCliOptions,
+} from '../world-options.js';
+import { worldBaselines } from './world-baselines.js';
 
-interface BaselinesOptions extends SystemCliOptions {
+interface BaselinesOptions extends SystemCliOptions, WorldCliOptions {
+  episodes: number;
+  plans?: string;
   schedulers: string;
   policy?: string;
   samples: number;
@@ -59,8 +69,46 @@ export function baselinesCommand(): Command {
     .option('--csv', 'print CSV');
   addSystemOptions(cmd);
   addTimeLimitOption(cmd);
+  addWorldOptions(cmd);
+  addEpisodesOption(cmd);
+  cmd.option(
+    '--plans <file>',
+    "with a world: write every episode's decisions (JSON lines: decider, DAG, realisation, offset, plan, makespan)",
+  );
   return cmd.action((dir: string | undefined, opts: BaselinesOptions) => {
     if (opts.json && opts.csv) throw new UsageError('give either --json or --csv, not both');
+    if (worldGiven(opts)) {
+      const { system, model } = systemFromOptions(opts);
+      const explicit = cmd.getOptionValueSource('schedulers') !== 'default';
+      return worldBaselines({
+        dataset: dir
+          ? readDataset(dir)
+          : {
+              name: 'generated',
+              dir: '(built-in)',
+              dags: generateDags({ ...DEFAULT_GENERATOR_PARAMS }, 100),
+            },
+        spec: worldSpecFromOptions(opts),
+        system,
+        model,
+        ...(explicit
+          ? {
+              deciders: opts.schedulers
+                .split(',')
+                .map((s) => s.trim())
+                .filter((s) => s !== ''),
+            }
+          : {}),
+        episodes: opts.episodes,
+        seed: opts.seed,
+        timeLimitS: opts.timeLimit,
+        ...(opts.json ? { json: true } : {}),
+        ...(opts.csv ? { csv: true } : {}),
+        ...(opts.plans ? { plans: opts.plans } : {}),
+      });
+    }
+    if (cmd.getOptionValueSource('episodes') !== 'default' || opts.plans !== undefined)
+      throw new UsageError('--episodes and --plans belong to a world: add --world (or a trace)');
     const names = opts.schedulers
       .split(',')
       .map((s) => s.trim())

@@ -1,0 +1,182 @@
+/**
+ * `mrlco baselines DIR --world W`: every decider (up front, online, references) in the same realisations
+ * of a world, with its mean measured makespan, spread, gap to the clairvoyant bound and decision time.
+ */
+import type { Dataset } from '../../dag/io.js';
+import type { ModelOptions } from '../../mec/problem.js';
+import type { SystemParams } from '../../mec/system.js';
+import { runWorldBaselines, type DeciderSummary } from '../../experiments/world-baselines.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { UsageError } from '../../util/errors.js';
+import { deciderByName } from '../../world/deciders.js';
+import { World } from '../../world/world.js';
+import type { WorldSpec } from '../../world/spec.js';
+import { progressBar, progressLine, type ProgressBar } from '../progress.js';
+import { fixed, formatCsv, type Cell } from '../table.js';
+
+/** The deciders `baselines --world` runs by default (the law-aware one added on a Markov channel). */
+export const DEFAULT_WORLD_DECIDERS = [
+  'clairvoyant',
+  'local',
+  'heft-rollout',
+  'identified:heft-rollout',
+  'online',
+  'online:last',
+  'replan',
+  'true-state',
+];
+
+export interface WorldBaselinesRun {
+  dataset: Dataset;
+  spec: WorldSpec;
+  system: SystemParams;
+  model: ModelOptions;
+  deciders?: string[];
+  episodes: number;
+  seed: number;
+  timeLimitS: number;
+  json?: boolean;
+  csv?: boolean;
+  plans?: string;
+}
+
+export function worldBaselines(run: WorldBaselinesRun): void {
+  const world = new World(run.spec, run.system);
+  const names = run.deciders ?? [
+    ...DEFAULT_WORLD_DECIDERS,
+    ...(run.spec.links?.kind === 'markov' ? ['law'] : []),
+  ];
+  if (names.includes('policy')) throw new UsageError('the policy decider in a world is not available yet');
+  const deciders = names.map(deciderByName);
+  const { dataset, model } = run;
+  const stream = !run.json && !run.csv;
+  if (stream) {
+    const n = world.nominal;
+    console.log(
+      `${dataset.name}: ${dataset.dags.length} DAGs × ${run.episodes} realisations, ${model.profile} profile; ` +
+        `world: ${run.spec.name ?? describeSpec(run.spec)}; nominal ${fixed(n.uplinkBps / 1e6)}/${fixed(n.downlinkBps / 1e6)} Mbit/s; seed ${run.seed}`,
+    );
+    console.log(line(COLUMNS.map(([t]) => t)));
+    console.log(line(COLUMNS.map(([, w]) => '-'.repeat(w))));
+  }
+  const progress = progressLine();
+  let bar: ProgressBar | undefined;
+  const report = runWorldBaselines(dataset, deciders, world, model, {
+    episodes: run.episodes,
+    seed: run.seed,
+    timeLimitMs: run.timeLimitS * 1000,
+    onProgress: (name, done, total) => {
+      if (name !== 'clairvoyant') return progress.update(`${name}: ${done}/${total} episodes`);
+      bar ??= progressBar(
+        `clairvoyant (≤ ${run.timeLimitS} s each)`,
+        total,
+        0,
+        process.stderr.isTTY !== true,
+      );
+      bar.update(done, `${done}/${total} realisations`);
+    },
+    onSummary: (s) => {
+      bar?.stop();
+      bar = undefined;
+      progress.done();
+      if (stream) console.log(line(cellsOf(s).map((c) => (c === undefined ? '' : String(c)))));
+    },
+  });
+  progress.done();
+  if (run.plans) {
+    writeFileAtomic(run.plans, report.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    if (stream) console.log(`decision records: ${run.plans}`);
+  }
+  if (stream) {
+    const c = report.summaries.find((s) => s.decider === 'clairvoyant');
+    if (c && c.proven !== undefined && c.proven < c.episodes)
+      console.log(
+        `note: the clairvoyant optimum was proven on ${c.proven} of ${c.episodes} realisations; elsewhere it is the best plan found within ${run.timeLimitS} s`,
+      );
+    return;
+  }
+  report.summaries.sort((a, b) => names.indexOf(a.decider) - names.indexOf(b.decider));
+  if (run.json) {
+    console.log(
+      JSON.stringify(
+        {
+          dataset: dataset.name,
+          dags: dataset.dags.length,
+          episodes: run.episodes,
+          seed: run.seed,
+          profile: model.profile,
+          system: run.system,
+          world: world.describe(),
+          deciders: Object.fromEntries(report.summaries.map(({ decider, ...rest }) => [decider, rest])),
+        },
+        null,
+        1,
+      ),
+    );
+    return;
+  }
+  process.stdout.write(formatCsv(CSV_HEADER, report.summaries.map(cellsOf)));
+}
+
+function describeSpec(spec: WorldSpec): string {
+  const parts: string[] = [];
+  const links = spec.links;
+  if (links?.kind === 'trace')
+    parts.push(
+      `traces ${[links.uplink, links.downlink].filter(Boolean).join(' / ')}${links.meanMbps ? ` at ${links.meanMbps} Mbit/s` : ''}`,
+    );
+  else if (links?.kind === 'markov') parts.push(`Markov channel of ${links.states.length} states`);
+  else parts.push('constant rates');
+  if (spec.transferLatency) parts.push(`${spec.transferLatency.ms} ms per transfer`);
+  if (spec.server) parts.push(`shared server (${spec.server.arrivalsPerS}/s, ${spec.server.meanHoldMs} ms)`);
+  if (spec.noise) parts.push(`noise σ ${spec.noise.sigma} per ${spec.noise.per}`);
+  return parts.join(', ');
+}
+
+const COLUMNS: [string, number][] = [
+  ['decider', 24],
+  ['kind', 9],
+  ['mean (ms)', 10],
+  ['std (ms)', 9],
+  ['p10 (ms)', 9],
+  ['p90 (ms)', 9],
+  ['gap to clairvoyant (%)', 22],
+  ['µs/decision', 11],
+  ['proven', 11],
+  ['wall (s)', 8],
+];
+
+const CSV_HEADER = [
+  'decider',
+  'kind',
+  'mean_makespan_ms',
+  'std_ms',
+  'p10_ms',
+  'p90_ms',
+  'gap_to_clairvoyant_pct',
+  'us_per_decision',
+  'proven',
+  'wall_s',
+];
+
+function cellsOf(s: DeciderSummary): Cell[] {
+  return [
+    s.decider,
+    s.kind,
+    fixed(s.meanMakespanMs, 1),
+    fixed(s.stdMakespanMs, 1),
+    fixed(s.p10Ms, 1),
+    fixed(s.p90Ms, 1),
+    s.meanGapToClairvoyant === undefined ? undefined : fixed(100 * s.meanGapToClairvoyant, 2),
+    fixed(s.decisionUsPerTask, 1),
+    s.proven === undefined ? undefined : `${s.proven}/${s.episodes}`,
+    fixed(s.wallMs / 1000, 1),
+  ];
+}
+
+function line(cells: readonly string[]): string {
+  return cells
+    .map((c, k) => (k < 2 ? c.padEnd(COLUMNS[k][1]) : c.padStart(COLUMNS[k][1])))
+    .join('  ')
+    .trimEnd();
+}
