@@ -185,10 +185,10 @@ function parseRateTrace(data: { line: number; fields: string[] }[], origin: stri
     if (fields[1] === '' || !Number.isFinite(r) || r < 0)
       throw InputError.inFile(at, `"${fields[1]}" is not a non-negative rate in Mbit/s`);
     if (times.length === 0 && t !== 0) throw InputError.inFile(at, `the first line must be at 0 s, got ${t}`);
-    if (times.length > 0 && t <= times[times.length - 1])
+    if (times.length > 0 && t * 1e3 <= times[times.length - 1])
       throw InputError.inFile(
         at,
-        `time ${t} s is not after the previous line's (${times[times.length - 1]} s)`,
+        `time ${t} s is not after the previous line's (${times[times.length - 1] / 1e3} s)`,
       );
     times.push(t * 1e3);
     rates.push(r * BYTES_PER_MS_PER_MBPS);
