@@ -21,6 +21,7 @@ import { deviceCommand } from './commands/device.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { executorCommand } from './commands/executor.js';
 import { runCommand } from './commands/run.js';
+import { traceCommand } from './commands/trace.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
     scheduleCommand(),
     executorCommand(),
     runCommand(),
+    traceCommand(),
     infoCommand(),
   ]) {
     configureErrors(cmd, `mrlco ${cmd.name()}`);

@@ -131,6 +131,7 @@ class EstimateDecider implements Decider {
 
   decide(view: OnlineView): number {
     this.estimator.update(view.log);
+    this.estimator.observeRunning(view);
     this.belief.setFromEstimator(this.estimator);
     this.belief.observe(view);
     const sim = this.belief.sim;

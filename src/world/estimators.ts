@@ -7,15 +7,17 @@
  *   nominal: never updates (the paper's belief);
  *   last:    the last finished transfer's values;
  *   ewma:    an exponential average (weight `alpha` on the newest) of the times per byte, which are
- *            what a duration is proportional to (averaging rates would be optimistic).
+ *            what a duration is proportional to (averaging rates would be optimistic);
+ *   live:    ewma, and a transfer still running is a measurement too: when it has delivered its bytes
+ *            more slowly so far than the estimate says (an outage), its time per byte so far is used.
  * A pessimism factor ρ ≥ 1 multiplies the time per byte that a prediction uses.
  */
 import type { SystemParams } from '../mec/system.js';
 import { vmHz } from '../mec/system.js';
-import { DOWNLINK, SERVER, UPLINK, type MeasurementLog } from './online.js';
+import { DOWNLINK, SERVER, UPLINK, type MeasurementLog, type OnlineView } from './online.js';
 
-export type EstimatorKind = 'nominal' | 'last' | 'ewma';
-export const ESTIMATOR_KINDS: readonly EstimatorKind[] = ['nominal', 'last', 'ewma'];
+export type EstimatorKind = 'nominal' | 'last' | 'ewma' | 'live';
+export const ESTIMATOR_KINDS: readonly EstimatorKind[] = ['nominal', 'last', 'ewma', 'live'];
 
 export interface EstimatorSpec {
   kind: EstimatorKind;
@@ -24,6 +26,9 @@ export interface EstimatorSpec {
   /** ρ ≥ 1: predictions use ρ × the estimated time per byte. */
   pessimism: number;
 }
+
+/** The bytes a running transfer is credited with at least when judging its rate so far (one packet). */
+const RUNNING_MIN_BYTES = 1500;
 
 export const DEFAULT_ESTIMATOR: EstimatorSpec = { kind: 'ewma', alpha: 0.3, pessimism: 1 };
 
@@ -61,6 +66,9 @@ export class LinkEstimator {
   private readonly mecPerCycle = new Running();
   /** Log entries consumed. */
   private seen = 0;
+  /** live: the running transfers' time per byte so far, when slower than the estimate (else 0). */
+  private runningUp = 0;
+  private runningDown = 0;
 
   constructor(
     readonly spec: EstimatorSpec,
@@ -76,6 +84,37 @@ export class LinkEstimator {
     this.downLatency.reset(0);
     this.mecPerCycle.reset(1e3 / vmHz(this.nominal));
     this.seen = 0;
+    this.runningUp = this.runningDown = 0;
+  }
+
+  /** live: takes in the transfers running at the view's time (their bytes delivered so far). */
+  observeRunning(view: OnlineView): void {
+    this.runningUp = this.runningDown = 0;
+    if (this.spec.kind !== 'live') return;
+    const order = view.problem.order;
+    for (let k = 0; k < view.position; k++) {
+      if (view.actions[k] !== 1) continue;
+      const i = order[k];
+      this.runningUp = Math.max(this.runningUp, this.runningPerByte(view, i, 'uplink', this.upLatency.value));
+      this.runningDown = Math.max(
+        this.runningDown,
+        this.runningPerByte(view, i, 'downlink', this.downLatency.value),
+      );
+    }
+  }
+
+  private runningPerByte(
+    view: OnlineView,
+    task: number,
+    stage: 'uplink' | 'downlink',
+    latency: number,
+  ): number {
+    const started = view.started(task, stage);
+    if (started !== started || view.finished(task, stage) === view.finished(task, stage)) return 0;
+    const elapsed = view.now - started - latency;
+    if (elapsed <= 0) return 0;
+    // At least one packet's worth, so that a transfer that has just begun is not taken as an outage.
+    return elapsed / Math.max(view.delivered(task, stage), RUNNING_MIN_BYTES);
   }
 
   /** Takes in the log's entries not seen yet (in the order they finished). */
@@ -103,10 +142,10 @@ export class LinkEstimator {
 
   /** ms per byte (pessimism applied) of the uplink and downlink, ms per nominal cycle of the VM. */
   get uplinkMsPerByte(): number {
-    return this.upPerByte.value * this.spec.pessimism;
+    return Math.max(this.upPerByte.value, this.runningUp) * this.spec.pessimism;
   }
   get downlinkMsPerByte(): number {
-    return this.downPerByte.value * this.spec.pessimism;
+    return Math.max(this.downPerByte.value, this.runningDown) * this.spec.pessimism;
   }
   get uplinkLatencyMs(): number {
     return this.upLatency.value;

@@ -31,6 +31,7 @@ import {
   type WorldCliOptions,
 } from '../world-options.js';
 import { worldBaselines } from './world-baselines.js';
+import { loadDatasetArg } from '../dag-arg.js';
 
 interface BaselinesOptions extends SystemCliOptions, WorldCliOptions {
   episodes: number;
@@ -51,7 +52,7 @@ export function baselinesCommand(): Command {
     .description(
       'mean makespan of each scheduler over a dataset (without a folder: 100 generated DAGs, n=20, seed 1)',
     )
-    .argument('[dataset_dir]', 'folder of DAG files')
+    .argument('[dataset_dir]', 'folder of DAG files (with a world: one or more, comma-separated)')
     .option(
       '--schedulers <list>',
       `comma-separated: ${SCHEDULERS.map((s) => s.name).join(', ')}, heft-rollout:D (depth D), policy (a trained policy's plans)`,

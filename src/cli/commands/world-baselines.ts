@@ -22,6 +22,7 @@ export const DEFAULT_WORLD_DECIDERS = [
   'identified:heft-rollout',
   'online',
   'online:last',
+  'online:live',
   'replan',
   'true-state',
 ];
