@@ -83,7 +83,7 @@ export function baselinesCommand(): Command {
       const explicit = cmd.getOptionValueSource('schedulers') !== 'default';
       return worldBaselines({
         dataset: dir
-          ? readDataset(dir)
+          ? loadDatasetArg(dir)
           : {
               name: 'generated',
               dir: '(built-in)',
