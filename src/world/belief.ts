@@ -9,7 +9,8 @@
  *    before now.
  * The predictions come from the links and durations of the `target` simulator, so the same filling
  * serves the estimated latency model (constant estimated rates) and a sampled future of a Markov
- * channel. Resources are free no earlier than now.
+ * channel. (No task can start before now: the no-delay rule makes every undecided task ready no
+ * earlier than the decision time, and every prediction here is no earlier than now.)
  */
 import type { CapacityPath, Dynamics, TaskWork } from '../mec/capacity.js';
 import type { OffloadingProblem } from '../mec/problem.js';
@@ -138,10 +139,6 @@ export function fillObservedState(
     }
     if (finish > makespan) makespan = finish;
   }
-  target.ueFree = atLeast(now, target.ueFree);
-  target.ulFree = atLeast(now, target.ulFree);
-  target.mecFree = atLeast(now, target.mecFree);
-  target.dlFree = atLeast(now, target.dlFree);
   target.makespan = makespan;
 }
 

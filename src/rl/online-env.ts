@@ -1,0 +1,268 @@
+/**
+ * The offloading MDP played online in a world (docs/world.md): the Gymnasium-shaped counterpart of
+ * `OffloadingVectorEnv`. A step decides the next task in rank order at its causal decision time
+ * (world/online.ts); the observation is the encoded DAG and the declared online features of the view
+ * at that time (rl/online-features.ts), computed from a belief that an estimator keeps from the
+ * episode's measurements; the reward is minus the realised makespan's increase over the DAG's
+ * all-local makespan, so an episode's return is −(measured makespan) / (all-local makespan).
+ *
+ * `OnlineVectorEnv` plays B episodes in lockstep (row b: one DAG in one realisation of the world), and
+ * stores each step's features in the batch, as PPO's teacher-forced pass needs them.
+ */
+import type { OffloadingProblem } from '../mec/problem.js';
+import { batchObservations, type ObservationBatch } from '../policy/observation.js';
+import type { Lookahead } from '../policy/step-features.js';
+import { Belief } from '../world/belief.js';
+import { LinkEstimator, type EstimatorSpec } from '../world/estimators.js';
+import { OnlineEpisode } from '../world/online.js';
+import type { World, WorldInstance } from '../world/world.js';
+import type { BoxSpace, DiscreteSpace } from './env.js';
+import type { CompiledTask } from './learning-task.js';
+import { ONLINE_FEATURE_COUNT, OnlineFeatureWriter } from './online-features.js';
+
+/** A DAG of a compiled task (compiled on the world's nominal system) in one realisation of a world. */
+export interface WorldRef {
+  task: CompiledTask;
+  dag: number;
+  realisation: number;
+  /** A trace offset instead of the realisation's drawn one (ms). */
+  offsetMs?: number;
+}
+
+export interface OnlineSettings {
+  estimator: EstimatorSpec;
+  lookahead: Lookahead;
+  /** The world's seed (its realisations' streams). */
+  seed: number;
+}
+
+/** One row's machinery, kept across rollouts (no allocation per episode once warm). */
+interface Row {
+  instance: WorldInstance;
+  episode: OnlineEpisode;
+  belief: Belief;
+  estimator: LinkEstimator;
+  writer: OnlineFeatureWriter;
+}
+
+const rowPools = new WeakMap<OffloadingProblem, Map<World, Row[]>>();
+
+function rowsFor(
+  world: World,
+  problem: OffloadingProblem,
+  dag: number,
+  settings: OnlineSettings,
+  count: number,
+): Row[] {
+  let byWorld = rowPools.get(problem);
+  if (!byWorld) rowPools.set(problem, (byWorld = new Map()));
+  let pool = byWorld.get(world);
+  if (!pool) byWorld.set(world, (pool = []));
+  while (pool.length < count) {
+    const instance = world.instance(problem, dag, settings.seed);
+    pool.push({
+      instance,
+      episode: new OnlineEpisode(instance),
+      belief: new Belief(problem),
+      estimator: new LinkEstimator(settings.estimator, world.nominal),
+      writer: new OnlineFeatureWriter(settings.lookahead, problem.order.length),
+    });
+  }
+  return pool;
+}
+
+export class OnlineVectorEnv {
+  readonly B: number;
+  readonly T: number;
+  readonly obs: ObservationBatch;
+  readonly rewards: Float32Array;
+  readonly actions: Uint8Array;
+  readonly actionSpace: DiscreteSpace = { kind: 'discrete', n: 2 };
+  readonly observationSpace: { tasks: BoxSpace; steps: BoxSpace };
+  private readonly rows: Row[];
+  private readonly scales: Float64Array;
+  private readonly timeScales: Float64Array;
+  private readonly nominalUp: number;
+  private readonly nominalDown: number;
+  private t = 0;
+
+  constructor(
+    readonly world: World,
+    readonly refs: readonly WorldRef[],
+    readonly settings: OnlineSettings,
+  ) {
+    this.B = refs.length;
+    const features = refs.length > 0 ? refs[0].task.features : 0;
+    this.obs = batchObservations(
+      refs.map((r) => r.task.encoded[r.dag]),
+      features,
+      ONLINE_FEATURE_COUNT,
+    );
+    this.T = this.obs.T;
+    this.rewards = new Float32Array(this.B * this.T);
+    this.actions = new Uint8Array(this.B * this.T);
+    this.scales = Float64Array.from(refs, (r) => r.task.scales[r.dag]);
+    this.timeScales = Float64Array.from(refs, (r) => r.task.timeScales[r.dag]);
+    this.nominalUp = 8e3 / world.nominal.uplinkBps;
+    this.nominalDown = 8e3 / world.nominal.downlinkBps;
+    const used = new Map<OffloadingProblem, number>();
+    this.rows = refs.map((r) => {
+      const problem = r.task.problems[r.dag];
+      const k = used.get(problem) ?? 0;
+      used.set(problem, k + 1);
+      return rowsFor(world, problem, r.dag, settings, k + 1)[k];
+    });
+    this.observationSpace = {
+      tasks: { kind: 'box', shape: [this.T, features] },
+      steps: { kind: 'box', shape: [ONLINE_FEATURE_COUNT] },
+    };
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** Starts every row's episode in its realisation; returns the features of step 0 ([B × S]). */
+  reset(): Float32Array {
+    this.rows.forEach((row, b) => {
+      const ref = this.refs[b];
+      row.instance.realise(ref.realisation, ref.offsetMs === undefined ? {} : { offsetMs: ref.offsetMs });
+      row.episode.reset();
+      row.estimator.reset();
+      row.writer.reset(row.episode.n);
+    });
+    this.rewards.fill(0);
+    this.actions.fill(0);
+    this.t = 0;
+    this.writeFeatures();
+    return this.currentFeatures();
+  }
+
+  currentFeatures(): Float32Array {
+    const S = ONLINE_FEATURE_COUNT;
+    return this.obs.steps.subarray(this.t * this.B * S, (this.t + 1) * this.B * S);
+  }
+
+  /** One action per row ([B]; ignored past a row's end); returns the next step's features. */
+  stepAll(actions: ArrayLike<number>): Float32Array {
+    const { t, T, B } = this;
+    if (t >= T) throw new Error('step() called on a finished episode; call reset()');
+    for (let b = 0; b < B; b++) {
+      const row = this.rows[b];
+      if (row.episode.done) continue;
+      const a = actions[b];
+      if (a !== 0 && a !== 1) throw new RangeError(`action must be 0 or 1, got ${a}`);
+      row.writer.afterDecision(row.episode, row.belief, a);
+      const before = row.episode.makespan;
+      row.episode.decide(a);
+      this.actions[b * T + t] = a;
+      this.rewards[b * T + t] = -(row.episode.makespan - before) / this.scales[b];
+    }
+    this.t++;
+    if (this.t < T) this.writeFeatures();
+    return this.t < T ? this.currentFeatures() : new Float32Array(0);
+  }
+
+  /** Row b's realised makespan so far (final once its episode has ended). */
+  makespanOf(b: number): number {
+    return this.rows[b].episode.makespan;
+  }
+
+  /** Row b's episode (its decision times and measurement log). */
+  episodeOf(b: number): OnlineEpisode {
+    return this.rows[b].episode;
+  }
+
+  planOf(b: number): Uint8Array {
+    const order = this.refs[b].task.problems[this.refs[b].dag].order;
+    const plan = new Uint8Array(order.length);
+    order.forEach((task, k) => (plan[task] = this.actions[b * this.T + k]));
+    return plan;
+  }
+
+  private writeFeatures(): void {
+    const S = ONLINE_FEATURE_COUNT;
+    const { t, B } = this;
+    for (let b = 0; b < B; b++) {
+      const row = this.rows[b];
+      if (row.episode.done) continue;
+      writeOnlineFeatures(
+        row,
+        this.nominalUp,
+        this.nominalDown,
+        this.timeScales[b],
+        this.obs.steps,
+        (t * B + b) * S,
+      );
+    }
+  }
+}
+
+/** The estimator takes in the view's measurements, the belief observes the view, the writer writes. */
+function writeOnlineFeatures(
+  row: Row,
+  nominalUp: number,
+  nominalDown: number,
+  scale: number,
+  out: Float32Array,
+  at: number,
+): void {
+  const { episode, estimator, belief } = row;
+  estimator.update(episode.log);
+  estimator.observeRunning(episode);
+  belief.setFromEstimator(estimator);
+  belief.observe(episode);
+  row.writer.write(episode, belief, estimator, nominalUp, nominalDown, scale, out, at);
+}
+
+/** Gymnasium's single-episode API over one row. */
+export class OnlineEnv {
+  private readonly env: OnlineVectorEnv;
+  private readonly action = new Uint8Array(1);
+  readonly actionSpace: DiscreteSpace;
+  readonly observationSpace: { tasks: BoxSpace; steps: BoxSpace };
+
+  constructor(world: World, ref: WorldRef, settings: OnlineSettings) {
+    this.env = new OnlineVectorEnv(world, [ref], settings);
+    this.actionSpace = this.env.actionSpace;
+    this.observationSpace = this.env.observationSpace;
+  }
+
+  reset(): {
+    observation: { tasks: Float32Array; steps: Float32Array; step: number };
+    info: { tasks: number };
+  } {
+    this.env.reset();
+    return { observation: this.observe(), info: { tasks: this.env.T } };
+  }
+
+  step(action: number): {
+    observation: { tasks: Float32Array; steps: Float32Array; step: number };
+    reward: number;
+    terminated: boolean;
+    truncated: boolean;
+    info: { makespanMs: number; decisionTimeMs: number };
+  } {
+    const t = this.env.step;
+    const episode = this.env.episodeOf(0);
+    const decisionTimeMs = episode.now;
+    this.action[0] = action;
+    this.env.stepAll(this.action);
+    return {
+      observation: this.observe(),
+      reward: this.env.rewards[t],
+      terminated: episode.done,
+      truncated: false,
+      info: { makespanMs: episode.makespan, decisionTimeMs },
+    };
+  }
+
+  private observe(): { tasks: Float32Array; steps: Float32Array; step: number } {
+    const t = this.env.step;
+    return {
+      tasks: this.env.obs.x,
+      steps: t < this.env.T ? this.env.currentFeatures().slice() : new Float32Array(0),
+      step: t,
+    };
+  }
+}
