@@ -62,6 +62,7 @@ function setup(H: number, layerNorm: boolean, rows = B, len = L) {
       attention: 'luong',
       lookahead: 'none',
       priorGain: 0,
+      observation: 'model',
     },
     1,
   );

@@ -40,6 +40,7 @@ const base: PolicyConfig = {
   attention: 'luong',
   lookahead: 'heft',
   priorGain: 5,
+  observation: 'model',
 };
 const configs: PolicyConfig[] = [
   base,

@@ -27,6 +27,7 @@ const base: PolicyConfig = {
   attention: 'luong',
   lookahead: 'none',
   priorGain: 0,
+  observation: 'model',
 };
 
 for (const be of backends) {

@@ -8,51 +8,33 @@ import { tmpdir } from 'node:os';
 import { generateDags, DEFAULT_GENERATOR_PARAMS } from '../src/dag/generate.js';
 import type { Dag } from '../src/dag/dag.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
-import { OffloadingVectorEnv } from '../src/rl/env.js';
+import { OffloadingVectorEnv, type DagRef } from '../src/rl/env.js';
 import { compileTask, type CompiledTask } from '../src/rl/learning-task.js';
 import { ONLINE_FEATURE_COUNT, ONLINE_FEATURES } from '../src/rl/online-features.js';
-import { OnlineEnv, OnlineVectorEnv, type WorldRef } from '../src/rl/online-env.js';
+import { OnlineEnv, OnlineVectorEnv } from '../src/rl/online-env.js';
 import { Rng } from '../src/util/rng.js';
 import { DEFAULT_ESTIMATOR } from '../src/world/estimators.js';
-import { World } from '../src/world/world.js';
 import type { WorldSpec } from '../src/world/spec.js';
 
-const settings = {
-  estimator: { ...DEFAULT_ESTIMATOR, kind: 'live' as const },
-  lookahead: 'heft' as const,
-  seed: 3,
-};
+const settings = { lookahead: 'heft' as const, stepFeatures: ONLINE_FEATURE_COUNT };
 
-function compiled(world: World, dags: Dag[]): CompiledTask {
-  return compileTask({ name: 'w', dags, system: world.nominal, profile: 'reference' }, 12);
-}
-
-function randomActions(env: OnlineVectorEnv, rng: Rng): Uint8Array[] {
-  const played: Uint8Array[] = [];
-  env.reset();
-  for (let t = 0; t < env.T; t++) {
-    const a = Uint8Array.from({ length: env.B }, () => (rng.next() < 0.5 ? 1 : 0));
-    played.push(a);
-    env.stepAll(a);
-  }
-  return played;
+function compiled(spec: WorldSpec, dags: Dag[]): CompiledTask {
+  const world = { spec, seed: 3, estimator: { ...DEFAULT_ESTIMATOR, kind: 'live' as const } };
+  return compileTask({ name: 'w', dags, system: DEFAULT_SYSTEM, profile: 'reference', world }, 12);
 }
 
 test('Gymnasium API: declared spaces, rewards summing to −makespan / all-local makespan', () => {
-  const world = new World(
-    {
-      links: {
-        kind: 'markov',
-        states: [
-          { upMbps: 9, downMbps: 9, meanSojournMs: 100 },
-          { upMbps: 2, downMbps: 2, meanSojournMs: 100 },
-        ],
-      },
+  const spec: WorldSpec = {
+    links: {
+      kind: 'markov',
+      states: [
+        { upMbps: 9, downMbps: 9, meanSojournMs: 100 },
+        { upMbps: 2, downMbps: 2, meanSojournMs: 100 },
+      ],
     },
-    DEFAULT_SYSTEM,
-  );
-  const task = compiled(world, generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 12 }, 2));
-  const env = new OnlineEnv(world, { task, dag: 1, realisation: 4 }, settings);
+  };
+  const task = compiled(spec, generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 12 }, 2));
+  const env = new OnlineEnv({ task, dag: 1, realisation: 4 }, settings);
   assert.deepEqual(env.actionSpace, { kind: 'discrete', n: 2 });
   assert.deepEqual(env.observationSpace.steps.shape, [ONLINE_FEATURE_COUNT]);
   assert.equal(ONLINE_FEATURES.length, ONLINE_FEATURE_COUNT);
@@ -73,11 +55,9 @@ test('Gymnasium API: declared spaces, rewards summing to −makespan / all-local
 });
 
 test('in the static world the online features begin with the latency model step features', () => {
-  const world = new World({}, DEFAULT_SYSTEM);
-  const task = compiled(world, generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 15 }, 4));
+  const task = compiled({}, generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 15 }, 4));
   const refs = [0, 1, 2, 3].map((dag) => ({ task, dag }));
   const online = new OnlineVectorEnv(
-    world,
     refs.map((r) => ({ ...r, realisation: 0 })),
     settings,
   );
@@ -100,47 +80,46 @@ test('in the static world the online features begin with the latency model step 
   for (let b = 0; b < 4; b++) assert.equal(online.makespanOf(b), model.makespanOf(b));
 });
 
-function traceWorlds(dir: string, split: number): World[] {
-  const offset = 2000;
-  const files = [6, 0.4].map((after, k) => {
+/** Two trace worlds that agree until trace time 2000 + split ms, with the same nominal rates. */
+function traceSpecs(dir: string, split: number): WorldSpec[] {
+  return [6, 0.4].map((after, k) => {
     const f = join(dir, `l${k}.txt`);
-    writeFileSync(f, `0 5\n0.5 9\n1 3\n1.5 7\n${(offset + split) / 1000} ${after}\n300 ${after}\n`);
-    return f;
+    writeFileSync(f, `0 5\n0.5 9\n1 3\n1.5 7\n${(2000 + split) / 1000} ${after}\n300 ${after}\n`);
+    return {
+      links: { kind: 'trace', uplink: f, downlink: f },
+      transferLatency: { ms: 4, jitterMs: 3 },
+      nominalMbps: { up: 6, down: 6 },
+    };
   });
-  const specs: WorldSpec[] = files.map((f) => ({
-    links: { kind: 'trace', uplink: f, downlink: f },
-    transferLatency: { ms: 4, jitterMs: 3 },
-  }));
-  const worlds = specs.map((s) => new World(s, DEFAULT_SYSTEM));
-  // One prior for both (the nominal rates are the belief's input, not an observation).
-  Object.assign(worlds[1], { nominal: worlds[0].nominal });
-  return worlds;
 }
 
 test('stored features equal a re-simulation, and none changes when only the link after its decision time does', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mrlco-online-env-'));
   try {
     const split = 500;
-    const [a, b] = traceWorlds(dir, split);
+    const [a, b] = traceSpecs(dir, split);
     const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 20, seed: 6 }, 6);
-    const taskA = compiled(a, dags);
-    const taskB = compileTask({ name: 'w', dags, system: a.nominal, profile: 'reference' }, 12);
-    const refsOf = (task: CompiledTask): WorldRef[] =>
+    // Every episode at offset 2000: the two worlds agree until episode time `split`.
+    const refsOf = (task: CompiledTask): DagRef[] =>
       dags.map((_, d) => ({ task, dag: d, realisation: d % 3, offsetMs: 2000 }));
-    const envA = new OnlineVectorEnv(a, refsOf(taskA), settings);
-    const played = randomActions(envA, new Rng(2));
+    const envA = new OnlineVectorEnv(refsOf(compiled(a, dags)), settings);
+    const rng = new Rng(2);
+    const played: Uint8Array[] = [];
+    envA.reset();
+    for (let t = 0; t < envA.T; t++) {
+      const actions = Uint8Array.from({ length: envA.B }, () => (rng.next() < 0.5 ? 1 : 0));
+      played.push(actions);
+      envA.stepAll(actions);
+    }
     const stored = Float32Array.from(envA.obs.steps);
-    // Both worlds at offset 2000: they agree until episode time `split`.
-    const replay = (world: World, task: CompiledTask) => {
-      const env = new OnlineVectorEnv(world, refsOf(task), settings);
+    const replay = (spec: WorldSpec) => {
+      const env = new OnlineVectorEnv(refsOf(compiled(spec, dags)), settings);
       env.reset();
       for (const actions of played) env.stepAll(actions);
       return env;
     };
-    const again = replay(a, compiled(a, dags));
-    assert.deepEqual(Array.from(again.obs.steps), Array.from(stored));
-    // The same actions in world B: equal features at every decision before the split.
-    const envB = replay(b, taskB);
+    assert.deepEqual(Array.from(replay(a).obs.steps), Array.from(stored));
+    const envB = replay(b);
     let compared = 0;
     const S = ONLINE_FEATURE_COUNT;
     for (let d = 0; d < dags.length; d++) {

@@ -22,6 +22,7 @@ const small: PolicyConfig = {
   attention: 'luong',
   lookahead: 'none',
   priorGain: 0,
+  observation: 'model',
 };
 
 function mixedBatch() {

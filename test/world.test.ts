@@ -248,11 +248,14 @@ test('causality: a decision and what it sees do not change when only the link af
     writeFileSync(b, `0 6\n${(offset + split) / 1000} 0.3\n100 0.3\n`);
     const dags = smallDags(12, 20, 5);
     let compared = 0;
+    // The same prior in both (a belief's nominal rates are its input, not an observation).
     const worlds = [a, b].map(
-      (f) => new World({ links: { kind: 'trace', uplink: f, downlink: f } }, DEFAULT_SYSTEM),
+      (f) =>
+        new World(
+          { links: { kind: 'trace', uplink: f, downlink: f }, nominalMbps: { up: 6, down: 6 } },
+          DEFAULT_SYSTEM,
+        ),
     );
-    // The same prior in both (a belief's nominal rates are its input, not an observation; B's mean is lower).
-    Object.assign(worlds[1], { nominal: worlds[0].nominal });
     for (const decider of ['online', 'online:last', 'replan', 'true-state']) {
       dags.forEach((dag, d) => {
         const seen = worlds.map((world) => {

@@ -73,6 +73,7 @@ export const PAPER_NETWORK_DEFAULT: PolicyConfig = {
   attention: 'luong',
   lookahead: 'none',
   priorGain: 0,
+  observation: 'model',
 };
 
 export function experimentSettings(

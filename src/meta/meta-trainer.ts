@@ -18,7 +18,7 @@ import { adamConfigOf, type RunConfig } from '../rl/config.js';
 import type { LearningTask } from '../rl/learning-task.js';
 import { MetaOffloadingEnv } from '../rl/meta-env.js';
 import { MetricsLog } from '../rl/metrics-log.js';
-import { allDags, evaluateGreedy } from '../rl/sampler.js';
+import { evaluateGreedy, evaluationDags } from '../rl/sampler.js';
 import { mean } from '../rl/trainer.js';
 import { applyMetaUpdate } from './outer-update.js';
 import { PlayWorkers } from '../rl/play-workers.js';
@@ -111,9 +111,13 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
       };
       if (evaluatesAt(iteration, config)) {
         enterPhase('evaluation');
-        row.trainMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.train), evalWorkers).makespans);
+        row.trainMakespanMs = mean(
+          evaluateGreedy(be, policy, evaluationDags(env.train), evalWorkers).makespans,
+        );
         if (env.test.length > 0)
-          row.testMakespanMs = mean(evaluateGreedy(be, policy, allDags(env.test), evalWorkers).makespans);
+          row.testMakespanMs = mean(
+            evaluateGreedy(be, policy, evaluationDags(env.test), evalWorkers).makespans,
+          );
         leavePhase();
       }
       const save = checkpointPath

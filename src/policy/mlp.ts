@@ -46,7 +46,7 @@ export class MlpPolicy implements OffloadingPolicy {
   ) {
     if (config.arch !== 'mlp') throw new Error(`MlpPolicy: architecture ${config.arch}`);
     this.features = featureCount(config.neighbours);
-    this.stepFeatures = stepFeatureCount(true, config.lookahead);
+    this.stepFeatures = stepFeatureCount(true, config.lookahead, config.observation);
     let width = this.features + this.stepFeatures;
     for (let l = 0; l < config.layers; l++) {
       this.hidden.push(new Linear(this.params, `mlp.${l}`, width, config.hidden));

@@ -18,7 +18,7 @@ import type { AttentionKind } from '../nn/attention.js';
 import type { Backend } from '../nn/backend.js';
 import type { ParamSet } from '../nn/params.js';
 import { DEFAULT_NEIGHBOURS, type ObservationBatch } from './observation.js';
-import type { Lookahead } from './step-features.js';
+import type { Lookahead, Observation } from './step-features.js';
 
 export type PolicyArch = 'paper' | 'seq2seq' | 'mlp';
 export const POLICY_ARCHS: readonly PolicyArch[] = ['paper', 'seq2seq', 'mlp'];
@@ -42,6 +42,11 @@ export interface PolicyConfig {
    * 0: none, the lookahead is only an input.
    */
   priorGain: number;
+  /**
+   * What the state-aware architectures see: the latency model's state (`model`) or, deciding online in
+   * a world, the belief and the measurement history (`online`, which needs a lookahead).
+   */
+  observation: Observation;
 }
 
 /** Table 2: 2 layers of 256 LSTM units with layer normalisation; the additive attention of [20]. */
@@ -54,6 +59,7 @@ export const PAPER_POLICY: PolicyConfig = {
   attention: 'additive',
   lookahead: 'none',
   priorGain: 0,
+  observation: 'model',
 };
 
 /**
@@ -69,6 +75,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   attention: 'luong',
   lookahead: 'rollout',
   priorGain: 10,
+  observation: 'model',
 };
 
 /** Fills the fields a checkpoint written before architectures existed lacks: it is the paper's network. */

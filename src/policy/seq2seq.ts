@@ -78,7 +78,7 @@ export class Seq2SeqPolicy implements OffloadingPolicy {
     if (config.arch === 'mlp') throw new Error('Seq2SeqPolicy: the mlp architecture is MlpPolicy');
     const H = config.hidden;
     this.features = featureCount(config.neighbours);
-    this.stepFeatures = stepFeatureCount(seesState(config.arch), config.lookahead);
+    this.stepFeatures = stepFeatureCount(seesState(config.arch), config.lookahead, config.observation);
     const S = this.stepFeatures;
     this.input = new Linear(this.params, 'input', this.features, H);
     for (let l = 0; l < config.layers; l++)

@@ -32,9 +32,25 @@ export const LOOKAHEAD_FEATURES = 3;
 /** Index of (C_1 − C_0) among the step features. */
 export const LOOKAHEAD_DIFFERENCE = STATE_FEATURES + 2;
 
+/**
+ * What a state-aware policy sees at a step: the latency model's state (`model`, the paper's protocol:
+ * a plan decided up front), or, deciding online in a world, the belief at the decision time and the
+ * measurement history (`online`: rl/online-features.ts, whose first features are laid out as these).
+ */
+export type Observation = 'model' | 'online';
+export const OBSERVATIONS: readonly Observation[] = ['model', 'online'];
+
+/** The online observation's features per step (ONLINE_FEATURES in rl/online-features.ts). */
+export const ONLINE_STEP_FEATURES = 25;
+
 /** S: the per-step features of a policy that sees the state (0 for the paper's network). */
-export function stepFeatureCount(seesState: boolean, lookahead: Lookahead): number {
+export function stepFeatureCount(
+  seesState: boolean,
+  lookahead: Lookahead,
+  observation: Observation = 'model',
+): number {
   if (!seesState) return 0;
+  if (observation === 'online') return ONLINE_STEP_FEATURES;
   return STATE_FEATURES + (lookahead === 'none' ? 0 : LOOKAHEAD_FEATURES);
 }
 

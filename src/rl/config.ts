@@ -15,7 +15,7 @@ import {
   withPolicyDefaults,
   type PolicyConfig,
 } from '../policy/policy.js';
-import { LOOKAHEADS } from '../policy/step-features.js';
+import { LOOKAHEADS, OBSERVATIONS } from '../policy/step-features.js';
 import { InputError } from '../util/errors.js';
 
 export interface PpoConfig {
@@ -228,6 +228,12 @@ export const POLICY_SETTINGS: Record<keyof PolicyConfig, Setting> = {
     flag: '--attention <kind>',
     choices: ATTENTION_KINDS,
   },
+  // Set by the learning tasks (a policy trained in a world sees the online observation), not a flag.
+  observation: {
+    check: oneOf(OBSERVATIONS),
+    help: "what a state-aware policy sees: the latency model's state (model) or, deciding online in a world, the belief and the measurement history (online)",
+    choices: OBSERVATIONS,
+  },
 };
 
 export interface RunConfig {
@@ -327,6 +333,15 @@ export function mergeRunConfig(base: RunConfig, patch: unknown, origin: string):
         : { ...DEFAULT_POLICY, arch: arch as PolicyConfig['arch'] }
       : basePolicy;
   const mergedPolicy = mergeSection(policyBase, policy, POLICY_CHECKS, 'policy', origin);
+  if (
+    mergedPolicy.observation === 'online' &&
+    mergedPolicy.arch !== 'paper' &&
+    mergedPolicy.lookahead === 'none'
+  )
+    throw InputError.inFile(
+      origin,
+      'policy.lookahead must be heft or rollout for a policy that decides online (its observation includes the lookahead on its belief)',
+    );
   if (mergedPolicy.arch === 'paper' && mergedPolicy.lookahead !== 'none')
     throw InputError.inFile(
       origin,

@@ -17,10 +17,14 @@ import { batchObservations, type ObservationBatch } from '../policy/observation.
 import { StepFeatureWriter, type Lookahead } from '../policy/step-features.js';
 import type { CompiledTask } from './learning-task.js';
 
-/** A DAG of a compiled task. */
+/** A DAG of a compiled task (in a world: in one of its realisations). */
 export interface DagRef {
   task: CompiledTask;
   dag: number;
+  /** A world task's realisation of the episode (world/world.ts). */
+  realisation?: number;
+  /** A trace offset instead of the realisation's drawn one (ms). */
+  offsetMs?: number;
 }
 
 /** Gymnasium-style space declarations. */

@@ -11,6 +11,7 @@ import { batchObservations, type ObservationBatch } from '../policy/observation.
 import { START_ACTION, type OffloadingPolicy } from '../policy/policy.js';
 import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import { OffloadingVectorEnv, type DagRef, type ObservationSettings } from './env.js';
+import { OnlineVectorEnv } from './online-env.js';
 
 /** Rows per chunk: big enough for efficient batched passes, small enough to share out an evaluation. */
 export const CHUNK_ROWS = 64;
@@ -86,6 +87,26 @@ export function chunkUniforms(
   return u;
 }
 
+/**
+ * The environment of a chunk: the latency model (the paper's protocol), or, for the tasks of a world,
+ * the world decided online (a chunk does not mix the two: a policy's observation is one or the other).
+ */
+export function environmentOf(
+  refs: readonly DagRef[],
+  policy: OffloadingPolicy,
+): OffloadingVectorEnv | OnlineVectorEnv {
+  const inWorld = refs.map((r) => r.task.world !== undefined);
+  if (inWorld.some((w) => w !== inWorld[0]))
+    throw new Error('a batch mixes tasks in a world with tasks in the latency model');
+  const online = policy.config.observation === 'online';
+  if (inWorld[0] && !online && policy.stepFeatures > 0)
+    throw new Error("a policy that sees the latency model's state cannot decide online in a world");
+  if (!inWorld[0] && online) throw new Error('a policy that decides online needs tasks in a world');
+  return inWorld[0]
+    ? new OnlineVectorEnv(refs, { lookahead: policy.config.lookahead, stepFeatures: policy.stepFeatures })
+    : new OffloadingVectorEnv(refs, observationSettingsOf(policy));
+}
+
 /** Plays one episode per row of `refs` (sampling with the given uniforms [T × rows], or the argmax). */
 export function playChunk(
   be: Backend,
@@ -95,7 +116,7 @@ export function playChunk(
   uniforms: Float64Array | undefined,
 ): ChunkResult {
   enterPhase('latency-model+features');
-  const env = new OffloadingVectorEnv(refs, observationSettingsOf(policy));
+  const env = environmentOf(refs, policy);
   const { B, T, obs } = env;
   leavePhase();
   const decoder = profiled('network.decode', () => policy.beginDecode(be, obs));

@@ -13,27 +13,17 @@ import type { OffloadingProblem } from '../mec/problem.js';
 import { batchObservations, type ObservationBatch } from '../policy/observation.js';
 import type { Lookahead } from '../policy/step-features.js';
 import { Belief } from '../world/belief.js';
-import { LinkEstimator, type EstimatorSpec } from '../world/estimators.js';
+import { LinkEstimator } from '../world/estimators.js';
 import { OnlineEpisode } from '../world/online.js';
-import type { World, WorldInstance } from '../world/world.js';
-import type { BoxSpace, DiscreteSpace } from './env.js';
-import type { CompiledTask } from './learning-task.js';
+import type { WorldInstance } from '../world/world.js';
+import type { BoxSpace, DagRef, DiscreteSpace } from './env.js';
 import { ONLINE_FEATURE_COUNT, OnlineFeatureWriter } from './online-features.js';
 
-/** A DAG of a compiled task (compiled on the world's nominal system) in one realisation of a world. */
-export interface WorldRef {
-  task: CompiledTask;
-  dag: number;
-  realisation: number;
-  /** A trace offset instead of the realisation's drawn one (ms). */
-  offsetMs?: number;
-}
-
+/** What the policy reads: the lookahead of the belief, and whether it reads the features at all. */
 export interface OnlineSettings {
-  estimator: EstimatorSpec;
   lookahead: Lookahead;
-  /** The world's seed (its realisations' streams). */
-  seed: number;
+  /** ONLINE_FEATURE_COUNT, or 0 for a policy that sees no state (the paper's network). */
+  stepFeatures: number;
 }
 
 /** One row's machinery, kept across rollouts (no allocation per episode once warm). */
@@ -45,27 +35,27 @@ interface Row {
   writer: OnlineFeatureWriter;
 }
 
-const rowPools = new WeakMap<OffloadingProblem, Map<World, Row[]>>();
+/** Per problem and lookahead, the rows made so far (a problem belongs to one world task). */
+const rowPools = new WeakMap<OffloadingProblem, Map<Lookahead, Row[]>>();
 
-function rowsFor(
-  world: World,
-  problem: OffloadingProblem,
-  dag: number,
-  settings: OnlineSettings,
-  count: number,
-): Row[] {
-  let byWorld = rowPools.get(problem);
-  if (!byWorld) rowPools.set(problem, (byWorld = new Map()));
-  let pool = byWorld.get(world);
-  if (!pool) byWorld.set(world, (pool = []));
+function rowsFor(ref: DagRef, lookahead: Lookahead, count: number): Row[] {
+  const { task, dag } = ref;
+  const world = task.world;
+  if (!world || !task.task.world)
+    throw new Error(`task ${task.task.name} has no world: it is not played online`);
+  const problem = task.problems[dag];
+  let byLookahead = rowPools.get(problem);
+  if (!byLookahead) rowPools.set(problem, (byLookahead = new Map()));
+  let pool = byLookahead.get(lookahead);
+  if (!pool) byLookahead.set(lookahead, (pool = []));
   while (pool.length < count) {
-    const instance = world.instance(problem, dag, settings.seed);
+    const instance = world.instance(problem, dag, task.task.world.seed);
     pool.push({
       instance,
       episode: new OnlineEpisode(instance),
       belief: new Belief(problem),
-      estimator: new LinkEstimator(settings.estimator, world.nominal),
-      writer: new OnlineFeatureWriter(settings.lookahead, problem.order.length),
+      estimator: new LinkEstimator(task.estimator!, world.nominal),
+      writer: new OnlineFeatureWriter(lookahead === 'none' ? 'heft' : lookahead, problem.order.length),
     });
   }
   return pool;
@@ -82,39 +72,42 @@ export class OnlineVectorEnv {
   private readonly rows: Row[];
   private readonly scales: Float64Array;
   private readonly timeScales: Float64Array;
-  private readonly nominalUp: number;
-  private readonly nominalDown: number;
+  private readonly nominalUp: Float64Array;
+  private readonly nominalDown: Float64Array;
   private t = 0;
 
   constructor(
-    readonly world: World,
-    readonly refs: readonly WorldRef[],
+    readonly refs: readonly DagRef[],
     readonly settings: OnlineSettings,
   ) {
+    if (settings.stepFeatures !== 0 && settings.stepFeatures !== ONLINE_FEATURE_COUNT)
+      throw new Error(
+        `online features: the policy reads ${settings.stepFeatures}, the environment writes ${ONLINE_FEATURE_COUNT}`,
+      );
     this.B = refs.length;
     const features = refs.length > 0 ? refs[0].task.features : 0;
     this.obs = batchObservations(
       refs.map((r) => r.task.encoded[r.dag]),
       features,
-      ONLINE_FEATURE_COUNT,
+      settings.stepFeatures,
     );
     this.T = this.obs.T;
     this.rewards = new Float32Array(this.B * this.T);
     this.actions = new Uint8Array(this.B * this.T);
     this.scales = Float64Array.from(refs, (r) => r.task.scales[r.dag]);
     this.timeScales = Float64Array.from(refs, (r) => r.task.timeScales[r.dag]);
-    this.nominalUp = 8e3 / world.nominal.uplinkBps;
-    this.nominalDown = 8e3 / world.nominal.downlinkBps;
+    this.nominalUp = Float64Array.from(refs, (r) => 8e3 / r.task.world!.nominal.uplinkBps);
+    this.nominalDown = Float64Array.from(refs, (r) => 8e3 / r.task.world!.nominal.downlinkBps);
     const used = new Map<OffloadingProblem, number>();
     this.rows = refs.map((r) => {
       const problem = r.task.problems[r.dag];
       const k = used.get(problem) ?? 0;
       used.set(problem, k + 1);
-      return rowsFor(world, problem, r.dag, settings, k + 1)[k];
+      return rowsFor(r, settings.lookahead, k + 1)[k];
     });
     this.observationSpace = {
       tasks: { kind: 'box', shape: [this.T, features] },
-      steps: { kind: 'box', shape: [ONLINE_FEATURE_COUNT] },
+      steps: { kind: 'box', shape: [settings.stepFeatures] },
     };
   }
 
@@ -126,7 +119,10 @@ export class OnlineVectorEnv {
   reset(): Float32Array {
     this.rows.forEach((row, b) => {
       const ref = this.refs[b];
-      row.instance.realise(ref.realisation, ref.offsetMs === undefined ? {} : { offsetMs: ref.offsetMs });
+      row.instance.realise(
+        ref.realisation ?? 0,
+        ref.offsetMs === undefined ? {} : { offsetMs: ref.offsetMs },
+      );
       row.episode.reset();
       row.estimator.reset();
       row.writer.reset(row.episode.n);
@@ -139,7 +135,7 @@ export class OnlineVectorEnv {
   }
 
   currentFeatures(): Float32Array {
-    const S = ONLINE_FEATURE_COUNT;
+    const S = this.settings.stepFeatures;
     return this.obs.steps.subarray(this.t * this.B * S, (this.t + 1) * this.B * S);
   }
 
@@ -152,7 +148,7 @@ export class OnlineVectorEnv {
       if (row.episode.done) continue;
       const a = actions[b];
       if (a !== 0 && a !== 1) throw new RangeError(`action must be 0 or 1, got ${a}`);
-      row.writer.afterDecision(row.episode, row.belief, a);
+      if (this.settings.stepFeatures > 0) row.writer.afterDecision(row.episode, row.belief, a);
       const before = row.episode.makespan;
       row.episode.decide(a);
       this.actions[b * T + t] = a;
@@ -181,18 +177,20 @@ export class OnlineVectorEnv {
   }
 
   private writeFeatures(): void {
-    const S = ONLINE_FEATURE_COUNT;
+    const S = this.settings.stepFeatures;
+    if (S === 0) return;
     const { t, B } = this;
     for (let b = 0; b < B; b++) {
       const row = this.rows[b];
       if (row.episode.done) continue;
+      const at = (t * B + b) * S;
       writeOnlineFeatures(
         row,
-        this.nominalUp,
-        this.nominalDown,
+        this.nominalUp[b],
+        this.nominalDown[b],
         this.timeScales[b],
         this.obs.steps,
-        (t * B + b) * S,
+        at,
       );
     }
   }
@@ -222,8 +220,11 @@ export class OnlineEnv {
   readonly actionSpace: DiscreteSpace;
   readonly observationSpace: { tasks: BoxSpace; steps: BoxSpace };
 
-  constructor(world: World, ref: WorldRef, settings: OnlineSettings) {
-    this.env = new OnlineVectorEnv(world, [ref], settings);
+  constructor(
+    ref: DagRef,
+    settings: OnlineSettings = { lookahead: 'heft', stepFeatures: ONLINE_FEATURE_COUNT },
+  ) {
+    this.env = new OnlineVectorEnv([ref], settings);
     this.actionSpace = this.env.actionSpace;
     this.observationSpace = this.env.observationSpace;
   }

@@ -38,8 +38,13 @@ port.on('message', (job: PlayJob) => {
     }
     if (job.theta) policy.params.setValues(job.theta);
     const refs: DagRef[] = [];
-    for (let k = 0; k < job.rows.length; k += 2)
-      refs.push({ task: tasks[job.rows[k]], dag: job.rows[k + 1] });
+    for (let k = 0, row = 0; k < job.rows.length; k += 3, row++) {
+      const ref: DagRef = { task: tasks[job.rows[k]], dag: job.rows[k + 1] };
+      if (job.rows[k + 2] >= 0) ref.realisation = job.rows[k + 2];
+      const offset = job.offsets?.[row];
+      if (offset !== undefined && !Number.isNaN(offset)) ref.offsetMs = offset;
+      refs.push(ref);
+    }
     const r = playChunk(be, policy, refs, job.mode, job.uniforms ?? undefined);
     const plans = new Uint8Array(r.plans.reduce((n, p) => n + p.length, 0));
     let at = 0;

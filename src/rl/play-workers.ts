@@ -28,8 +28,10 @@ export interface PlayJob {
   config: PolicyConfig;
   /** The parameters, sent with a worker's first chunk of each call. */
   theta?: Float32Array;
-  /** Pairs (task index, DAG index), one per row. */
+  /** Triples (task index, DAG index, realisation or −1), one per row. */
   rows: Int32Array;
+  /** Per row, a trace offset instead of the realisation's (NaN: none); null when no row has one. */
+  offsets: Float64Array | null;
   mode: PlayMode;
   uniforms: Float64Array | null;
 }
@@ -92,15 +94,23 @@ export class PlayWorkers implements EpisodeWorkers {
     uniforms: readonly (Float64Array | undefined)[],
   ): ChunkResult[] | undefined {
     const rowsOf: Int32Array[] = [];
+    const offsetsOf: (Float64Array | null)[] = [];
     for (const [a, e] of chunks) {
-      const rows = new Int32Array(2 * (e - a));
+      const rows = new Int32Array(3 * (e - a));
+      let offsets: Float64Array | null = null;
       for (let b = a; b < e; b++) {
         const t = this.taskIndex.get(refs[b].task);
         if (t === undefined) return undefined; // a task the workers do not hold: play here
-        rows[2 * (b - a)] = t;
-        rows[2 * (b - a) + 1] = refs[b].dag;
+        rows[3 * (b - a)] = t;
+        rows[3 * (b - a) + 1] = refs[b].dag;
+        rows[3 * (b - a) + 2] = refs[b].realisation ?? -1;
+        if (refs[b].offsetMs !== undefined) {
+          offsets ??= new Float64Array(e - a).fill(NaN);
+          offsets[b - a] = refs[b].offsetMs!;
+        }
       }
       rowsOf.push(rows);
+      offsetsOf.push(offsets);
     }
     const results: ChunkResult[] = new Array(chunks.length);
     const idToChunk = new Map<number, number>();
@@ -115,6 +125,7 @@ export class PlayWorkers implements EpisodeWorkers {
         id,
         config: policy.config,
         rows: rowsOf[c],
+        offsets: offsetsOf[c],
         mode,
         uniforms: uniforms[c] ?? null,
       };

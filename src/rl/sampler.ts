@@ -56,7 +56,18 @@ export function playEpisodes(
   return { ...mergeChunks(refs, policy.stepFeatures, chunks, parts), groups };
 }
 
-/** PPO's batch: `trajectoriesPerDag` sampled episodes of every DAG. */
+/**
+ * Realisations of a world's DAGs (world/world.ts): training episodes draw theirs below
+ * TRAINING_REALISATIONS, evaluations use the ones above, so that a policy is never scored on a
+ * realisation it was trained on.
+ */
+export const TRAINING_REALISATIONS = 3072;
+
+/**
+ * PPO's batch: `trajectoriesPerDag` sampled episodes of every DAG. A DAG of a world without a
+ * realisation draws one (from `rng`, before the actions), shared by its trajectories: the group
+ * baseline then compares actions in the same realisation.
+ */
 export function sampleRollout(
   be: Backend,
   policy: OffloadingPolicy,
@@ -66,7 +77,13 @@ export function sampleRollout(
   workers?: EpisodeWorkers,
 ): Rollout {
   const rows: DagRef[] = [];
-  for (const ref of dags) for (let k = 0; k < trajectoriesPerDag; k++) rows.push(ref);
+  for (const dag of dags) {
+    const ref =
+      dag.task.world && dag.realisation === undefined
+        ? { ...dag, realisation: rng.int(0, TRAINING_REALISATIONS - 1) }
+        : dag;
+    for (let k = 0; k < trajectoriesPerDag; k++) rows.push(ref);
+  }
   const rollout = playEpisodes(be, policy, rows, 'sample', rng, workers);
   rollout.groups = Int32Array.from(rows, (_, r) => Math.floor(r / trajectoriesPerDag));
   return rollout;
@@ -144,6 +161,30 @@ export function drawSubset<T>(pool: readonly T[], count: number, rng: Rng): T[] 
 
 export function allDags(tasks: readonly CompiledTask[]): DagRef[] {
   return tasks.flatMap((task) => task.problems.map((_, dag) => ({ task, dag })));
+}
+
+/** Evaluation realisations per DAG of a world task (the first ones above the training range). */
+export const EVALUATION_REALISATIONS = 2;
+
+/**
+ * The episodes an evaluation plays: every DAG, and in a world each DAG in EVALUATION_REALISATIONS
+ * realisations above the training range (the same ones at every evaluation).
+ */
+export function evaluationDags(
+  tasks: readonly CompiledTask[],
+  realisations = EVALUATION_REALISATIONS,
+): DagRef[] {
+  return tasks.flatMap((task) =>
+    task.problems.flatMap((_, dag) =>
+      task.world
+        ? Array.from({ length: realisations }, (__, r) => ({
+            task,
+            dag,
+            realisation: TRAINING_REALISATIONS + r,
+          }))
+        : [{ task, dag }],
+    ),
+  );
 }
 
 /** Rows of a batch (for minibatches): a new time-major batch with the chosen rows. */

@@ -18,7 +18,7 @@ import { adamConfigOf, type RunConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { MetricsLog } from './metrics-log.js';
 import { ppoUpdate, type PpoStats } from './ppo.js';
-import { allDags, drawSubset, evaluateGreedy, sampleRollout } from './sampler.js';
+import { allDags, drawSubset, evaluateGreedy, evaluationDags, sampleRollout } from './sampler.js';
 
 export interface IterationMetrics extends PpoStats {
   iteration: number;
@@ -94,7 +94,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
       };
       if (evaluatesAt(iteration, config)) {
         row.evalMakespanMs = profiled('evaluation', () =>
-          mean(evaluateGreedy(be, policy, pool, workers).makespans),
+          mean(evaluateGreedy(be, policy, evaluationDags(tasks), workers).makespans),
         );
       }
       const save = checkpointPath

@@ -60,6 +60,8 @@ export interface NoiseSpec {
 export interface WorldSpec {
   name?: string;
   links?: LinkSpec;
+  /** The rates a belief starts from (the nominal system); default: each link's time average. */
+  nominalMbps?: { up: number; down: number };
   transferLatency?: TransferLatencySpec;
   server?: ServerLoadSpec;
   noise?: NoiseSpec;
@@ -134,11 +136,20 @@ export function validateWorldSpec(doc: unknown, origin: string, base?: string): 
     throw InputError.inFile(origin, problem);
   };
   if (!isObject(doc)) return fail('a world must be a JSON object');
-  known(doc, ['name', 'links', 'transferLatency', 'server', 'noise'], '', fail);
+  known(doc, ['name', 'links', 'nominalMbps', 'transferLatency', 'server', 'noise'], '', fail);
   const spec: WorldSpec = {};
   if (doc.name !== undefined)
     spec.name = typeof doc.name === 'string' ? doc.name : fail('"name" must be a string');
   if (doc.links !== undefined) spec.links = linksOf(doc.links, fail, base);
+  if (doc.nominalMbps !== undefined) {
+    const n = doc.nominalMbps;
+    if (!isObject(n)) return fail('"nominalMbps" must be an object {"up", "down"}');
+    known(n, ['up', 'down'], 'nominalMbps.', fail);
+    spec.nominalMbps = {
+      up: positive(n.up, 'nominalMbps.up', WORLD_LIMITS.rateMbps, fail),
+      down: positive(n.down, 'nominalMbps.down', WORLD_LIMITS.rateMbps, fail),
+    };
+  }
   if (doc.transferLatency !== undefined) {
     const t = doc.transferLatency;
     if (!isObject(t)) return fail('"transferLatency" must be an object {"ms", "jitterMs"?}');

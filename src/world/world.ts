@@ -34,7 +34,8 @@ export class World {
   readonly traceScale: number;
   /**
    * The system a belief starts from: the true one, with each link's rate its time average (a trace's
-   * mean after scaling, a Markov channel's stationary mean). The paper's up-front plan uses it.
+   * mean after scaling, a Markov channel's stationary mean) or the specification's `nominalMbps`.
+   * The paper's up-front plan uses it.
    */
   readonly nominal: SystemParams;
 
@@ -67,6 +68,10 @@ export class World {
       down = mean.downMbps * 1e6;
     }
     this.traceScale = scale;
+    if (spec.nominalMbps) {
+      up = spec.nominalMbps.up * 1e6;
+      down = spec.nominalMbps.down * 1e6;
+    }
     this.nominal = { ...system, uplinkBps: up, downlinkBps: down };
   }
 

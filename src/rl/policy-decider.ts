@@ -1,0 +1,104 @@
+/**
+ * A trained policy as a decider in the world (world/deciders.ts's interface): at each decision time it
+ * computes the online features of the view (the same ones, by the same code, as the training
+ * environment) and takes the argmax of its logits, one task at a time (batch 1, as deployed). A policy
+ * that sees no state (the paper's network) decides from the DAG alone, still at each decision time.
+ */
+import type { OffloadingProblem } from '../mec/problem.js';
+import type { Backend } from '../nn/backend.js';
+import { encodeProblem } from '../policy/observation.js';
+import { batchObservations, type ObservationBatch } from '../policy/observation.js';
+import { START_ACTION, type OffloadingPolicy, type PolicyDecoder } from '../policy/policy.js';
+import { timeScaleOf } from '../policy/step-features.js';
+import { Belief } from '../world/belief.js';
+import type { Decider, DeciderKind, EpisodeContext } from '../world/deciders.js';
+import { LinkEstimator, type EstimatorSpec } from '../world/estimators.js';
+import type { OnlineView } from '../world/online.js';
+import { ONLINE_ESTIMATOR } from './learning-task.js';
+import { OnlineFeatureWriter } from './online-features.js';
+
+interface PerDag {
+  obs: ObservationBatch;
+  belief: Belief;
+  writer: OnlineFeatureWriter;
+  scale: number;
+}
+
+export class PolicyDecider implements Decider {
+  readonly kind: DeciderKind = 'online';
+  readonly description: string;
+  private readonly perDag = new WeakMap<OffloadingProblem, PerDag>();
+  private current!: PerDag;
+  private estimator!: LinkEstimator;
+  private decoder!: PolicyDecoder;
+  private nominalUp = 1;
+  private nominalDown = 1;
+  private readonly prev = new Int32Array(1);
+  private readonly head = new Float32Array(3);
+  private readonly features: Float32Array;
+
+  constructor(
+    private readonly be: Backend,
+    private readonly policy: OffloadingPolicy,
+    readonly name = 'policy',
+    private readonly estimatorSpec: EstimatorSpec = ONLINE_ESTIMATOR,
+  ) {
+    if (policy.stepFeatures > 0 && policy.config.observation !== 'online')
+      throw new Error(
+        `decider ${name}: the policy sees the latency model's state; one trained in a world decides online`,
+      );
+    this.features = new Float32Array(policy.stepFeatures);
+    this.description = `the ${policy.config.arch} policy, argmax, deciding online`;
+  }
+
+  start(ctx: EpisodeContext): void {
+    const problem = ctx.instance.problem;
+    let d = this.perDag.get(problem);
+    if (!d) {
+      const encoded = encodeProblem(problem, this.policy.config.neighbours);
+      d = {
+        obs: batchObservations([encoded], encoded.length / problem.order.length, this.policy.stepFeatures),
+        belief: new Belief(problem),
+        writer: new OnlineFeatureWriter(
+          this.policy.config.lookahead === 'none' ? 'heft' : this.policy.config.lookahead,
+          problem.order.length,
+        ),
+        scale: timeScaleOf(problem),
+      };
+      this.perDag.set(problem, d);
+    }
+    this.current = d;
+    const nominal = ctx.instance.world.nominal;
+    this.nominalUp = 8e3 / nominal.uplinkBps;
+    this.nominalDown = 8e3 / nominal.downlinkBps;
+    this.estimator = new LinkEstimator(this.estimatorSpec, nominal);
+    d.writer.reset(problem.order.length);
+    this.decoder = this.policy.beginDecode(this.be, d.obs);
+    this.prev[0] = START_ACTION;
+  }
+
+  decide(view: OnlineView): number {
+    const d = this.current;
+    if (this.features.length > 0) {
+      this.estimator.update(view.log);
+      this.estimator.observeRunning(view);
+      d.belief.setFromEstimator(this.estimator);
+      d.belief.observe(view);
+      d.writer.write(
+        view,
+        d.belief,
+        this.estimator,
+        this.nominalUp,
+        this.nominalDown,
+        d.scale,
+        this.features,
+        0,
+      );
+    }
+    this.decoder.step(view.position, this.prev, this.features, this.head);
+    const action = this.head[1] > this.head[0] ? 1 : 0;
+    if (this.features.length > 0) d.writer.afterDecision(view, d.belief, action);
+    this.prev[0] = action;
+    return action;
+  }
+}
