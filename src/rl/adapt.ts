@@ -15,7 +15,15 @@ import { adamConfigOf, type PpoConfig } from './config.js';
 import type { CompiledTask } from './learning-task.js';
 import { PlayWorkers } from './play-workers.js';
 import { ppoUpdate, type PpoStats } from './ppo.js';
-import { allDags, evaluateGreedy, inferPlans, sampleRollout } from './sampler.js';
+import {
+  allDags,
+  drawSubset,
+  evaluateGreedy,
+  evaluationDags,
+  inferPlans,
+  sampleRollout,
+  type DagRef,
+} from './sampler.js';
 import { mean } from './trainer.js';
 
 export interface AdaptPoint {
@@ -46,6 +54,12 @@ export interface AdaptOptions {
   onStep?: (p: AdaptPoint, policy: OffloadingPolicy) => void;
   /** Play the episodes in this many worker threads (0: here); the numbers are the same. */
   workers?: number;
+  /** The episodes of each evaluation (default: evaluationDags of the task: in a world, held-out realisations). */
+  evalDags?: readonly DagRef[];
+  /** DAGs drawn (with the data stream) per update step; default every DAG of the task. */
+  dagsPerStep?: number;
+  /** Evaluate only after these steps (default: every step); step 0 and the report steps always. */
+  evaluateSteps?: readonly number[];
 }
 
 export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve: AdaptPoint[] } {
@@ -55,19 +69,21 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
   const sampleRng = streamRng(o.seed, 'adaptSample');
   const dataRng = streamRng(o.seed, 'adaptData');
   const dags = allDags([o.task]);
+  const evalDags = o.evalDags ?? evaluationDags([o.task]);
   const report = new Set(o.reportSteps ?? []);
+  const evaluate = o.evaluateSteps ? new Set([0, ...o.evaluateSteps, ...report]) : undefined;
   const samples = o.samples ?? 0;
   const curve: AdaptPoint[] = [];
   const workers = o.workers ? new PlayWorkers(o.workers, [o.task], o.from.config.neighbours) : undefined;
   const record = (step: number, started: number, stats?: PpoStats): void => {
-    const greedy = evaluateGreedy(o.be, policy, dags, workers);
+    const greedy = evaluateGreedy(o.be, policy, evalDags, workers);
     const point: AdaptPoint = { step, makespanMs: mean(greedy.makespans), wallS: 0 };
     if (report.has(step)) {
       point.plans = greedy.plans;
       point.makespans = Array.from(greedy.makespans);
       if (samples > 0) {
         // Its own stream per step, so that the report does not change the training's samples.
-        const best = inferPlans(o.be, policy, dags, {
+        const best = inferPlans(o.be, policy, evalDags, {
           samples,
           polish: false,
           rng: streamRng(o.seed, 'adaptReport', step),
@@ -91,9 +107,10 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
     record(0, performance.now());
     for (let step = 1; step <= o.steps; step++) {
       const started = performance.now();
-      const rollout = sampleRollout(o.be, policy, dags, o.ppo.trajectoriesPerDag, sampleRng, workers);
+      const batch = o.dagsPerStep ? drawSubset(dags, o.dagsPerStep, dataRng) : dags;
+      const rollout = sampleRollout(o.be, policy, batch, o.ppo.trajectoriesPerDag, sampleRng, workers);
       const stats = ppoUpdate(o.be, policy, adam, rollout, o.ppo, dataRng);
-      record(step, started, stats);
+      if (!evaluate || evaluate.has(step)) record(step, started, stats);
     }
   } finally {
     void workers?.close();

@@ -35,6 +35,8 @@ export interface TraceLinks {
   downlink?: string;
   format?: TraceFormat;
   meanMbps?: number;
+  /** Offsets are drawn in [start, end) seconds of the traces (a user's part of a long drive). */
+  segmentS?: [number, number];
 }
 export interface MarkovLinks {
   kind: 'markov';
@@ -192,7 +194,7 @@ function linksOf(v: unknown, fail: (p: string) => never, base?: string): LinkSpe
     return { kind: 'constant' };
   }
   if (v.kind === 'trace') {
-    known(v, ['kind', 'uplink', 'downlink', 'format', 'meanMbps'], 'links.', fail);
+    known(v, ['kind', 'uplink', 'downlink', 'format', 'meanMbps', 'segmentS'], 'links.', fail);
     const file = (key: 'uplink' | 'downlink'): string | undefined => {
       const f = v[key];
       if (f === undefined) return undefined;
@@ -212,6 +214,7 @@ function linksOf(v: unknown, fail: (p: string) => never, base?: string): LinkSpe
       ...(v.meanMbps !== undefined
         ? { meanMbps: positive(v.meanMbps, 'links.meanMbps', WORLD_LIMITS.rateMbps, fail) }
         : {}),
+      ...(v.segmentS !== undefined ? { segmentS: segmentOf(v.segmentS, fail) } : {}),
     };
   }
   if (v.kind === 'markov') {
@@ -239,6 +242,14 @@ function linksOf(v: unknown, fail: (p: string) => never, base?: string): LinkSpe
     return spec;
   }
   return fail(`"links.kind" must be "constant", "trace" or "markov", got ${JSON.stringify(v.kind)}`);
+}
+
+function segmentOf(v: unknown, fail: (p: string) => never): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) return fail('"links.segmentS" must be [start, end] in seconds');
+  const start = num(v[0], 'links.segmentS[0]', 0, 1e7, fail);
+  const end = num(v[1], 'links.segmentS[1]', 0, 1e7, fail);
+  if (end <= start) fail(`"links.segmentS" must end after it starts, got [${start}, ${end}]`);
+  return [start, end];
 }
 
 function jumpsOf(v: unknown, m: number, fail: (p: string) => never): number[][] {

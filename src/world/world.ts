@@ -68,6 +68,13 @@ export class World {
       down = mean.downMbps * 1e6;
     }
     this.traceScale = scale;
+    if (links?.kind === 'trace' && links.segmentS) {
+      const period = Math.min(this.uplinkTrace?.periodMs ?? Infinity, this.downlinkTrace?.periodMs ?? Infinity);
+      if (links.segmentS[1] * 1e3 > period)
+        throw new InputError(
+          `the world's trace segment [${links.segmentS.join(', ')}] s ends after the traces (${period / 1e3} s)`,
+        );
+    }
     if (spec.nominalMbps) {
       up = spec.nominalMbps.up * 1e6;
       down = spec.nominalMbps.down * 1e6;
@@ -76,14 +83,18 @@ export class World {
   }
 
   /**
-   * Offsets are drawn uniformly (whole ms) below this: the shorter trace's period, so that both
-   * directions replay recorded time, not a wrapped one (0 without traces).
+   * Offsets are drawn uniformly (whole ms) in [from, to): the traces' segment, or by default below the
+   * shorter trace's period, so that both directions replay recorded time, not a wrapped one ([0, 0)
+   * without traces).
    */
-  get offsetRangeMs(): number {
+  get offsetRangeMs(): [number, number] {
     const up = this.uplinkTrace?.periodMs ?? Infinity;
     const down = this.downlinkTrace?.periodMs ?? Infinity;
-    const range = Math.min(up, down);
-    return range === Infinity ? 0 : range;
+    const period = Math.min(up, down);
+    if (period === Infinity) return [0, 0];
+    const links = this.spec.links;
+    const segment = links?.kind === 'trace' ? links.segmentS : undefined;
+    return segment ? [segment[0] * 1e3, segment[1] * 1e3] : [0, period];
   }
 
   /** A plain description for outputs (what the makespans were measured in). */
@@ -198,8 +209,8 @@ export class WorldInstance {
 
   /** Draws a realisation from an arbitrary stream (the identified model's history episodes). */
   drawFrom(rng: Rng, offsetMs?: number): void {
-    const range = this.world.offsetRangeMs;
-    const drawn = range > 0 ? Math.floor(rng.next() * range) : 0;
+    const [from, to] = this.world.offsetRangeMs;
+    const drawn = to > from ? from + Math.floor(rng.next() * (to - from)) : 0;
     this.offsetMs = offsetMs ?? drawn;
     if (this.uplinkPath instanceof TracePath) this.uplinkPath.offsetMs = this.offsetMs;
     if (this.downlinkPath instanceof TracePath) this.downlinkPath.offsetMs = this.offsetMs;

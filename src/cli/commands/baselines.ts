@@ -100,6 +100,7 @@ export function baselinesCommand(): Command {
                 .filter((s) => s !== ''),
             }
           : {}),
+        ...(opts.policy ? { policy: loadCheckpoint(opts.policy).policy } : {}),
         episodes: opts.episodes,
         seed: opts.seed,
         timeLimitS: opts.timeLimit,

@@ -9,6 +9,9 @@ import { runWorldBaselines, type DeciderSummary } from '../../experiments/world-
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UsageError } from '../../util/errors.js';
 import { deciderByName } from '../../world/deciders.js';
+import { getBackend } from '../../nn/select-backend.js';
+import type { OffloadingPolicy } from '../../policy/policy.js';
+import { PolicyDecider } from '../../rl/policy-decider.js';
 import { World } from '../../world/world.js';
 import type { WorldSpec } from '../../world/spec.js';
 import { progressBar, progressLine, type ProgressBar } from '../progress.js';
@@ -36,6 +39,8 @@ export interface WorldBaselinesRun {
   episodes: number;
   seed: number;
   timeLimitS: number;
+  /** The `policy` decider's policy (a checkpoint of a policy trained in a world). */
+  policy?: OffloadingPolicy;
   json?: boolean;
   csv?: boolean;
   plans?: string;
@@ -47,8 +52,16 @@ export function worldBaselines(run: WorldBaselinesRun): void {
     ...DEFAULT_WORLD_DECIDERS,
     ...(run.spec.links?.kind === 'markov' ? ['law'] : []),
   ];
-  if (names.includes('policy')) throw new UsageError('the policy decider in a world is not available yet');
-  const deciders = names.map(deciderByName);
+  const deciders = names.map((name) => {
+    if (name !== 'policy') return deciderByName(name);
+    if (!run.policy)
+      throw new UsageError('the policy decider needs --policy CHECKPOINT (a policy trained in a world)');
+    if (run.policy.stepFeatures > 0 && run.policy.config.observation !== 'online')
+      throw new UsageError(
+        "--policy: this policy sees the latency model's state and decides up front; in a world, give one trained there (train --world)",
+      );
+    return new PolicyDecider(getBackend(), run.policy);
+  });
   const { dataset, model } = run;
   const stream = !run.json && !run.csv;
   if (stream) {
