@@ -7,6 +7,7 @@
  * HEFT-rollout. Fixed seeds; minutes on 2 cores.
  *
  *   npm run bench:learning -- [--archs mlp,seq2seq,paper] [--iterations 60] [--transfer-iterations 60]
+ *   npm run bench:learning -- --world ...   (in the world: bench/learning-world.ts)
  *                             [--seeds 1] [--hidden 64] [--set key=value ...] [--skip scratch|transfer]
  * `--set` patches the run configuration (e.g. --set ppo.entropyCoef=0.01 --set policy.lookahead=none).
  */
@@ -44,6 +45,13 @@ function patchesOf(): Record<string, unknown> {
     (patch[section] ??= {})[field] = value;
   });
   return patch;
+}
+
+if (args.includes('--world')) {
+  // The benchmark in the world (bench/learning-world.ts): its own tasks and anchors.
+  const { runWorldLearningBench } = await import('./learning-world.js');
+  await runWorldLearningBench(args);
+  process.exit(0);
 }
 
 const archs = arg('archs', 'mlp,seq2seq,paper').split(',') as PolicyArch[];

@@ -107,6 +107,7 @@ export function runWorldBaselines(
           inDecider += performance.now() - t1;
           episode.decide(action);
         }
+        decider.finish?.({ instance, realisation: r, timeLimitMs: options.timeLimitMs }, episode);
         decideMs += inDecider;
         tasks += episode.n;
         values[d * episodes + e] = episode.makespan;

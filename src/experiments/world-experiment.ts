@@ -19,7 +19,7 @@ import { DEFAULT_SYSTEM } from '../mec/system.js';
 import { metaTrain, type MetaIterationMetrics } from '../meta/meta-trainer.js';
 import type { Backend } from '../nn/backend.js';
 import { createPolicy } from '../policy/create.js';
-import type { OffloadingPolicy } from '../policy/policy.js';
+import { decidesOnline, type OffloadingPolicy } from '../policy/policy.js';
 import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
 import { mergeRunConfig, type RunConfig } from '../rl/config.js';
 import { compileTask, type CompiledTask, type LearningTask } from '../rl/learning-task.js';
@@ -97,10 +97,17 @@ const ANCHORS = [
   'clairvoyant',
 ];
 
+/**
+ * The learned methods: gradient adaptation from MRLCO's meta-policy, from the fine-tuning DRL
+ * baseline's policy and from scratch; and a meta-policy that also reads the world's context
+ * (rl/world-context.ts), adapted in context only (no gradient step) and in context with gradient steps.
+ */
 export const METHODS = [
-  { key: 'mrlco', label: 'MRLCO' },
-  { key: 'fine-tuning', label: 'Fine-tuning DRL' },
-  { key: 'scratch', label: 'From scratch' },
+  { key: 'mrlco', label: 'MRLCO', start: 'mrlco', update: true },
+  { key: 'fine-tuning', label: 'Fine-tuning DRL', start: 'fine-tuning', update: true },
+  { key: 'scratch', label: 'From scratch', start: 'scratch', update: true },
+  { key: 'context', label: 'MRLCO, context only', start: 'mrlco-context', update: false },
+  { key: 'context-gradient', label: 'MRLCO, context and gradient', start: 'mrlco-context', update: true },
 ] as const;
 
 export interface WorldCurveRow {
@@ -189,7 +196,7 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
   const trainTasks = trainWorlds.map((w, k) => learningTaskOf(w, trainDags.dags, worldSeed(run, 'train', k)));
   const testTasks = testWorlds.map((w, k) => learningTaskOf(w, testDags.dags, worldSeed(run, 'test', k)));
   const compiledTest = testTasks.map((t) => compileTask(t, run.policy.neighbours));
-  if (run.policy.observation !== 'online')
+  if (!decidesOnline(run.policy))
     throw new InputError(
       'the world experiment needs a policy that decides online (policy.observation: online)',
     );
@@ -232,9 +239,27 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
     ...(o.onDrlIteration ? { onIteration: o.onDrlIteration } : {}),
   });
   const scratch = createPolicy(run.policy, run.seed);
-  const starts: Record<string, OffloadingPolicy> = { mrlco: meta.policy, 'fine-tuning': drl.policy, scratch };
+  // 3. MRLCO with a policy that also reads the world's context.
+  const contextRun = mergeRunConfig(run, { policy: { observation: 'online-context' } }, 'world experiment');
+  stage(`meta-training MRLCO with the world's context (${run.iterations} iterations)`);
+  const metaContext = await metaTrain({
+    be: o.be,
+    config: contextRun,
+    trainTasks,
+    testTasks,
+    workers: o.workers,
+    outDir: join(o.outDir, 'meta-context'),
+    resume: true,
+    ...(o.onMetaIteration ? { onIteration: o.onMetaIteration } : {}),
+  });
+  const starts: Record<string, OffloadingPolicy> = {
+    mrlco: meta.policy,
+    'fine-tuning': drl.policy,
+    scratch,
+    'mrlco-context': metaContext.policy,
+  };
 
-  // 3. Every test world: the anchors, then each method adapted, scored on the same episodes.
+  // 4. Every test world: the anchors, then each method adapted, scored on the same episodes.
   const adaptDir = join(o.outDir, 'adapt');
   mkdirSync(adaptDir, { recursive: true });
   const curves: WorldCurveRow[] = [];
@@ -271,7 +296,8 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
         stage(`${world.name}: adapting ${method.label} for ${settings.adaptSteps} update steps`);
         const { curve } = adaptPolicy({
           be: o.be,
-          from: starts[method.key],
+          from: starts[method.start],
+          update: method.update,
           task,
           ppo: run.ppo,
           steps: settings.adaptSteps,

@@ -88,6 +88,11 @@ export function seesState(arch: PolicyArch): boolean {
   return arch !== 'paper';
 }
 
+/** Was the policy made to decide online in a world (its observation the belief and the history)? */
+export function decidesOnline(config: PolicyConfig): boolean {
+  return config.observation !== 'model';
+}
+
 /** Does the configuration put the lookahead prior on the logits? */
 export function hasLookaheadPrior(config: PolicyConfig): boolean {
   return seesState(config.arch) && config.lookahead !== 'none' && config.priorGain > 0;

@@ -35,13 +35,16 @@ export const LOOKAHEAD_DIFFERENCE = STATE_FEATURES + 2;
 /**
  * What a state-aware policy sees at a step: the latency model's state (`model`, the paper's protocol:
  * a plan decided up front), or, deciding online in a world, the belief at the decision time and the
- * measurement history (`online`: rl/online-features.ts, whose first features are laid out as these).
+ * measurement history (`online`: rl/online-features.ts, whose first features are laid out as these),
+ * and with `online-context` also what earlier episodes in the same world measured (rl/world-context.ts).
  */
-export type Observation = 'model' | 'online';
-export const OBSERVATIONS: readonly Observation[] = ['model', 'online'];
+export type Observation = 'model' | 'online' | 'online-context';
+export const OBSERVATIONS: readonly Observation[] = ['model', 'online', 'online-context'];
 
 /** The online observation's features per step (ONLINE_FEATURES in rl/online-features.ts). */
 export const ONLINE_STEP_FEATURES = 25;
+/** `online-context` adds the world's context (CONTEXT_FEATURES in rl/world-context.ts). */
+export const CONTEXT_STEP_FEATURES = 6;
 
 /** S: the per-step features of a policy that sees the state (0 for the paper's network). */
 export function stepFeatureCount(
@@ -51,6 +54,7 @@ export function stepFeatureCount(
 ): number {
   if (!seesState) return 0;
   if (observation === 'online') return ONLINE_STEP_FEATURES;
+  if (observation === 'online-context') return ONLINE_STEP_FEATURES + CONTEXT_STEP_FEATURES;
   return STATE_FEATURES + (lookahead === 'none' ? 0 : LOOKAHEAD_FEATURES);
 }
 

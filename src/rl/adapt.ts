@@ -25,6 +25,8 @@ import {
   type DagRef,
 } from './sampler.js';
 import { mean } from './trainer.js';
+import { ONLINE_CONTEXT_FEATURE_COUNT } from './online-env.js';
+import { CONTEXT_FEATURE_COUNT, WorldContext } from './world-context.js';
 
 export interface AdaptPoint {
   step: number;
@@ -60,6 +62,11 @@ export interface AdaptOptions {
   dagsPerStep?: number;
   /** Evaluate only after these steps (default: every step); step 0 and the report steps always. */
   evaluateSteps?: readonly number[];
+  /**
+   * false: play each step's episodes but take no gradient step (a policy that reads the world's
+   * context then adapts in context only). Default true.
+   */
+  update?: boolean;
 }
 
 export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve: AdaptPoint[] } {
@@ -72,18 +79,28 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
   const evalDags = o.evalDags ?? evaluationDags([o.task]);
   const report = new Set(o.reportSteps ?? []);
   const evaluate = o.evaluateSteps ? new Set([0, ...o.evaluateSteps, ...report]) : undefined;
+  // A policy that reads the world's context: every episode played here is added to it, and the next
+  // episodes and the evaluations see it (what a deployed device would know of its world).
+  const context =
+    o.task.world && policy.stepFeatures === ONLINE_CONTEXT_FEATURE_COUNT ? new WorldContext() : undefined;
+  const withContext = (refs: readonly DagRef[]): readonly DagRef[] => {
+    if (!context) return refs;
+    const features = new Float32Array(CONTEXT_FEATURE_COUNT);
+    context.features(features);
+    return refs.map((r) => ({ ...r, context: features }));
+  };
   const samples = o.samples ?? 0;
   const curve: AdaptPoint[] = [];
   const workers = o.workers ? new PlayWorkers(o.workers, [o.task], o.from.config.neighbours) : undefined;
   const record = (step: number, started: number, stats?: PpoStats): void => {
-    const greedy = evaluateGreedy(o.be, policy, evalDags, workers);
+    const greedy = evaluateGreedy(o.be, policy, withContext(evalDags), workers);
     const point: AdaptPoint = { step, makespanMs: mean(greedy.makespans), wallS: 0 };
     if (report.has(step)) {
       point.plans = greedy.plans;
       point.makespans = Array.from(greedy.makespans);
       if (samples > 0) {
         // Its own stream per step, so that the report does not change the training's samples.
-        const best = inferPlans(o.be, policy, evalDags, {
+        const best = inferPlans(o.be, policy, withContext(evalDags), {
           samples,
           polish: false,
           rng: streamRng(o.seed, 'adaptReport', step),
@@ -108,8 +125,16 @@ export function adaptPolicy(o: AdaptOptions): { policy: OffloadingPolicy; curve:
     for (let step = 1; step <= o.steps; step++) {
       const started = performance.now();
       const batch = o.dagsPerStep ? drawSubset(dags, o.dagsPerStep, dataRng) : dags;
-      const rollout = sampleRollout(o.be, policy, batch, o.ppo.trajectoriesPerDag, sampleRng, workers);
-      const stats = ppoUpdate(o.be, policy, adam, rollout, o.ppo, dataRng);
+      const rollout = sampleRollout(
+        o.be,
+        policy,
+        withContext(batch),
+        o.ppo.trajectoriesPerDag,
+        sampleRng,
+        workers,
+      );
+      if (context && rollout.summaries) context.add(rollout.summaries);
+      const stats = o.update === false ? undefined : ppoUpdate(o.be, policy, adam, rollout, o.ppo, dataRng);
       if (!evaluate || evaluate.has(step)) record(step, started, stats);
     }
   } finally {

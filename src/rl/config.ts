@@ -334,7 +334,7 @@ export function mergeRunConfig(base: RunConfig, patch: unknown, origin: string):
       : basePolicy;
   const mergedPolicy = mergeSection(policyBase, policy, POLICY_CHECKS, 'policy', origin);
   if (
-    mergedPolicy.observation === 'online' &&
+    mergedPolicy.observation !== 'model' &&
     mergedPolicy.arch !== 'paper' &&
     mergedPolicy.lookahead === 'none'
   )

@@ -25,6 +25,10 @@ export interface DagRef {
   realisation?: number;
   /** A trace offset instead of the realisation's drawn one (ms). */
   offsetMs?: number;
+  /** A policy reading the world's context: the context features of this episode (rl/world-context.ts) … */
+  context?: Float32Array;
+  /** … or, in training, those of this many history episodes of the DAG. */
+  contextEpisodes?: number;
 }
 
 /** Gymnasium-style space declarations. */

@@ -8,10 +8,11 @@
 import type { Backend } from '../nn/backend.js';
 import { selectActions } from '../policy/decode.js';
 import { batchObservations, type ObservationBatch } from '../policy/observation.js';
-import { START_ACTION, type OffloadingPolicy } from '../policy/policy.js';
+import { decidesOnline, START_ACTION, type OffloadingPolicy } from '../policy/policy.js';
 import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import { OffloadingVectorEnv, type DagRef, type ObservationSettings } from './env.js';
 import { OnlineVectorEnv } from './online-env.js';
+import { SUMMARY_SIZE } from './world-context.js';
 
 /** Rows per chunk: big enough for efficient batched passes, small enough to share out an evaluation. */
 export const CHUNK_ROWS = 64;
@@ -30,6 +31,8 @@ export interface EpisodeBatch {
   makespans: Float64Array;
   /** Each row's plan in task-index order. */
   plans: Uint8Array[];
+  /** In a world: each row's episode summarised ([rows × SUMMARY_SIZE], rl/world-context.ts). */
+  summaries?: Float64Array;
 }
 
 /** What one chunk's episodes produced: B-major arrays [rows × T], time-major step features [T × rows × S]. */
@@ -42,6 +45,7 @@ export interface ChunkResult {
   rewards: Float32Array;
   makespans: Float64Array;
   plans: Uint8Array[];
+  summaries?: Float64Array;
 }
 
 /** Plays chunks somewhere else (worker threads); undefined when it cannot play these rows. */
@@ -98,7 +102,7 @@ export function environmentOf(
   const inWorld = refs.map((r) => r.task.world !== undefined);
   if (inWorld.some((w) => w !== inWorld[0]))
     throw new Error('a batch mixes tasks in a world with tasks in the latency model');
-  const online = policy.config.observation === 'online';
+  const online = decidesOnline(policy.config);
   if (inWorld[0] && !online && policy.stepFeatures > 0)
     throw new Error("a policy that sees the latency model's state cannot decide online in a world");
   if (!inWorld[0] && online) throw new Error('a policy that decides online needs tasks in a world');
@@ -147,6 +151,7 @@ export function playChunk(
     rewards: env.rewards,
     makespans: Float64Array.from(refs, (_, b) => env.makespanOf(b)),
     plans: refs.map((_, b) => env.planOf(b)),
+    ...(env instanceof OnlineVectorEnv ? { summaries: env.summaries } : {}),
   };
 }
 
@@ -170,6 +175,7 @@ export function mergeChunks(
   const rewards = new Float32Array(B * T);
   const makespans = new Float64Array(B);
   const plans: Uint8Array[] = new Array(B);
+  const summaries = parts.some((p) => p.summaries) ? new Float64Array(B * SUMMARY_SIZE) : undefined;
   chunks.forEach(([a, e], c) => {
     const p = parts[c];
     const rows = e - a;
@@ -183,9 +189,11 @@ export function mergeChunks(
       makespans[a + k] = p.makespans[k];
       plans[a + k] = p.plans[k];
     }
+    if (summaries && p.summaries)
+      summaries.set(p.summaries.subarray(0, rows * SUMMARY_SIZE), a * SUMMARY_SIZE);
     if (S > 0)
       for (let t = 0; t < p.T; t++)
         obs.steps.set(p.steps.subarray(t * rows * S, (t + 1) * rows * S), (t * B + a) * S);
   });
-  return { obs, actions, logProbs, values, rewards, makespans, plans };
+  return { obs, actions, logProbs, values, rewards, makespans, plans, ...(summaries ? { summaries } : {}) };
 }

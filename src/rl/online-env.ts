@@ -18,13 +18,19 @@ import { OnlineEpisode } from '../world/online.js';
 import type { WorldInstance } from '../world/world.js';
 import type { BoxSpace, DagRef, DiscreteSpace } from './env.js';
 import { ONLINE_FEATURE_COUNT, OnlineFeatureWriter } from './online-features.js';
+import { CONTEXT_FEATURE_COUNT, historyContext, SUMMARY_SIZE, summariseRun } from './world-context.js';
 
 /** What the policy reads: the lookahead of the belief, and whether it reads the features at all. */
 export interface OnlineSettings {
   lookahead: Lookahead;
-  /** ONLINE_FEATURE_COUNT, or 0 for a policy that sees no state (the paper's network). */
+  /**
+   * ONLINE_FEATURE_COUNT; with the world's context, ONLINE_FEATURE_COUNT + CONTEXT_FEATURE_COUNT; 0 for
+   * a policy that sees no state (the paper's network).
+   */
   stepFeatures: number;
 }
+
+export const ONLINE_CONTEXT_FEATURE_COUNT = ONLINE_FEATURE_COUNT + CONTEXT_FEATURE_COUNT;
 
 /** One row's machinery, kept across rollouts (no allocation per episode once warm). */
 interface Row {
@@ -74,15 +80,20 @@ export class OnlineVectorEnv {
   private readonly timeScales: Float64Array;
   private readonly nominalUp: Float64Array;
   private readonly nominalDown: Float64Array;
+  /** [B × CONTEXT_FEATURE_COUNT]: each row's context, fixed for its episode (policies that read it). */
+  private readonly contexts: Float32Array;
+  /** [B × SUMMARY_SIZE]: each row's episode summarised once it has ended (world-context.ts). */
+  readonly summaries: Float64Array;
   private t = 0;
 
   constructor(
     readonly refs: readonly DagRef[],
     readonly settings: OnlineSettings,
   ) {
-    if (settings.stepFeatures !== 0 && settings.stepFeatures !== ONLINE_FEATURE_COUNT)
+    const S = settings.stepFeatures;
+    if (S !== 0 && S !== ONLINE_FEATURE_COUNT && S !== ONLINE_CONTEXT_FEATURE_COUNT)
       throw new Error(
-        `online features: the policy reads ${settings.stepFeatures}, the environment writes ${ONLINE_FEATURE_COUNT}`,
+        `online features: the policy reads ${S}, the environment writes ${ONLINE_FEATURE_COUNT} (${ONLINE_CONTEXT_FEATURE_COUNT} with the context)`,
       );
     this.B = refs.length;
     const features = refs.length > 0 ? refs[0].task.features : 0;
@@ -109,6 +120,14 @@ export class OnlineVectorEnv {
       tasks: { kind: 'box', shape: [this.T, features] },
       steps: { kind: 'box', shape: [settings.stepFeatures] },
     };
+    this.summaries = new Float64Array(this.B * SUMMARY_SIZE);
+    this.contexts = new Float32Array(S === ONLINE_CONTEXT_FEATURE_COUNT ? this.B * CONTEXT_FEATURE_COUNT : 0);
+    if (this.contexts.length > 0)
+      refs.forEach((r, b) => {
+        const at = b * CONTEXT_FEATURE_COUNT;
+        if (r.context) this.contexts.set(r.context.subarray(0, CONTEXT_FEATURE_COUNT), at);
+        else historyContext(r.task, r.dag, r.contextEpisodes ?? 0, this.contexts, at);
+      });
   }
 
   get step(): number {
@@ -153,6 +172,17 @@ export class OnlineVectorEnv {
       row.episode.decide(a);
       this.actions[b * T + t] = a;
       this.rewards[b * T + t] = -(row.episode.makespan - before) / this.scales[b];
+      if (row.episode.done) {
+        const plan = this.planOf(b);
+        summariseRun(
+          row.instance,
+          plan,
+          this.nominalUp[b],
+          this.nominalDown[b],
+          this.summaries,
+          b * SUMMARY_SIZE,
+        );
+      }
     }
     this.t++;
     if (this.t < T) this.writeFeatures();
@@ -192,6 +222,11 @@ export class OnlineVectorEnv {
         this.obs.steps,
         at,
       );
+      if (this.contexts.length > 0)
+        this.obs.steps.set(
+          this.contexts.subarray(b * CONTEXT_FEATURE_COUNT, (b + 1) * CONTEXT_FEATURE_COUNT),
+          at + ONLINE_FEATURE_COUNT,
+        );
     }
   }
 }

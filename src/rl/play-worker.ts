@@ -11,6 +11,7 @@ import { enableProfiling, isProfiling, profileTotals, resetProfile } from '../ut
 import type { DagRef } from './env.js';
 import { playChunk } from './episode-chunks.js';
 import { compileTask } from './learning-task.js';
+import { CONTEXT_FEATURE_COUNT } from './world-context.js';
 import type { PlayJob, PlayReply, PlayWorkerInit } from './play-workers.js';
 
 const init = workerData as PlayWorkerInit;
@@ -38,11 +39,15 @@ port.on('message', (job: PlayJob) => {
     }
     if (job.theta) policy.params.setValues(job.theta);
     const refs: DagRef[] = [];
-    for (let k = 0, row = 0; k < job.rows.length; k += 3, row++) {
+    const C = CONTEXT_FEATURE_COUNT;
+    for (let k = 0, row = 0; k < job.rows.length; k += 4, row++) {
       const ref: DagRef = { task: tasks[job.rows[k]], dag: job.rows[k + 1] };
       if (job.rows[k + 2] >= 0) ref.realisation = job.rows[k + 2];
+      if (job.rows[k + 3] >= 0) ref.contextEpisodes = job.rows[k + 3];
       const offset = job.offsets?.[row];
       if (offset !== undefined && !Number.isNaN(offset)) ref.offsetMs = offset;
+      const context = job.contexts?.subarray(row * C, (row + 1) * C);
+      if (context && !Number.isNaN(context[0])) ref.context = context;
       refs.push(ref);
     }
     const r = playChunk(be, policy, refs, job.mode, job.uniforms ?? undefined);

@@ -12,6 +12,7 @@ import { enterPhase, isProfiling, leavePhase, mergeProfile } from '../util/profi
 import type { DagRef } from './env.js';
 import type { ChunkResult, EpisodeWorkers, PlayMode } from './episode-chunks.js';
 import type { CompiledTask, LearningTask } from './learning-task.js';
+import { CONTEXT_FEATURE_COUNT } from './world-context.js';
 
 export interface PlayWorkerInit {
   tasks: LearningTask[];
@@ -28,10 +29,12 @@ export interface PlayJob {
   config: PolicyConfig;
   /** The parameters, sent with a worker's first chunk of each call. */
   theta?: Float32Array;
-  /** Triples (task index, DAG index, realisation or −1), one per row. */
+  /** Quadruples (task index, DAG index, realisation or −1, context episodes or −1), one per row. */
   rows: Int32Array;
   /** Per row, a trace offset instead of the realisation's (NaN: none); null when no row has one. */
   offsets: Float64Array | null;
+  /** Per row, its context features (CONTEXT_FEATURE_COUNT, NaN: none); null when no row has them. */
+  contexts: Float32Array | null;
   mode: PlayMode;
   uniforms: Float64Array | null;
 }
@@ -95,22 +98,33 @@ export class PlayWorkers implements EpisodeWorkers {
   ): ChunkResult[] | undefined {
     const rowsOf: Int32Array[] = [];
     const offsetsOf: (Float64Array | null)[] = [];
+    const contextsOf: (Float32Array | null)[] = [];
+    const C = CONTEXT_FEATURE_COUNT;
     for (const [a, e] of chunks) {
-      const rows = new Int32Array(3 * (e - a));
+      const rows = new Int32Array(4 * (e - a));
       let offsets: Float64Array | null = null;
+      let contexts: Float32Array | null = null;
       for (let b = a; b < e; b++) {
-        const t = this.taskIndex.get(refs[b].task);
+        const ref = refs[b];
+        const t = this.taskIndex.get(ref.task);
         if (t === undefined) return undefined; // a task the workers do not hold: play here
-        rows[3 * (b - a)] = t;
-        rows[3 * (b - a) + 1] = refs[b].dag;
-        rows[3 * (b - a) + 2] = refs[b].realisation ?? -1;
-        if (refs[b].offsetMs !== undefined) {
+        const at = 4 * (b - a);
+        rows[at] = t;
+        rows[at + 1] = ref.dag;
+        rows[at + 2] = ref.realisation ?? -1;
+        rows[at + 3] = ref.contextEpisodes ?? -1;
+        if (ref.offsetMs !== undefined) {
           offsets ??= new Float64Array(e - a).fill(NaN);
-          offsets[b - a] = refs[b].offsetMs!;
+          offsets[b - a] = ref.offsetMs;
+        }
+        if (ref.context) {
+          contexts ??= new Float32Array((e - a) * C).fill(NaN);
+          contexts.set(ref.context.subarray(0, C), (b - a) * C);
         }
       }
       rowsOf.push(rows);
       offsetsOf.push(offsets);
+      contextsOf.push(contexts);
     }
     const results: ChunkResult[] = new Array(chunks.length);
     const idToChunk = new Map<number, number>();
@@ -126,6 +140,7 @@ export class PlayWorkers implements EpisodeWorkers {
         config: policy.config,
         rows: rowsOf[c],
         offsets: offsetsOf[c],
+        contexts: contextsOf[c],
         mode,
         uniforms: uniforms[c] ?? null,
       };

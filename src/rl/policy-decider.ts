@@ -8,7 +8,7 @@ import type { OffloadingProblem } from '../mec/problem.js';
 import type { Backend } from '../nn/backend.js';
 import { encodeProblem } from '../policy/observation.js';
 import { batchObservations, type ObservationBatch } from '../policy/observation.js';
-import { START_ACTION, type OffloadingPolicy, type PolicyDecoder } from '../policy/policy.js';
+import { decidesOnline, START_ACTION, type OffloadingPolicy, type PolicyDecoder } from '../policy/policy.js';
 import { timeScaleOf } from '../policy/step-features.js';
 import { Belief } from '../world/belief.js';
 import type { Decider, DeciderKind, EpisodeContext } from '../world/deciders.js';
@@ -16,6 +16,9 @@ import { LinkEstimator, type EstimatorSpec } from '../world/estimators.js';
 import type { OnlineView } from '../world/online.js';
 import { ONLINE_ESTIMATOR } from './learning-task.js';
 import { OnlineFeatureWriter } from './online-features.js';
+import { ONLINE_CONTEXT_FEATURE_COUNT } from './online-env.js';
+import { CONTEXT_FEATURE_COUNT, SUMMARY_SIZE, summariseRun, WorldContext } from './world-context.js';
+import type { World } from '../world/world.js';
 
 interface PerDag {
   obs: ObservationBatch;
@@ -36,6 +39,10 @@ export class PolicyDecider implements Decider {
   private readonly prev = new Int32Array(1);
   private readonly head = new Float32Array(3);
   private readonly features: Float32Array;
+  /** A policy that reads the world's context: what its episodes so far in each world measured. */
+  private readonly contexts = new Map<World, WorldContext>();
+  private readonly context = new Float32Array(CONTEXT_FEATURE_COUNT);
+  private readonly summary = new Float64Array(SUMMARY_SIZE);
 
   constructor(
     private readonly be: Backend,
@@ -43,7 +50,7 @@ export class PolicyDecider implements Decider {
     readonly name = 'policy',
     private readonly estimatorSpec: EstimatorSpec = ONLINE_ESTIMATOR,
   ) {
-    if (policy.stepFeatures > 0 && policy.config.observation !== 'online')
+    if (policy.stepFeatures > 0 && !decidesOnline(policy.config))
       throw new Error(
         `decider ${name}: the policy sees the latency model's state; one trained in a world decides online`,
       );
@@ -75,6 +82,27 @@ export class PolicyDecider implements Decider {
     d.writer.reset(problem.order.length);
     this.decoder = this.policy.beginDecode(this.be, d.obs);
     this.prev[0] = START_ACTION;
+    if (this.readsContext) this.contextOf(ctx.instance.world).features(this.context);
+  }
+
+  /** The episode's transfers join the world's context (for a policy that reads it). */
+  finish(ctx: EpisodeContext, view: OnlineView): void {
+    if (!this.readsContext) return;
+    const problem = ctx.instance.problem;
+    const plan = new Uint8Array(problem.order.length);
+    problem.order.forEach((task, k) => (plan[task] = view.actions[k]));
+    summariseRun(ctx.instance, plan, this.nominalUp, this.nominalDown, this.summary, 0);
+    this.contextOf(ctx.instance.world).add(this.summary);
+  }
+
+  private get readsContext(): boolean {
+    return this.policy.stepFeatures === ONLINE_CONTEXT_FEATURE_COUNT;
+  }
+
+  private contextOf(world: World): WorldContext {
+    let c = this.contexts.get(world);
+    if (!c) this.contexts.set(world, (c = new WorldContext()));
+    return c;
   }
 
   decide(view: OnlineView): number {
@@ -94,6 +122,7 @@ export class PolicyDecider implements Decider {
         this.features,
         0,
       );
+      if (this.readsContext) this.features.set(this.context, this.features.length - CONTEXT_FEATURE_COUNT);
     }
     this.decoder.step(view.position, this.prev, this.features, this.head);
     const action = this.head[1] > this.head[0] ? 1 : 0;

@@ -21,6 +21,8 @@ import {
   type PlayMode,
 } from './episode-chunks.js';
 import type { CompiledTask } from './learning-task.js';
+import { ONLINE_CONTEXT_FEATURE_COUNT } from './online-env.js';
+import { MAX_CONTEXT_EPISODES } from './world-context.js';
 
 export type { DagRef, EpisodeWorkers };
 
@@ -66,7 +68,8 @@ export const TRAINING_REALISATIONS = 3072;
 /**
  * PPO's batch: `trajectoriesPerDag` sampled episodes of every DAG. A DAG of a world without a
  * realisation draws one (from `rng`, before the actions), shared by its trajectories: the group
- * baseline then compares actions in the same realisation.
+ * baseline then compares actions in the same realisation; a policy that reads the world's context
+ * gets, likewise, the context of a random number of the DAG's earlier episodes.
  */
 export function sampleRollout(
   be: Backend,
@@ -77,11 +80,14 @@ export function sampleRollout(
   workers?: EpisodeWorkers,
 ): Rollout {
   const rows: DagRef[] = [];
+  const readsContext = policy.stepFeatures === ONLINE_CONTEXT_FEATURE_COUNT;
   for (const dag of dags) {
-    const ref =
-      dag.task.world && dag.realisation === undefined
-        ? { ...dag, realisation: rng.int(0, TRAINING_REALISATIONS - 1) }
-        : dag;
+    let ref = dag;
+    if (dag.task.world && dag.realisation === undefined)
+      ref = { ...ref, realisation: rng.int(0, TRAINING_REALISATIONS - 1) };
+    // A stage of a deployment: the context of a random number of earlier episodes.
+    if (dag.task.world && readsContext && !dag.context && dag.contextEpisodes === undefined)
+      ref = { ...ref, contextEpisodes: rng.int(0, MAX_CONTEXT_EPISODES) };
     for (let k = 0; k < trajectoriesPerDag; k++) rows.push(ref);
   }
   const rollout = playEpisodes(be, policy, rows, 'sample', rng, workers);
@@ -165,6 +171,8 @@ export function allDags(tasks: readonly CompiledTask[]): DagRef[] {
 
 /** Evaluation realisations per DAG of a world task (the first ones above the training range). */
 export const EVALUATION_REALISATIONS = 2;
+/** A policy reading the world's context is evaluated in training with this many earlier episodes. */
+export const EVALUATION_CONTEXT_EPISODES = 16;
 
 /**
  * The episodes an evaluation plays: every DAG, and in a world each DAG in EVALUATION_REALISATIONS
@@ -181,6 +189,7 @@ export function evaluationDags(
             task,
             dag,
             realisation: TRAINING_REALISATIONS + r,
+            contextEpisodes: EVALUATION_CONTEXT_EPISODES,
           }))
         : [{ task, dag }],
     ),

@@ -62,6 +62,8 @@ export interface Decider {
   start(ctx: EpisodeContext): void;
   /** The action of `view.task` at `view.now`. */
   decide(view: OnlineView): number;
+  /** After each episode, with its last view (a decider that learns from its episodes takes them in). */
+  finish?(ctx: EpisodeContext, view: OnlineView): void;
   /** Figures of the last episode (the clairvoyant's proof status). */
   readonly stats?: Readonly<Record<string, number | boolean>>;
 }

@@ -69,7 +69,10 @@ export class World {
     }
     this.traceScale = scale;
     if (links?.kind === 'trace' && links.segmentS) {
-      const period = Math.min(this.uplinkTrace?.periodMs ?? Infinity, this.downlinkTrace?.periodMs ?? Infinity);
+      const period = Math.min(
+        this.uplinkTrace?.periodMs ?? Infinity,
+        this.downlinkTrace?.periodMs ?? Infinity,
+      );
       if (links.segmentS[1] * 1e3 > period)
         throw new InputError(
           `the world's trace segment [${links.segmentS.join(', ')}] s ends after the traces (${period / 1e3} s)`,

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UsageError } from '../../util/errors.js';
 import { deciderByName } from '../../world/deciders.js';
 import { getBackend } from '../../nn/select-backend.js';
-import type { OffloadingPolicy } from '../../policy/policy.js';
+import { decidesOnline, type OffloadingPolicy } from '../../policy/policy.js';
 import { PolicyDecider } from '../../rl/policy-decider.js';
 import { World } from '../../world/world.js';
 import type { WorldSpec } from '../../world/spec.js';
@@ -56,7 +56,7 @@ export function worldBaselines(run: WorldBaselinesRun): void {
     if (name !== 'policy') return deciderByName(name);
     if (!run.policy)
       throw new UsageError('the policy decider needs --policy CHECKPOINT (a policy trained in a world)');
-    if (run.policy.stepFeatures > 0 && run.policy.config.observation !== 'online')
+    if (run.policy.stepFeatures > 0 && !decidesOnline(run.policy.config))
       throw new UsageError(
         "--policy: this policy sees the latency model's state and decides up front; in a world, give one trained there (train --world)",
       );
