@@ -1,8 +1,18 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { DEFAULT_SYSTEM } from '../../mec/system.js';
+import { UsageError } from '../../util/errors.js';
+import { validateWorldSpec, WORLD_LIMITS } from '../../world/spec.js';
+import { TRACE_FORMATS, type TraceFormat } from '../../world/trace.js';
+import { World } from '../../world/world.js';
+import { boundedNumber } from '../bounded.js';
 import { startExecutor } from '../../services/execution/executor-server.js';
 import { parsePositive, serverGhzOption, usersOption } from '../options.js';
 
 interface ExecutorCliOptions {
+  uplinkTrace?: string;
+  downlinkTrace?: string;
+  traceMean?: number;
+  traceFormat?: TraceFormat;
   listen: string;
   serverGhz: number;
   users: number;
@@ -25,12 +35,51 @@ export function executorCommand(): Command {
       1,
     )
     .option('--quiet', 'do not log sessions')
+    .option(
+      '--uplink-trace <file>',
+      "replay this trace on the uplink (Mahimahi's format or 'seconds Mbit/s')",
+    )
+    .option('--downlink-trace <file>', 'replay this trace on the downlink')
+    .option(
+      '--trace-mean <mbps>',
+      'scale the traces by the factor that gives the uplink trace (or the only one) this mean',
+      boundedNumber(0, WORLD_LIMITS.rateMbps, { exclusiveLow: true }),
+    )
+    .addOption(
+      new Option('--trace-format <format>', "the traces' format (default: detected)").choices(TRACE_FORMATS),
+    )
     .action(async (opts: ExecutorCliOptions) => {
+      if ((opts.traceMean !== undefined || opts.traceFormat) && !opts.uplinkTrace && !opts.downlinkTrace)
+        throw new UsageError(
+          '--trace-mean and --trace-format apply to traces: give --uplink-trace or --downlink-trace',
+        );
+      // The traces as a world reads them (the same scaling as `run --uplink-trace … --trace-mean`).
+      const world =
+        opts.uplinkTrace || opts.downlinkTrace
+          ? new World(
+              validateWorldSpec(
+                {
+                  links: {
+                    kind: 'trace',
+                    ...(opts.uplinkTrace ? { uplink: opts.uplinkTrace } : {}),
+                    ...(opts.downlinkTrace ? { downlink: opts.downlinkTrace } : {}),
+                    ...(opts.traceMean !== undefined ? { meanMbps: opts.traceMean } : {}),
+                    ...(opts.traceFormat ? { format: opts.traceFormat } : {}),
+                  },
+                },
+                'the trace options',
+              ),
+              DEFAULT_SYSTEM,
+            )
+          : undefined;
       const executor = await startExecutor({
         listen: opts.listen,
         serverHz: opts.serverGhz * 1e9,
         users: opts.users,
         timeScale: opts.timeScale,
+        ...(world
+          ? { traces: { uplink: world.uplinkTrace, downlink: world.downlinkTrace, scale: world.traceScale } }
+          : {}),
         ...(opts.quiet ? {} : { log: (line: string) => console.log(line) }),
       });
       // Tests and scripts read the actual port from this line (--listen HOST:0).

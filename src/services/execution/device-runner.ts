@@ -24,6 +24,30 @@ import { vmHz } from '../../mec/system.js';
 import { InputError } from '../../util/errors.js';
 import { EdgeLink, type ReceivedResult } from './edge-link.js';
 import { sleepUntil } from './pacing.js';
+import { simulateTimeline } from '../../mec/simulator.js';
+import type { WorldInstance } from '../../world/world.js';
+import { describeTraces } from './executor-server.js';
+
+/** The executor must replay the run's traces (or none when the run has none). */
+function checkLinks(link: EdgeLink, world: WorldInstance | undefined, address: string): void {
+  const w = world?.world;
+  const ours =
+    w && (w.uplinkTrace || w.downlinkTrace)
+      ? describeTraces({ uplink: w.uplinkTrace, downlink: w.downlinkTrace, scale: w.traceScale })
+      : '';
+  const theirs = link.links.description;
+  if (ours === theirs) return;
+  link.abort();
+  if (!ours)
+    throw new InputError(
+      `the executor at ${address} replays traces (${theirs}): give the run the same world (--uplink-trace, --downlink-trace, --trace-mean)`,
+    );
+  throw new InputError(
+    theirs
+      ? `the executor at ${address} replays other traces (${theirs}) than this run's world (${ours})`
+      : `the executor at ${address} replays no traces: start it with the run's (executor --uplink-trace … --downlink-trace …)`,
+  );
+}
 
 export interface RemoteRunOptions {
   /** The executor, HOST:PORT. */
@@ -31,6 +55,11 @@ export interface RemoteRunOptions {
   /** Wall time per model time; undefined: the executor's default (its --time-scale). */
   timeScale?: number;
   connectTimeoutMs?: number;
+  /**
+   * A world whose traces the executor replays (`executor --uplink-trace …`), set to the realisation
+   * to run (its offset is sent to the executor); the prediction is then the world's.
+   */
+  world?: WorldInstance;
 }
 
 export interface MeasuredTimes {
@@ -81,7 +110,8 @@ export async function runOnExecutor(
   const n = dag.tasks.length;
   if (plan.length !== n || order.length !== n)
     throw new InputError(`the plan and the order must cover the DAG's ${n} tasks`);
-  const predicted = timelineOf(problem, plan, order);
+  const world = options.world;
+  const predicted = world ? simulateTimeline(dag, world.sim, order, plan) : timelineOf(problem, plan, order);
   const link = await EdgeLink.open({
     address: options.executor,
     profile: problem.profile,
@@ -89,7 +119,9 @@ export async function runOnExecutor(
     vmHz: vmHz(system),
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(world ? { traceOffsetMs: world.offsetMs } : {}),
   });
+  checkLinks(link, world, options.executor);
   const scale = link.timeScale;
   const waitForUploads = PROFILE_RULES[problem.profile].uploadWaitsForParentUpload;
 
@@ -125,6 +157,7 @@ export async function runOnExecutor(
           cycles: task.cycles,
           inputBytes: Math.round(task.uploadBytes),
           resultBytes: task.resultBytes,
+          uploadBytes: task.uploadBytes,
         };
         // Paced by the model's (possibly fractional) size: T^ul from system.ts, scaled.
         wall[i].uplink = await link.upload(header, scale * times.uplink[i]);

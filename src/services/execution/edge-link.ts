@@ -12,6 +12,7 @@ import {
   type EdgeMessage,
   type ExecutorClient,
   type SessionCall,
+  type OpenedMessage,
   type TaskHeaderMessage,
   type TaskReportMessage,
 } from './proto.js';
@@ -27,6 +28,16 @@ export interface EdgeLinkOptions {
   timeScale?: number;
   /** How long to wait for the executor to accept the session. */
   connectTimeoutMs?: number;
+  /** With an executor that replays traces: the trace time of the session's model time 0. */
+  traceOffsetMs?: number;
+}
+
+/** What the executor said of its links when it accepted the session. */
+export interface ExecutorLinks {
+  emulatesUplink: boolean;
+  emulatesDownlink: boolean;
+  /** The executor's description of its traces (JSON), '' for constant links. */
+  description: string;
 }
 
 export interface ReceivedResult {
@@ -53,11 +64,14 @@ const oneLine = (text: string): string =>
 export class EdgeLink {
   /** Wall time per model time of this session (the executor confirms it). */
   timeScale = 1;
+  links: ExecutorLinks = { emulatesUplink: false, emulatesDownlink: false, description: '' };
+  /** Uploads waiting for the executor's `received` (an emulated uplink). */
+  private readonly uploads = new Map<number, (receivedAt: number) => void>();
   bytesUp = 0;
   bytesDown = 0;
   private readonly results = new Map<number, PendingResult>();
   private failure: Error | undefined;
-  private onOpened: ((timeScale: number) => void) | undefined;
+  private onOpened: ((opened: OpenedMessage) => void) | undefined;
   private onEnded: (() => void) | undefined;
   private onFailed: ((err: Error) => void)[] = [];
 
@@ -76,7 +90,7 @@ export class EdgeLink {
     link.call.on('error', (err: grpc.ServiceError) => link.fail(link.describe(err)));
     link.call.on('end', () => link.onEnded?.());
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
-    const opened = new Promise<number>((resolve, reject) => {
+    const opened = new Promise<OpenedMessage>((resolve, reject) => {
       link.onOpened = resolve;
       link.onFailed.push(reject);
       setTimeout(() => {
@@ -94,10 +108,17 @@ export class EdgeLink {
         downlinkBps: options.downlinkBps,
         vmHz: options.vmHz,
         timeScale: options.timeScale ?? 0,
+        traceOffsetMs: options.traceOffsetMs ?? 0,
       },
     });
     try {
-      link.timeScale = await opened;
+      const o = await opened;
+      link.timeScale = o.timeScale;
+      link.links = {
+        emulatesUplink: o.emulatesUplink,
+        emulatesDownlink: o.emulatesDownlink,
+        description: o.links,
+      };
     } catch (err) {
       client.close();
       throw err;
@@ -116,16 +137,21 @@ export class EdgeLink {
 
   /**
    * Sends a task's header and its input bytes, paced so that they take `durationMs` (wall); resolves
-   * with when the upload started and when its last chunk was written.
+   * with when the upload started and when its last chunk was written. With an executor that emulates
+   * the uplink, the bytes go unpaced and the upload ends when the executor has `received` it.
    */
   async upload(header: TaskHeaderMessage, durationMs: number): Promise<{ start: number; finish: number }> {
     if (this.failure) throw this.failure;
     const start = performance.now();
+    const emulated = this.links.emulatesUplink;
+    const received = emulated
+      ? new Promise<number>((resolve) => this.uploads.set(header.task, resolve))
+      : undefined;
     this.call.write({ task: header });
-    const finish = await sendPaced(
+    const written = await sendPaced(
       {
         bytes: header.inputBytes,
-        durationMs,
+        durationMs: emulated ? 0 : durationMs,
         fill: header.task & 0xff,
         aborted: () => this.failure !== undefined,
         write: (data, last) => {
@@ -135,8 +161,17 @@ export class EdgeLink {
       },
       start,
     );
+    const finish = received ? await Promise.race([received, this.failed()]) : written;
     if (this.failure) throw this.failure;
     return { start, finish };
+  }
+
+  /** Rejects when the session fails (so that a wait for the executor cannot hang). */
+  private failed(): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      if (this.failure) reject(this.failure);
+      else this.onFailed.push(reject);
+    });
   }
 
   /** Ends the session: half-closes and waits for the executor to end it too. */
@@ -163,7 +198,14 @@ export class EdgeLink {
     if (msg.kind === 'opened' && msg.opened) {
       const resolve = this.onOpened;
       this.onOpened = undefined;
-      resolve?.(msg.opened.timeScale);
+      resolve?.(msg.opened);
+      return;
+    }
+    if (msg.kind === 'received' && msg.received) {
+      const done = this.uploads.get(msg.received.task);
+      this.uploads.delete(msg.received.task);
+      // The executor's clock is this host's (or synchronised): its Unix ms as our performance time.
+      done?.(msg.received.receivedUnixMs - performance.timeOrigin);
       return;
     }
     const task = msg.kind === 'report' ? msg.report?.task : msg.result?.task;

@@ -8,11 +8,23 @@
  * VM for time_scale · cycles / f_vm: the emulation times the model's VM, it does not burn cycles, so the
  * measurement does not depend on how loaded the host is. Results are then paced at R_dl: in the `paper`
  * profile one after another (the queued downlink M^dl), in the `reference` profile each on its own.
+ *
+ * With replayed traces (`SessionLinks`), model time 0 is the session's start and trace time its
+ * offset: a result is paced by the downlink trace, and an input counts as received once its last byte
+ * has arrived and the uplink trace would have delivered it since its header came (the device sends it
+ * unpaced and waits for `received`); the uplink serves inputs in the order their headers arrived.
  */
 import { PROFILE_RULES, type SimProfile } from '../../mec/profiles.js';
 import { performance } from 'node:perf_hooks';
+import type { CapacityPath } from '../../mec/capacity.js';
 import { sendPaced, sleepUntil } from './pacing.js';
 import type { EdgeMessage, OpenMessage, TaskHeaderMessage, ChunkMessage } from './proto.js';
+
+/** The session's emulated links: capacity paths in model time (ms), bytes per ms. */
+export interface SessionLinks {
+  uplink?: CapacityPath;
+  downlink?: CapacityPath;
+}
 
 export interface VmSpec {
   /** f_vm, Hz. */
@@ -46,12 +58,25 @@ export class EdgeSession {
   private downlinkFree: Promise<unknown> = Promise.resolve();
   private readonly results: Promise<void>[] = [];
   private closed = false;
+  /** performance.now() at the session's model time 0. */
+  private readonly origin = performance.now();
+  /** The emulated uplink is free from this model time (first in, first out). */
+  private uplinkFreeMs = 0;
 
   constructor(
     private readonly vm: VmSpec,
     private readonly open: OpenMessage,
     private readonly send: (msg: EdgeMessage) => void,
+    private readonly links: SessionLinks = {},
   ) {}
+
+  private modelMs(t: number): number {
+    return (t - this.origin) / this.vm.timeScale;
+  }
+
+  private wallOf(modelMs: number): number {
+    return this.origin + modelMs * this.vm.timeScale;
+  }
 
   onHeader(header: TaskHeaderMessage): void {
     const { task, cycles, resultBytes } = header;
@@ -59,8 +84,23 @@ export class EdgeSession {
     if (!Number.isFinite(cycles) || cycles < 0) throw new ProtocolError(`task ${task}: bad cycles ${cycles}`);
     if (!Number.isFinite(resultBytes) || resultBytes < 0)
       throw new ProtocolError(`task ${task}: bad result size ${resultBytes}`);
-    let complete!: (at: number) => void;
-    const inputDone = new Promise<number>((resolve) => (complete = resolve));
+    let arrived!: (at: number) => void;
+    const lastByte = new Promise<number>((resolve) => (arrived = resolve));
+    let inputDone: Promise<number> = lastByte;
+    const uplink = this.links.uplink;
+    if (uplink) {
+      // The emulated upload: from the header (or the uplink's previous upload), over the trace.
+      const start = Math.max(this.modelMs(performance.now()), this.uplinkFreeMs);
+      const end = uplink.finish(start, header.uploadBytes > 0 ? header.uploadBytes : header.inputBytes);
+      this.uplinkFreeMs = end;
+      inputDone = lastByte.then(async (at) => {
+        await sleepUntil(this.wallOf(end));
+        const received = Math.max(at, performance.now());
+        if (!this.closed) this.send({ received: { task, receivedUnixMs: unixMs(received) } });
+        return received;
+      });
+    }
+    const complete = arrived;
     this.inputs.set(task, { header, received: 0, done: false, complete });
     this.stats.tasks++;
 
@@ -126,10 +166,19 @@ export class EdgeSession {
       },
     });
     const bytes = Math.round(header.resultBytes);
+    const downlink = this.links.downlink;
+    const from = this.modelMs(start);
     await sendPaced(
       {
         bytes,
         durationMs: ((this.vm.timeScale * 8 * header.resultBytes) / this.open.downlinkBps) * 1e3,
+        // A trace: the first b real bytes are the model's b · result_bytes / bytes.
+        ...(downlink
+          ? {
+              deadlineOf: (sent: number) =>
+                this.wallOf(downlink.finish(from, bytes > 0 ? (sent * header.resultBytes) / bytes : 0)),
+            }
+          : {}),
         fill: header.task & 0xff,
         aborted: () => this.closed,
         write: (data, last) => {

@@ -8,7 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer, type AddressInfo } from 'node:net';
 import { InputError } from '../../util/errors.js';
 import { formatHostPort, parseHostPort } from '../grpc/address.js';
-import { EdgeSession, ProtocolError } from './edge-session.js';
+import { basename } from 'node:path';
+import { TracePath } from '../../world/paths.js';
+import type { LinkTrace } from '../../world/trace.js';
+import { EdgeSession, ProtocolError, type SessionLinks } from './edge-session.js';
 import { executionProto, type DeviceMessage, type EdgeMessage, type ServerSessionCall } from './proto.js';
 
 export interface ExecutorOptions {
@@ -22,6 +25,22 @@ export interface ExecutorOptions {
   timeScale: number;
   /** One line per session opened or closed. */
   log?: (line: string) => void;
+  /** Traces to replay on the links (a session's model time 0 is trace time its offset). */
+  traces?: ExecutorTraces;
+}
+
+/** The traces an executor replays, with the scale of their bytes (`--trace-mean`). */
+export interface ExecutorTraces {
+  uplink?: LinkTrace;
+  downlink?: LinkTrace;
+  scale: number;
+}
+
+/** The traces as the executor describes them to a device (it checks them against its own world). */
+export function describeTraces(traces: ExecutorTraces): string {
+  const one = (t?: LinkTrace) =>
+    t ? { name: basename(t.name), periodMs: t.periodMs, totalBytes: t.totalBytes } : null;
+  return JSON.stringify({ uplink: one(traces.uplink), downlink: one(traces.downlink), scale: traces.scale });
 }
 
 export interface RunningExecutor {
@@ -84,10 +103,31 @@ export async function startExecutor(options: ExecutorOptions): Promise<RunningEx
           `all ${options.users} VM(s) of this executor are in use (--users sets how many)`,
         );
       }
+      if (!Number.isFinite(open.traceOffsetMs) || open.traceOffsetMs < 0)
+        throw new ProtocolError(`bad trace offset ${open.traceOffsetMs}`);
       sessions.set(call, finish);
-      session = new EdgeSession({ vmHz, timeScale }, open, send);
-      log(`session from ${peer} opened (${open.profile} profile, time scale ${timeScale})`);
-      send({ opened: { vmHz, timeScale } });
+      const traces = options.traces;
+      const links: SessionLinks = {};
+      const pathOf = (trace: LinkTrace): TracePath => {
+        const path = new TracePath(trace, traces!.scale);
+        path.offsetMs = open.traceOffsetMs;
+        return path;
+      };
+      if (traces?.uplink) links.uplink = pathOf(traces.uplink);
+      if (traces?.downlink) links.downlink = pathOf(traces.downlink);
+      session = new EdgeSession({ vmHz, timeScale }, open, send, links);
+      log(
+        `session from ${peer} opened (${open.profile} profile, time scale ${timeScale}${traces ? `, traces from ${open.traceOffsetMs} ms` : ''})`,
+      );
+      send({
+        opened: {
+          vmHz,
+          timeScale,
+          emulatesUplink: links.uplink !== undefined,
+          emulatesDownlink: links.downlink !== undefined,
+          links: traces ? describeTraces(traces) : '',
+        },
+      });
     };
 
     call.on('data', (msg: DeviceMessage) => {

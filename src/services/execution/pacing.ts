@@ -30,6 +30,11 @@ export interface PacedTransfer {
   bytes: number;
   /** How long the link is busy with them (ms of wall time, already scaled). */
   durationMs: number;
+  /**
+   * A link whose rate varies (a replayed trace): when it has carried the first b bytes (wall ms);
+   * replaces the constant rate of `durationMs`.
+   */
+  deadlineOf?: (bytesSent: number) => number;
   /** Fills the payload, so that the receiver can tell streams apart when debugging. */
   fill: number;
   /** Sends one chunk; `last` marks the end of the stream (an empty chunk when bytes = 0). */
@@ -46,9 +51,9 @@ export interface PacedTransfer {
  * Returns the time (performance.now()) the last chunk was written.
  */
 export async function sendPaced(transfer: PacedTransfer, start = performance.now()): Promise<number> {
-  const { bytes, durationMs } = transfer;
+  const { bytes, durationMs, deadlineOf } = transfer;
   if (bytes <= 0) {
-    await sleepUntil(start + durationMs);
+    await sleepUntil(deadlineOf ? deadlineOf(0) : start + durationMs);
     transfer.write(Buffer.alloc(0), true);
     return performance.now();
   }
@@ -56,7 +61,7 @@ export async function sendPaced(transfer: PacedTransfer, start = performance.now
     const size = Math.min(CHUNK_BYTES, bytes - sent);
     sent += size;
     // Only the last chunk's time matters to the model (FT^ul, FT^dl), so only it waits precisely.
-    await sleepUntil(start + (durationMs * sent) / bytes, sent === bytes);
+    await sleepUntil(deadlineOf ? deadlineOf(sent) : start + (durationMs * sent) / bytes, sent === bytes);
     if (transfer.aborted?.()) break;
     transfer.write(Buffer.alloc(size, transfer.fill), sent === bytes);
   }

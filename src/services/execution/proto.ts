@@ -11,11 +11,20 @@ export interface OpenMessage {
   downlinkBps: number;
   vmHz: number;
   timeScale: number;
+  traceOffsetMs: number;
 }
 
 export interface OpenedMessage {
   vmHz: number;
   timeScale: number;
+  emulatesUplink: boolean;
+  emulatesDownlink: boolean;
+  links: string;
+}
+
+export interface InputReceivedMessage {
+  task: number;
+  receivedUnixMs: number;
 }
 
 export interface TaskHeaderMessage {
@@ -23,6 +32,7 @@ export interface TaskHeaderMessage {
   cycles: number;
   inputBytes: number;
   resultBytes: number;
+  uploadBytes: number;
 }
 
 export interface ChunkMessage {
@@ -49,10 +59,11 @@ export interface DeviceMessage {
 
 /** Sent by the executor; exactly one member is set. */
 export interface EdgeMessage {
-  kind?: 'opened' | 'report' | 'result';
+  kind?: 'opened' | 'report' | 'result' | 'received';
   opened?: OpenedMessage | null;
   report?: TaskReportMessage | null;
   result?: ChunkMessage | null;
+  received?: InputReceivedMessage | null;
 }
 
 export type SessionCall = grpc.ClientDuplexStream<DeviceMessage, EdgeMessage>;
