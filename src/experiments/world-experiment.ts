@@ -21,7 +21,7 @@ import type { Backend } from '../nn/backend.js';
 import { createPolicy } from '../policy/create.js';
 import { decidesOnline, type OffloadingPolicy } from '../policy/policy.js';
 import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
-import { mergeRunConfig, type RunConfig } from '../rl/config.js';
+import { DEFAULT_RUN, mergeRunConfig, type RunConfig } from '../rl/config.js';
 import { compileTask, type CompiledTask, type LearningTask } from '../rl/learning-task.js';
 import { TRAINING_REALISATIONS } from '../rl/sampler.js';
 import { trainPpo, type IterationMetrics } from '../rl/trainer.js';
@@ -42,8 +42,9 @@ export interface WorldExperimentSettings {
   adaptSteps: number;
   /** The "20 steps" column. */
   shortSteps: number;
-  /** An update step's episodes: this many DAGs × ppo.trajectoriesPerDag trajectories. */
+  /** An update step's episodes: this many DAGs × adaptTrajectories trajectories (one realisation each). */
   dagsPerStep: number;
+  adaptTrajectories: number;
   /** Steps after which the adapted policy is scored (0 and the report steps always). */
   evaluateSteps: number[];
   /** DAGs taken from each training set, and from each test set. */
@@ -299,7 +300,7 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
           from: starts[method.start],
           update: method.update,
           task,
-          ppo: run.ppo,
+          ppo: { ...run.ppo, trajectoriesPerDag: settings.adaptTrajectories },
           steps: settings.adaptSteps,
           seed: run.seed,
           reportSteps,
@@ -362,7 +363,7 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
     writeSvgAndPng(
       join(o.outDir, `fig-${slug}`),
       renderLineChartSvg({
-        title: `${world.name}: mean measured makespan vs update steps (${settings.dagsPerStep * run.ppo.trajectoriesPerDag} episodes each)`,
+        title: `${world.name}: mean measured makespan vs update steps (${settings.dagsPerStep * settings.adaptTrajectories} episodes each)`,
         xLabel: 'number of update steps',
         yLabel: 'mean makespan (ms)',
         series: [
@@ -478,7 +479,7 @@ function renderTable(rows: TableRow[], s: WorldExperimentSettings): string {
     );
   }
   return (
-    `Mean measured makespan (ms) on each test world: ${s.testDagsPerSet} DAGs of each test set × ${s.evalRealisations} held-out realisations; learned methods after 0, ${s.shortSteps} and ${s.adaptSteps} update steps of ${s.dagsPerStep} DAGs × the PPO trajectories each.\n\n` +
+    `Mean measured makespan (ms) on each test world: ${s.testDagsPerSet} DAGs of each test set × ${s.evalRealisations} held-out realisations; learned methods after 0, ${s.shortSteps} and ${s.adaptSteps} update steps of ${s.dagsPerStep} DAGs × ${s.adaptTrajectories} episodes each.\n\n` +
     lines.join('\n') +
     '\n'
   );
@@ -514,4 +515,60 @@ function checkOrWrite(path: string, settings: unknown): void {
       path,
       `this folder holds an experiment with other settings (${differences}); use another --out`,
     );
+}
+
+/**
+ * The experiment's scale (docs/results.md, "Learning in the world"): the default online network
+ * (per-step MLP, HEFT lookahead on the belief as a prior; docs/training.md), 300 meta-iterations of 10
+ * worlds × 20 DAGs × 8 trajectories, the fine-tuning baseline with the same samples, adaptation by
+ * 100 update steps of 2 DAGs × 5 trajectories, scored on 20 DAGs of each test set × 8 realisations.
+ * `quick`: the whole pipeline at toy scale. Flags patch the run configuration section by section.
+ */
+export function worldExperimentSettings(
+  quick: boolean,
+  patch: Record<string, unknown> = {},
+): WorldExperimentSettings {
+  const base = mergeRunConfig(
+    DEFAULT_RUN,
+    {
+      iterations: quick ? 2 : 300,
+      evalEvery: quick ? 1 : 25,
+      policy: { observation: 'online', lookahead: 'heft', ...(quick ? { hidden: 16 } : {}) },
+      ppo: quick ? { dagsPerBatch: 4, trajectoriesPerDag: 4 } : { dagsPerBatch: 20, trajectoriesPerDag: 8 },
+      meta: { metaBatch: quick ? 2 : 10 },
+    },
+    quick ? '--quick' : 'world experiment',
+  );
+  const run = mergeRunConfig(base, patch, 'command line');
+  return quick
+    ? {
+        run,
+        drlIterations: run.iterations,
+        adaptSteps: 3,
+        shortSteps: 1,
+        dagsPerStep: 2,
+        adaptTrajectories: 4,
+        evaluateSteps: [1, 2, 3],
+        trainDagsPerSet: 4,
+        testDagsPerSet: 2,
+        evalRealisations: 2,
+        selectRealisations: 1,
+        clairvoyantTimeLimitMs: 2000,
+        trainWorlds: 4,
+        testWorlds: 2,
+      }
+    : {
+        run,
+        drlIterations: run.iterations,
+        adaptSteps: 100,
+        shortSteps: 20,
+        dagsPerStep: 2,
+        adaptTrajectories: 5,
+        evaluateSteps: [1, 2, 5, 10, 20, 30, 50, 70, 100],
+        trainDagsPerSet: 30,
+        testDagsPerSet: 20,
+        evalRealisations: 8,
+        selectRealisations: 3,
+        clairvoyantTimeLimitMs: 10_000,
+      };
 }
