@@ -24,6 +24,8 @@ import { vmHz } from '../../mec/system.js';
 import { InputError } from '../../util/errors.js';
 import { EdgeLink, type ReceivedResult } from './edge-link.js';
 import { sleepUntil } from './pacing.js';
+import type { Decider } from '../../world/deciders.js';
+import { MeasurementLog, type OnlineView, type Stage } from '../../world/online.js';
 import { simulateTimeline } from '../../mec/simulator.js';
 import type { WorldInstance } from '../../world/world.js';
 import { describeTraces } from './executor-server.js';
@@ -106,39 +108,129 @@ export async function runOnExecutor(
   order: readonly number[],
   options: RemoteRunOptions,
 ): Promise<RemoteRunResult> {
-  const { dag, times, system } = problem;
-  const n = dag.tasks.length;
+  const n = problem.dag.tasks.length;
   if (plan.length !== n || order.length !== n)
     throw new InputError(`the plan and the order must cover the DAG's ${n} tasks`);
-  const world = options.world;
-  const predicted = world ? simulateTimeline(dag, world.sim, order, plan) : timelineOf(problem, plan, order);
-  const link = await EdgeLink.open({
-    address: options.executor,
-    profile: problem.profile,
-    downlinkBps: system.downlinkBps,
-    vmHz: vmHz(system),
-    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
-    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-    ...(world ? { traceOffsetMs: world.offsetMs } : {}),
-  });
-  checkLinks(link, world, options.executor);
-  const scale = link.timeScale;
-  const waitForUploads = PROFILE_RULES[problem.profile].uploadWaitsForParentUpload;
+  const run = await DeviceRun.open(problem, options);
+  for (const i of order) run.issue(i, plan[i]);
+  return run.finish(plan, order);
+}
 
-  // Wall times (performance.now()) of each task's finish (FT^UE or FT^dl) and upload finish (FT^ul).
-  const finished: Promise<number>[] = new Array<Promise<number>>(n);
-  const uploaded: Promise<number>[] = new Array<Promise<number>>(n);
-  const wall: { ue?: Interval; uplink?: Interval; result?: ReceivedResult }[] = Array.from(
-    { length: n },
-    () => ({}),
-  );
-  let cpuFree: Promise<unknown> = Promise.resolve();
-  let uplinkFree: Promise<unknown> = Promise.resolve();
-  const t0 = performance.now();
-  for (const i of order) {
+/** An online run's decisions: per position in the rank order, the model time it was taken at. */
+export interface OnlineRunResult extends RemoteRunResult {
+  plan: string;
+  decisionTimesMs: number[];
+}
+
+/**
+ * Executes `problem` with each task's action decided online by `decider` (world/deciders.ts), in rank
+ * order, at the no-delay decision time of the online protocol (world/online.ts) as it happens for real:
+ * when the first undecided task whose parents are all decided could start (the device CPU free and its
+ * parents done, or the uplink free and its inputs there), from what has been measured by then. The time
+ * a decision takes delays the task. The prediction is the world's for the plan so decided.
+ */
+export async function runOnlineOnExecutor(
+  problem: OffloadingProblem,
+  decider: Decider,
+  options: RemoteRunOptions & { world: WorldInstance },
+): Promise<OnlineRunResult> {
+  const run = await DeviceRun.open(problem, options);
+  const view = new MeasuredView(problem, run);
+  decider.start({ instance: options.world, realisation: options.world.realisation, timeLimitMs: 0 });
+  const order = problem.order;
+  const n = order.length;
+  const waiting = problem.dag.parents.map((p) => p.length);
+  const frontier = new Set<number>(order.filter((i) => waiting[i] === 0));
+  const decisionTimesMs: number[] = [];
+  for (let k = 0; k < n; k++) {
+    // The decision time: the first moment some frontier task could start under either action.
+    await Promise.race([...frontier].flatMap((u) => run.readiness(u)));
+    view.advance(k);
+    decisionTimesMs.push(view.now);
+    const i = order[k];
+    const action = decider.decide(view);
+    view.actions[k] = action;
+    run.issue(i, action);
+    frontier.delete(i);
+    for (const c of problem.dag.children[i]) if (--waiting[c] === 0) frontier.add(c);
+  }
+  const plan = new Uint8Array(n);
+  order.forEach((task, k) => (plan[task] = view.actions[k]));
+  const result = await run.finish(plan, order);
+  return { ...result, plan: plan.join(''), decisionTimesMs };
+}
+
+/** One execution: the session, the resources' queues and every stage's measured wall times. */
+class DeviceRun {
+  private readonly finished: Promise<number>[];
+  private readonly uploaded: Promise<number>[];
+  readonly wall: { ue?: Interval; uplink?: Interval; result?: ReceivedResult }[];
+  readonly decided: Uint8Array;
+  private readonly actions: Uint8Array;
+  private cpuFree: Promise<unknown> = Promise.resolve();
+  private uplinkFree: Promise<unknown> = Promise.resolve();
+  readonly t0: number;
+  readonly scale: number;
+  private readonly waitForUploads: boolean;
+  /** Measured stage ends in the order they happened, for an online decider's log. */
+  readonly events: { kind: number; task: number; start: number; end: number; work: number }[] = [];
+
+  private constructor(
+    readonly problem: OffloadingProblem,
+    readonly link: EdgeLink,
+    private readonly options: RemoteRunOptions,
+  ) {
+    const n = problem.dag.tasks.length;
+    this.finished = new Array<Promise<number>>(n);
+    this.uploaded = new Array<Promise<number>>(n);
+    this.wall = Array.from({ length: n }, () => ({}));
+    this.decided = new Uint8Array(n);
+    this.actions = new Uint8Array(n);
+    this.scale = link.timeScale;
+    this.waitForUploads = PROFILE_RULES[problem.profile].uploadWaitsForParentUpload;
+    this.t0 = performance.now();
+  }
+
+  static async open(problem: OffloadingProblem, options: RemoteRunOptions): Promise<DeviceRun> {
+    const { system } = problem;
+    const world = options.world;
+    const link = await EdgeLink.open({
+      address: options.executor,
+      profile: problem.profile,
+      downlinkBps: system.downlinkBps,
+      vmHz: vmHz(system),
+      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(world ? { traceOffsetMs: world.offsetMs } : {}),
+    });
+    checkLinks(link, world, options.executor);
+    return new DeviceRun(problem, link, options);
+  }
+
+  /** Model ms since the run started. */
+  model(t: number): number {
+    return (t - this.t0) / this.scale;
+  }
+
+  /** When task i could start on the device, and when its upload could start (its parents decided). */
+  readiness(i: number): Promise<unknown>[] {
+    const parents = this.problem.dag.parents[i];
+    const local = Promise.all([this.cpuFree, ...parents.map((j) => this.finished[j])]);
+    const deps = parents.map((j) =>
+      this.waitForUploads && this.actions[j] !== LOCAL ? this.uploaded[j] : this.finished[j],
+    );
+    return [local, Promise.all([this.uplinkFree, ...deps])];
+  }
+
+  /** Issues task i with `action`; every resource serves its tasks in the order they are issued. */
+  issue(i: number, action: number): void {
+    const { dag, times } = this.problem;
+    const { finished, uploaded, wall, scale, link } = this;
     const parents = dag.parents[i];
-    if (plan[i] === LOCAL) {
-      const ready = Promise.all([cpuFree, ...parents.map((j) => finished[j])]);
+    this.decided[i] = 1;
+    this.actions[i] = action;
+    if (action === LOCAL) {
+      const ready = Promise.all([this.cpuFree, ...parents.map((j) => finished[j])]);
       finished[i] = ready.then(async () => {
         const start = performance.now();
         await sleepUntil(start + scale * times.local[i]);
@@ -146,12 +238,14 @@ export async function runOnExecutor(
         wall[i].ue = { start, finish };
         return finish;
       });
-      cpuFree = finished[i];
+      this.cpuFree = finished[i];
     } else {
-      const deps = parents.map((j) => (waitForUploads && plan[j] !== LOCAL ? uploaded[j] : finished[j]));
+      const deps = parents.map((j) =>
+        this.waitForUploads && this.actions[j] !== LOCAL ? uploaded[j] : finished[j],
+      );
       const result = link.expectResult(i);
       const task = dag.tasks[i];
-      uploaded[i] = Promise.all([uplinkFree, ...deps]).then(async () => {
+      uploaded[i] = Promise.all([this.uplinkFree, ...deps]).then(async () => {
         const header = {
           task: i,
           cycles: task.cycles,
@@ -159,69 +253,181 @@ export async function runOnExecutor(
           resultBytes: task.resultBytes,
           uploadBytes: task.uploadBytes,
         };
+        // Seen as running until it ends (an online decider reads its start).
+        wall[i].uplink = { start: performance.now(), finish: Infinity };
         // Paced by the model's (possibly fractional) size: T^ul from system.ts, scaled.
         wall[i].uplink = await link.upload(header, scale * times.uplink[i]);
+        this.events.push({
+          kind: 0,
+          task: i,
+          ...wall[i].uplink,
+          end: wall[i].uplink.finish,
+          work: task.uploadBytes,
+        });
         return wall[i].uplink.finish;
       });
-      uplinkFree = uploaded[i];
+      this.uplinkFree = uploaded[i];
       finished[i] = result.then((r) => {
         const expected = Math.round(task.resultBytes);
         if (r.bytes !== expected)
           throw new InputError(
-            `executor at ${options.executor}: task ${task.id} returned ${r.bytes} of ${expected} result bytes`,
+            `executor at ${this.options.executor}: task ${task.id} returned ${r.bytes} of ${expected} result bytes`,
           );
         wall[i].result = r;
+        const report = r.report;
+        if (report) {
+          const local = (unixMs: number) => unixMs - performance.timeOrigin;
+          this.events.push({
+            kind: 2,
+            task: i,
+            start: local(report.vmStartUnixMs),
+            end: local(report.vmFinishUnixMs),
+            work: task.cycles,
+          });
+          this.events.push({
+            kind: 1,
+            task: i,
+            start: local(report.resultStartUnixMs),
+            end: r.finish,
+            work: task.resultBytes,
+          });
+        }
         return r.finish;
       });
     }
-    // Awaited below through Promise.all; these keep an early failure from being reported as unhandled.
+    // Awaited in finish() through Promise.all; these keep an early failure from being reported as unhandled.
     finished[i].catch(() => {});
     uploaded[i]?.catch(() => {});
   }
 
-  let last: number;
-  try {
-    last = Math.max(t0, ...(await Promise.all(finished)));
-  } catch (err) {
-    link.abort();
-    throw err;
-  }
-  await link.close();
-
-  const model = (t: number): number => (t - t0) / scale;
-  const fromUnix = (unixMs: number): number => model(unixMs - performance.timeOrigin);
-  const span = (i?: Interval): Interval | undefined =>
-    i ? { start: model(i.start), finish: model(i.finish) } : undefined;
-  const tasks = predicted.tasks.map((p): MeasuredTask => {
-    const w = wall[p.index];
-    const measured: MeasuredTimes = { finish: 0 };
-    if (p.location === 'ue') {
-      measured.ue = span(w.ue);
-      measured.finish = measured.ue!.finish;
-    } else {
-      measured.uplink = span(w.uplink);
-      const report = w.result!.report;
-      if (report) {
-        measured.mec = { start: fromUnix(report.vmStartUnixMs), finish: fromUnix(report.vmFinishUnixMs) };
-        measured.downlink = { start: fromUnix(report.resultStartUnixMs), finish: model(w.result!.finish) };
-      }
-      measured.finish = model(w.result!.finish);
+  /** Waits for every task, closes the session and compares the measured timeline with the prediction. */
+  async finish(plan: Uint8Array, order: readonly number[]): Promise<RemoteRunResult> {
+    const { problem, link, scale, t0, wall } = this;
+    const { dag } = problem;
+    let last: number;
+    try {
+      last = Math.max(t0, ...(await Promise.all(this.finished)));
+    } catch (err) {
+      link.abort();
+      throw err;
     }
-    return { index: p.index, id: p.id, location: p.location, predicted: p, measured };
-  });
-  const measuredMakespanMs = model(last);
-  const predictedMakespanMs = predicted.makespanMs;
-  return {
-    executor: options.executor,
-    profile: problem.profile,
-    timeScale: scale,
-    predictedMakespanMs,
-    measuredMakespanMs,
-    wallMs: last - t0,
-    relativeError:
-      predictedMakespanMs > 0 ? (measuredMakespanMs - predictedMakespanMs) / predictedMakespanMs : 0,
-    bytesUp: link.bytesUp,
-    bytesDown: link.bytesDown,
-    tasks,
-  };
+    await link.close();
+    const world = this.options.world;
+    const predicted = world
+      ? simulateTimeline(dag, world.sim, order, plan)
+      : timelineOf(problem, plan, order);
+    const model = (t: number): number => this.model(t);
+    const fromUnix = (unixMs: number): number => model(unixMs - performance.timeOrigin);
+    const span = (i?: Interval): Interval | undefined =>
+      i ? { start: model(i.start), finish: model(i.finish) } : undefined;
+    const tasks = predicted.tasks.map((p): MeasuredTask => {
+      const w = wall[p.index];
+      const measured: MeasuredTimes = { finish: 0 };
+      if (p.location === 'ue') {
+        measured.ue = span(w.ue);
+        measured.finish = measured.ue!.finish;
+      } else {
+        measured.uplink = span(w.uplink);
+        const report = w.result!.report;
+        if (report) {
+          measured.mec = { start: fromUnix(report.vmStartUnixMs), finish: fromUnix(report.vmFinishUnixMs) };
+          measured.downlink = { start: fromUnix(report.resultStartUnixMs), finish: model(w.result!.finish) };
+        }
+        measured.finish = model(w.result!.finish);
+      }
+      return { index: p.index, id: p.id, location: p.location, predicted: p, measured };
+    });
+    const measuredMakespanMs = model(last);
+    const predictedMakespanMs = predicted.makespanMs;
+    return {
+      executor: this.options.executor,
+      profile: problem.profile,
+      timeScale: scale,
+      predictedMakespanMs,
+      measuredMakespanMs,
+      wallMs: last - t0,
+      relativeError:
+        predictedMakespanMs > 0 ? (measuredMakespanMs - predictedMakespanMs) / predictedMakespanMs : 0,
+      bytesUp: link.bytesUp,
+      bytesDown: link.bytesDown,
+      tasks,
+    };
+  }
+}
+
+/**
+ * What an online decider sees during a real run (world/online.ts's OnlineView), from the measured
+ * wall times in model ms: a stage's start and end once they have happened, the stages finished by now as
+ * measurements. A running transfer's delivered bytes are not measured here (0 until it ends).
+ */
+class MeasuredView implements OnlineView {
+  now = 0;
+  position = 0;
+  readonly actions: Uint8Array;
+  readonly log: MeasurementLog;
+  private readonly positions: Int32Array;
+
+  constructor(
+    readonly problem: OffloadingProblem,
+    private readonly run: DeviceRun,
+  ) {
+    const n = problem.order.length;
+    this.actions = new Uint8Array(n);
+    this.log = new MeasurementLog(3 * n);
+    this.positions = new Int32Array(n);
+    problem.order.forEach((task, k) => (this.positions[task] = k));
+  }
+
+  get task(): number {
+    return this.problem.order[this.position];
+  }
+
+  /** To decision k, now: the stages that have ended join the log, in the order they ended. */
+  advance(k: number): void {
+    this.position = k;
+    this.now = this.run.model(performance.now());
+    const events = this.run.events;
+    for (let e = this.log.count; e < events.length; e++) {
+      const ev = events[e];
+      this.log.push(ev.kind, ev.task, ev.work, this.run.model(ev.start), this.run.model(ev.end), 0);
+    }
+  }
+
+  private decided(task: number): boolean {
+    return this.positions[task] < this.position;
+  }
+
+  private interval(task: number, stage: Stage): Interval | undefined {
+    const w = this.run.wall[task];
+    if (stage === 'ue') return w.ue;
+    if (stage === 'uplink') return w.uplink;
+    const report = w.result?.report;
+    if (!report || !w.result) return undefined;
+    const local = (unixMs: number) => unixMs - performance.timeOrigin;
+    return stage === 'mec'
+      ? { start: local(report.vmStartUnixMs), finish: local(report.vmFinishUnixMs) }
+      : { start: local(report.resultStartUnixMs), finish: w.result.finish };
+  }
+
+  started(task: number, stage: Stage): number {
+    if (!this.decided(task)) return NaN;
+    const i = this.interval(task, stage);
+    if (!i) return NaN;
+    const t = this.run.model(i.start);
+    return t <= this.now ? t : NaN;
+  }
+
+  finished(task: number, stage: Stage): number {
+    if (!this.decided(task)) return NaN;
+    const i = this.interval(task, stage);
+    if (!i) return NaN;
+    const t = this.run.model(i.finish);
+    return t <= this.now ? t : NaN;
+  }
+
+  delivered(task: number, stage: 'uplink' | 'downlink'): number {
+    if (Number.isNaN(this.finished(task, stage))) return 0;
+    const t = this.problem.dag.tasks[task];
+    return stage === 'uplink' ? t.uploadBytes : t.resultBytes;
+  }
 }
