@@ -208,9 +208,29 @@ for (const be of backends) {
     { ...base, arch: 'seq2seq', hidden: 5, layers: 1, attention: 'additive', lookahead: 'none' },
     { ...base, arch: 'mlp', hidden: 7, layers: 2, lookahead: 'rollout', priorGain: 2 },
     { ...base, arch: 'mlp', hidden: 4, layers: 1, lookahead: 'none' },
+    // Deciding online in a world: the online observation (25 features), and with the world's context (31).
+    { ...base, arch: 'mlp', hidden: 6, layers: 2, lookahead: 'heft', priorGain: 4, observation: 'online' },
+    {
+      ...base,
+      arch: 'mlp',
+      hidden: 5,
+      layers: 1,
+      lookahead: 'heft',
+      priorGain: 2,
+      observation: 'online-context',
+    },
+    {
+      ...base,
+      arch: 'seq2seq',
+      hidden: 5,
+      layers: 1,
+      lookahead: 'heft',
+      priorGain: 3,
+      observation: 'online',
+    },
   ];
   for (const config of configs) {
-    test(`[${be.name}] ${config.arch} policy (${config.layers} layers, lookahead ${config.lookahead}): gradients of logits and values`, () => {
+    test(`[${be.name}] ${config.arch} policy (${config.layers} layers, lookahead ${config.lookahead}, ${config.observation} observation): gradients of logits and values`, () => {
       const policy = createPolicy(config, 13);
       assert.ok(policy.stepFeatures > 0);
       const loss = policyLoss(be, policy, new Rng(7));

@@ -105,10 +105,22 @@ export const WORLD_LIMITS = {
   holdMs: 1e8,
 } as const;
 
-/** Reads `--world`: a built-in name or a JSON file (trace paths resolved against its folder). */
+/**
+ * Reads `--world`: a built-in name, a JSON file (trace paths resolved against its folder), or the JSON
+ * itself (starting with `{`, as a decision log records it; trace paths as they are).
+ */
 export function loadWorldSpec(nameOrFile: string): WorldSpec {
   const builtin = BUILTIN_WORLDS[nameOrFile];
   if (builtin) return structuredClone(builtin);
+  if (nameOrFile.trim().startsWith('{')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(nameOrFile);
+    } catch (err) {
+      throw InputError.inFile('--world', `malformed JSON: ${(err as Error).message}`);
+    }
+    return validateWorldSpec(doc, '--world');
+  }
   let text: string;
   try {
     text = readFileSync(nameOrFile, 'utf8');
