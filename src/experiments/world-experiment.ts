@@ -45,6 +45,8 @@ export interface WorldExperimentSettings {
   /** An update step's episodes: this many DAGs × adaptTrajectories trajectories (one realisation each). */
   dagsPerStep: number;
   adaptTrajectories: number;
+  /** α of adaptation's update steps (the inner loops' is run.ppo.learningRate). */
+  adaptLearningRate: number;
   /** Steps after which the adapted policy is scored (0 and the report steps always). */
   evaluateSteps: number[];
   /** DAGs taken from each training set, and from each test set. */
@@ -300,7 +302,11 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
           from: starts[method.start],
           update: method.update,
           task,
-          ppo: { ...run.ppo, trajectoriesPerDag: settings.adaptTrajectories },
+          ppo: {
+            ...run.ppo,
+            trajectoriesPerDag: settings.adaptTrajectories,
+            learningRate: settings.adaptLearningRate,
+          },
           steps: settings.adaptSteps,
           seed: run.seed,
           reportSteps,
@@ -517,6 +523,9 @@ function checkOrWrite(path: string, settings: unknown): void {
     );
 }
 
+/** Adaptation's α, chosen by the runs of docs/training.md ("Learning in the world"). */
+export const ADAPT_LEARNING_RATE = 5e-4;
+
 /**
  * The experiment's scale (docs/results.md, "Learning in the world"): the default online network
  * (per-step MLP, HEFT lookahead on the belief as a prior; docs/training.md), 300 meta-iterations of 10
@@ -548,6 +557,7 @@ export function worldExperimentSettings(
         shortSteps: 1,
         dagsPerStep: 2,
         adaptTrajectories: 4,
+        adaptLearningRate: run.ppo.learningRate,
         evaluateSteps: [1, 2, 3],
         trainDagsPerSet: 4,
         testDagsPerSet: 2,
@@ -564,6 +574,7 @@ export function worldExperimentSettings(
         shortSteps: 20,
         dagsPerStep: 2,
         adaptTrajectories: 5,
+        adaptLearningRate: ADAPT_LEARNING_RATE,
         evaluateSteps: [1, 2, 5, 10, 20, 30, 50, 70, 100],
         trainDagsPerSet: 30,
         testDagsPerSet: 20,
