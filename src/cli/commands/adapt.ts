@@ -12,7 +12,9 @@ import {
 } from '../../rl/checkpoint.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { UsageError } from '../../util/errors.js';
-import { parseNonNegativeInt } from '../options.js';
+import { OPTIMAL_DEFAULT_TIME_LIMIT_S } from '../../schedulers/optimal.js';
+import { parseIntIn } from '../options.js';
+import { MAX_ADAPT_STEPS, MAX_TIME_LIMIT_S } from '../../util/limits.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 import {
   addRunOptions,
@@ -43,7 +45,7 @@ export function adaptCommand(): Command {
     .option(
       '--steps <n>',
       'update steps (each samples --trajectories per DAG, then m PPO gradient steps)',
-      parseNonNegativeInt,
+      parseIntIn(0, MAX_ADAPT_STEPS),
       20,
     )
     .option(
@@ -53,8 +55,8 @@ export function adaptCommand(): Command {
     .option(
       '--optimal-time-limit <seconds>',
       'Optimal reference: time limit per DAG, 0 = skip Optimal',
-      parseNonNegativeInt,
-      10,
+      parseIntIn(0, MAX_TIME_LIMIT_S),
+      OPTIMAL_DEFAULT_TIME_LIMIT_S,
     )
     .option('--json', 'print the curve as JSON');
   addRunOptions(cmd, { iterations: false, policy: false });

@@ -1,5 +1,6 @@
 import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
+import { MAX_INFERENCE_SAMPLES } from '../../util/limits.js';
 import { readDataset, type Dataset } from '../../dag/io.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
 import { addPlansRow, runBaselines, type BaselineSummary } from '../../experiments/baselines.js';
@@ -17,7 +18,8 @@ import { UsageError } from '../../util/errors.js';
 import {
   addSystemOptions,
   addTimeLimitOption,
-  parseNonNegativeInt,
+  parseIntIn,
+  parseSeed,
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
@@ -51,10 +53,10 @@ export function baselinesCommand(): Command {
     .option(
       '--samples <k>',
       "policy: also sample k plans per DAG and keep the best (0: argmax, the paper's inference)",
-      parseNonNegativeInt,
+      parseIntIn(0, MAX_INFERENCE_SAMPLES),
       0,
     )
-    .option('--seed <seed>', 'seed of the random scheduler', parseNonNegativeInt, 0)
+    .option('--seed <seed>', 'seed of the random scheduler', parseSeed, 0)
     .option('--json', 'print one JSON object keyed by scheduler')
     .option('--csv', 'print CSV');
   addSystemOptions(cmd);

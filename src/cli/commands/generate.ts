@@ -8,7 +8,8 @@ import {
   type GeneratorParams,
 } from '../../dag/generate.js';
 import { writeDagFile, type DagFormat } from '../../dag/io.js';
-import { parseNonNegativeInt, parseNumber, parsePositiveInt } from '../options.js';
+import { parseIntIn, parseNumber, parseSeed } from '../options.js';
+import { MAX_GENERATED_DAGS, MAX_GENERATED_TASKS } from '../../util/limits.js';
 
 /** The generator's parameters, flag for flag, and what to write. */
 interface GenerateOptions extends GeneratorParams {
@@ -22,11 +23,16 @@ export function generateCommand(): Command {
   return new Command('generate')
     .description("generate a dataset of random DAGs with daggen's algorithm (seeded, reproducible)")
     .requiredOption('--out <dir>', 'folder to write the DAG files into')
-    .option('--n <tasks>', 'tasks per DAG', parsePositiveInt, d.n)
+    .option('--n <tasks>', 'tasks per DAG', parseIntIn(1, MAX_GENERATED_TASKS), d.n)
     .option('--fat <fat>', 'width: the ideal level size is n^fat', parseNumber, d.fat)
     .option('--density <density>', 'edges between levels, 0..1', parseNumber, d.density)
     .option('--regular <regular>', 'regularity of level sizes, 0..1', parseNumber, d.regular)
-    .option('--jump <levels>', 'how many levels up a parent may be', parsePositiveInt, d.jump)
+    .option(
+      '--jump <levels>',
+      'how many levels up a parent may be',
+      parseIntIn(1, MAX_GENERATED_TASKS),
+      d.jump,
+    )
     .option('--ccr <ccr>', 'communication to computation ratio', parseNumber, d.ccr)
     .option(
       '--min-data <size>',
@@ -45,8 +51,8 @@ export function generateCommand(): Command {
         .choices(TASK_PROFILES)
         .default(d.profile),
     )
-    .option('--count <count>', 'number of DAGs', parsePositiveInt, 100)
-    .option('--seed <seed>', 'random seed', parseNonNegativeInt, d.seed)
+    .option('--count <count>', 'number of DAGs', parseIntIn(1, MAX_GENERATED_DAGS), 100)
+    .option('--seed <seed>', 'random seed', parseSeed, d.seed)
     .addOption(new Option('--format <format>', 'file format').choices(['dot', 'json']).default('dot'))
     .action((opts: GenerateOptions) => {
       const { count: _count, out: _out, format: _format, ...params } = opts;

@@ -7,7 +7,8 @@ import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../e
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import { checkpointPathOf } from '../../rl/run-folder.js';
-import { parsePositiveInt } from '../options.js';
+import { parseIntIn } from '../options.js';
+import { MAX_DATASET_DAGS } from '../../util/limits.js';
 import { progressBar } from '../progress.js';
 import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
 import { defaultDataRoot } from '../data-root.js';
@@ -38,7 +39,7 @@ export function metaTrainCommand(): Command {
       'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
       defaultDataRoot(),
     )
-    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
+    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parseIntIn(1, MAX_DATASET_DAGS))
     .option('--json', 'make the last line of output a JSON summary');
   addRunOptions(cmd, { system: false, meta: "the preset's: 10 or 5" });
   addWorkersOption(cmd, 'the inner loops and the evaluation');

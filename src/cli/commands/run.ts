@@ -17,7 +17,7 @@ import { UsageError } from '../../util/errors.js';
 import {
   addSystemOptions,
   addTimeLimitOption,
-  parseNonNegativeInt,
+  parseSeed,
   parsePositive,
   systemFromOptions,
   type SystemCliOptions,
@@ -53,7 +53,7 @@ export function runCommand(): Command {
       'this plan: one digit per task in task-id order, 1 = offload; run in rank order',
     )
     .option('--policy <checkpoint>', "a trained policy's plan (argmax decoding)")
-    .option('--seed <seed>', 'seed of the random scheduler', parseNonNegativeInt, 0)
+    .option('--seed <seed>', 'seed of the random scheduler', parseSeed, 0)
     .option(
       '--time-scale <s>',
       "wall time per model time, 1 = real time (default: the executor's --time-scale)",

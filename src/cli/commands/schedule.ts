@@ -1,6 +1,7 @@
 import type { SystemParams } from '../../mec/system.js';
 import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
+import { MAX_INFERENCE_SAMPLES } from '../../util/limits.js';
 import { statSync } from 'node:fs';
 import { readDataset } from '../../dag/io.js';
 import type { Dag } from '../../dag/dag.js';
@@ -19,7 +20,8 @@ import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
 import { loadDagArg } from '../dag-arg.js';
 import {
   addSystemOptions,
-  parseNonNegativeInt,
+  parseIntIn,
+  parseSeed,
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
@@ -46,11 +48,11 @@ export function scheduleCommand(): Command {
     .option(
       '--samples <k>',
       'also sample k plans per DAG and keep the best by the latency model (0: argmax only)',
-      parseNonNegativeInt,
+      parseIntIn(0, MAX_INFERENCE_SAMPLES),
       0,
     )
     .option('--polish', 'improve the kept plan by single-task flips')
-    .option('--seed <seed>', 'seed of the sampled plans', parseNonNegativeInt, 1)
+    .option('--seed <seed>', 'seed of the sampled plans', parseSeed, 1)
     .option('--json', 'print JSON');
   addSystemOptions(cmd);
   return cmd.action((opts: ScheduleOptions) => {

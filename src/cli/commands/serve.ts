@@ -28,7 +28,8 @@ import { checkDeviceName, hashToken, newToken } from '../../services/federation/
 import { startStatusHttpServer } from '../../services/web/http-server.js';
 import { FederationStatusSource } from '../../services/web/federation-status.js';
 import { InputError, UsageError } from '../../util/errors.js';
-import { systemFromOptions, parseNonNegativeInt } from '../options.js';
+import { systemFromOptions, parseIntIn } from '../options.js';
+import { MAX_ITERATIONS } from '../../util/limits.js';
 import {
   addRunOptions,
   addSettingFlags,
@@ -189,7 +190,7 @@ export function serveCommand(): Command {
     .option(
       '--rounds <n>',
       `rounds of Eq. (22) (default ${DEFAULT_RUN.iterations}; may be raised on a restart)`,
-      parseNonNegativeInt,
+      parseIntIn(0, MAX_ITERATIONS),
     )
     .option('--exit-when-done', 'stop the service once the last round is closed');
   addSettingFlags(cmd, SERVICE_FLAGS);
