@@ -7,6 +7,7 @@ import { parseDot } from '../src/dag/dot.js';
 import { parseDagJson } from '../src/dag/json.js';
 import { formatDag, parseDag, readDagFile, readDataset, writeDagFile } from '../src/dag/io.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDag } from '../src/dag/generate.js';
+import { implausibleSize } from '../src/dag/plausibility.js';
 import { InputError } from '../src/util/errors.js';
 import { referenceData } from './helpers/paths.js';
 
@@ -93,6 +94,31 @@ test('clear one-line errors for bad DOT input, naming the file', () => {
   expectError(() => parseDot('digraph G { }', 'empty.gv'), /^empty\.gv: the DAG has no tasks/);
   expectError(() => parseDot(`graph G { ${node(1)} }`, 'undirected.gv'), /undirected/);
   expectError(() => parseDot(`digraph G { ${node(1)} 1 -> 1 }`, 'self.gv'), /self-loop/);
+});
+
+test('DOT: a syntax error names its line and column; a node declared twice is refused, naming it', () => {
+  expectError(
+    () => parseDot(`digraph G {\n  ${node(1)}\n  2 [size="3" expect_size=]\n}`, 'bad.gv'),
+    /^bad\.gv: malformed DOT \(line 3, column 27\): /,
+  );
+  expectError(
+    () => parseDot(`digraph G {\n  ${node(1)}\n  ${node(2)}\n  ${node(1, 5)}\n  1 -> 2\n}`, 'dup.gv'),
+    /^dup\.gv: node 1 is declared twice \(lines 2 and 4\)/,
+  );
+});
+
+test('DOT: a size too large to convert names its attribute; a large finite one is read', () => {
+  expectError(
+    () => parseDot(`digraph G { ${node(1, 1e308)} }`, 'huge.gv'),
+    /^huge\.gv: node 1: size="1e\+308" is too large/,
+  );
+  expectError(
+    () => parseDot('digraph G { 1 [size="1", expect_size="1e308"] }', 'huge.gv'),
+    /^huge\.gv: node 1: expect_size="1e308" is too large/,
+  );
+  const dag = parseDot(`digraph G { ${node(1, 1e15)} }`, 'big.gv');
+  assert.equal(implausibleSize(dag), `task 1: ${dag.tasks[0].cycles.toPrecision(3)} CPU cycles`);
+  assert.equal(implausibleSize(parseDot(`digraph G { ${node(1)} }`, 'ok.gv')), undefined);
 });
 
 test('clear one-line errors for bad JSON input', () => {

@@ -5,7 +5,7 @@
  * changes, checked by that setting's own check.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { readDataset } from '../dag/io.js';
+import { readDatasetArg } from './dag-arg.js';
 import type { TaskSpec } from '../experiments/drl.js';
 import {
   DEFAULT_RUN,
@@ -189,7 +189,7 @@ export function taskSpecsFromOptions(
     .map((d) => d.trim())
     .filter((d) => d !== '')
     .map((dir) => ({
-      dataset: readDataset(dir),
+      dataset: readDatasetArg(dir),
       system,
       profile: model.profile,
       ...(model.rankWeight ? { rankWeight: model.rankWeight } : {}),

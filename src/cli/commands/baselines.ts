@@ -1,7 +1,8 @@
 import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
 import { MAX_INFERENCE_SAMPLES } from '../../util/limits.js';
-import { readDataset, type Dataset } from '../../dag/io.js';
+import type { Dataset } from '../../dag/io.js';
+import { readDatasetArg } from '../dag-arg.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
 import { addPlansRow, runBaselines, type BaselineSummary } from '../../experiments/baselines.js';
 import { getBackend } from '../../nn/select-backend.js';
@@ -76,7 +77,7 @@ export function baselinesCommand(): Command {
       );
     const loaded = withPolicy ? loadCheckpoint(policyPathOr(opts.policy)) : undefined;
     const dataset: Dataset = dir
-      ? readDataset(dir)
+      ? readDatasetArg(dir)
       : { name: 'generated', dir: '(built-in)', dags: generateDags({ ...DEFAULT_GENERATOR_PARAMS }, 100) };
     const { system, model } = systemFromOptions(opts, {
       profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,

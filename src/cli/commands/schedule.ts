@@ -3,7 +3,6 @@ import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
 import { MAX_INFERENCE_SAMPLES } from '../../util/limits.js';
 import { statSync } from 'node:fs';
-import { readDataset } from '../../dag/io.js';
 import type { Dag } from '../../dag/dag.js';
 import { createProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
@@ -17,7 +16,7 @@ import { defaultRankWeight } from '../../mec/problem.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
-import { loadDagArg } from '../dag-arg.js';
+import { loadDagArg, readDatasetArg } from '../dag-arg.js';
 import {
   addSystemOptions,
   parseIntIn,
@@ -71,7 +70,7 @@ export function scheduleCommand(): Command {
         `note: the policy was trained at ${describeSystem(trainedIn)}; scheduling at ${describeSystem(system)}`,
       );
     const folder = !opts.dag.startsWith('example:') && isFolder(opts.dag);
-    const dataset = folder ? readDataset(opts.dag) : undefined;
+    const dataset = folder ? readDatasetArg(opts.dag) : undefined;
     const dags: readonly Dag[] = dataset ? dataset.dags : [loadDagArg(opts.dag)];
     const files = dataset?.files ?? [opts.dag];
     const decisions = decideOffloadingAll(getBackend(), policy, dags, system, model, {

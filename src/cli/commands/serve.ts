@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDataset } from '../../dag/io.js';
+import { readDatasetArg } from '../dag-arg.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import type { LearningTask } from '../../rl/learning-task.js';
@@ -98,7 +98,7 @@ function configFromOptions(opts: ServeOptions, base: ServiceConfig | undefined):
 function evalTasksOf(spec: ServiceConfig['eval']): LearningTask[] {
   if (!spec) return [];
   return spec.dirs.map((dir) => {
-    const ds = readDataset(dir);
+    const ds = readDatasetArg(dir);
     return { name: ds.name, dags: ds.dags, system: spec.system, profile: spec.profile };
   });
 }

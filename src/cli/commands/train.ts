@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { heuristicReferences, trainDrl } from '../../experiments/drl.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { existsSync } from 'node:fs';
-import { readDataset } from '../../dag/io.js';
+import { readDatasetArg } from '../dag-arg.js';
 import type { TaskSpec } from '../../experiments/drl.js';
 import { loadCheckpoint } from '../../rl/checkpoint.js';
 import { checkpointPathOf, readStoredConfig } from '../../rl/run-folder.js';
@@ -114,7 +114,7 @@ function specsOfStored(stored: Record<string, unknown>, dir: string): TaskSpec[]
   if (!Array.isArray(datasets) || datasets.length === 0)
     throw InputError.inFile(`${dir}/config.json`, 'names no datasets; give --data');
   return datasets.map((d) => ({
-    dataset: readDataset(d.dir),
+    dataset: readDatasetArg(d.dir),
     system: d.system,
     profile: d.profile,
     ...(d.rankWeight ? { rankWeight: d.rankWeight } : {}),
