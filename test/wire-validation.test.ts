@@ -76,7 +76,7 @@ test("a service's stored configuration is validated when it is read", () => {
     );
     assert.throws(
       () => storedServiceConfig(store),
-      /stored configuration\): run\.seed must be a non-negative integer/,
+      /stored configuration\): run\.seed must be an integer from 0 to 4294967295/,
     );
     store.setMeta(
       'config',

@@ -77,12 +77,14 @@ async function main(argv: string[]): Promise<number> {
       // Commander already printed its one-line message (or the help text).
       return err.exitCode === 0 ? 0 : 2;
     }
+    // A message of several lines (one per differing setting) has each line prefixed.
+    const lines = (message: string) => message.replace(/^/gm, 'mrlco: ');
     if (err instanceof UsageError) {
-      console.error(`mrlco: ${err.message}`);
+      console.error(lines(err.message));
       return 2;
     }
     if (err instanceof InputError) {
-      console.error(`mrlco: ${err.message}`);
+      console.error(lines(err.message));
       return 1;
     }
     // A file-system error on a path the user gave (or a full disk): one line naming the path.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Dataset } from '../dag/io.js';
 import type { SimProfile } from '../mec/simulator.js';
 import type { SystemParams } from '../mec/system.js';
-import type { ModelOptions } from '../mec/problem.js';
+import { defaultRankWeight, type ModelOptions } from '../mec/problem.js';
 import type { RankWeight } from '../mec/rank.js';
 import type { Backend } from '../nn/backend.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
@@ -88,11 +88,12 @@ export function trainDrl(o: DrlTrainOptions): TrainResult {
     ...(o.resume ? { resume: true } : {}),
     ...(o.onIteration ? { onIteration: o.onIteration } : {}),
     description: {
+      // Every setting that decides the run, the rank weight too when it is the profile's default.
       datasets: o.specs.map((s) => ({
         dir: s.dataset.dir,
         profile: s.profile,
         system: s.system,
-        ...(s.rankWeight ? { rankWeight: s.rankWeight } : {}),
+        rankWeight: s.rankWeight ?? defaultRankWeight(s.profile),
       })),
     },
   });

@@ -375,6 +375,7 @@ export const RUN_DESCRIPTION_KEYS = [
   'testTasks',
   'preset',
   'dataRoot',
+  'maxDags',
 ] as const;
 
 /** Parses JSON text from `origin` (a file, a message), one line naming it when the text is not JSON. */

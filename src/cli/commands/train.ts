@@ -6,15 +6,23 @@ import { getBackend } from '../../nn/select-backend.js';
 import { existsSync } from 'node:fs';
 import { readDatasetArg } from '../dag-arg.js';
 import type { TaskSpec } from '../../experiments/drl.js';
-import { loadCheckpoint } from '../../rl/checkpoint.js';
-import { checkpointPathOf, readStoredConfig } from '../../rl/run-folder.js';
+import { checkpointPathOf } from '../../rl/run-folder.js';
 import { InputError } from '../../util/errors.js';
 import {
   addRunOptions,
   runConfigFromOptions,
+  systemDefaultsOfConfig,
   taskSpecsFromOptions,
   type RunCliOptions,
 } from '../run-options.js';
+import {
+  dataChanges,
+  refuseChanges,
+  settingChanges,
+  storedRunOf,
+  systemChanges,
+  type StoredDataset,
+} from '../resume.js';
 import { progressBar } from '../progress.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
@@ -42,12 +50,26 @@ export function trainCommand(): Command {
   return cmd.action((opts: TrainOptions) => {
     limitBlasThreadsForWorkers(opts.workers);
     // A resume continues the stored run: its settings and data are the defaults, a differing flag is refused.
-    const resumeDir =
-      opts.resume && opts.out && existsSync(checkpointPathOf(opts.out)) ? opts.out : undefined;
-    const stored = resumeDir ? readStoredConfig(resumeDir) : undefined;
-    const storedRun = resumeDir ? loadCheckpoint(checkpointPathOf(resumeDir)).state.run : undefined;
-    const config = runConfigFromOptions(opts, storedRun);
-    const specs = opts.data || !stored ? taskSpecsFromOptions(opts) : specsOfStored(stored, resumeDir!);
+    const stored = opts.resume ? storedRunOf(opts.out) : undefined;
+    const config = runConfigFromOptions(opts, stored?.run);
+    let specs: TaskSpec[];
+    if (stored) {
+      const datasets = storedDatasets(stored.description, stored.dir);
+      refuseChanges(stored.dir, [
+        ...settingChanges(stored, config),
+        ...dataChanges(datasets, opts.data),
+        ...datasets.flatMap((d) => systemChanges(d, opts)),
+      ]);
+      specs = datasets.map((d) => ({
+        dataset: readDatasetArg(d.dir),
+        system: d.system,
+        profile: d.profile,
+        ...(d.rankWeight ? { rankWeight: d.rankWeight } : {}),
+      }));
+    } else {
+      // A run folder's config.json as --config brings the system it was trained in.
+      specs = taskSpecsFromOptions(opts, systemDefaultsOfConfig(opts.config));
+    }
     const outDir = opts.out ?? join('runs', `train-${config.seed}`);
     lockFolder(outDir);
     const refs = heuristicReferences(specs);
@@ -80,6 +102,9 @@ export function trainCommand(): Command {
     });
     bar.stop();
     const finalRow = result.metrics[result.metrics.length - 1];
+    // The best over the whole run: the metrics of a resumed run include the iterations before it.
+    for (const m of result.metrics)
+      if (m.evalMakespanMs !== undefined) best = Math.min(best, m.evalMakespanMs);
     // With no iteration run (--iterations 0) there is no checkpoint to report.
     const checkpoint = existsSync(checkpointPathOf(outDir)) ? checkpointPathOf(outDir) : null;
     const summary = {
@@ -104,19 +129,9 @@ export function trainCommand(): Command {
 }
 
 /** The datasets, systems and profiles a stored run was trained on (its config.json). */
-function specsOfStored(stored: Record<string, unknown>, dir: string): TaskSpec[] {
-  const datasets = stored.datasets as {
-    dir: string;
-    profile: TaskSpec['profile'];
-    system: TaskSpec['system'];
-    rankWeight?: TaskSpec['rankWeight'];
-  }[];
+function storedDatasets(stored: Record<string, unknown>, dir: string): StoredDataset[] {
+  const datasets = stored.datasets as StoredDataset[] | undefined;
   if (!Array.isArray(datasets) || datasets.length === 0)
-    throw InputError.inFile(`${dir}/config.json`, 'names no datasets; give --data');
-  return datasets.map((d) => ({
-    dataset: readDatasetArg(d.dir),
-    system: d.system,
-    profile: d.profile,
-    ...(d.rankWeight ? { rankWeight: d.rankWeight } : {}),
-  }));
+    throw InputError.inFile(join(dir, 'config.json'), 'names no datasets: the run cannot be resumed');
+  return datasets;
 }
