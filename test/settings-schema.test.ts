@@ -85,7 +85,7 @@ test('every declared flag of the federated service reaches its setting; a refuse
   assert.throws(() => parse(flags, ['--min-devices', '0']), /--min-devices <n>' argument '0' is invalid/);
 });
 
-test("a run folder's own config.json is a valid --config: the same settings, its data description ignored", () => {
+test("a run folder's own config.json is a valid --config: the same settings, its data description ignored", async () => {
   const out = mkdtempSync(join(tmpdir(), 'mrlco-config-'));
   const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 6, seed: 2 }, 3);
   const task = compileTask({ name: 'six', dags, system: DEFAULT_SYSTEM, profile: 'reference' }, 12);
@@ -99,7 +99,13 @@ test("a run folder's own config.json is a valid --config: the same settings, its
     },
     'test',
   );
-  trainPpo({ be: getBackend(), config: run, tasks: [task], outDir: out, description: { datasets: ['x'] } });
+  await trainPpo({
+    be: getBackend(),
+    config: run,
+    tasks: [task],
+    outDir: out,
+    description: { datasets: ['x'] },
+  });
   const stored = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.ok('tasks' in stored && 'datasets' in stored, 'config.json describes the data');
   assert.deepEqual(loadRunConfig(join(out, 'config.json')), run);

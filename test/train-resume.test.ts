@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { readTensorFile } from '../src/nn/tensor-file.js';
 import { cliPath, referenceData } from './helpers/paths.js';
 import { tempDir } from './helpers/tmp.js';
+import { startCli } from './helpers/processes.js';
 
 const args = (out: string) => [
   cliPath,
@@ -161,16 +162,21 @@ test('--resume takes the stored settings and data; a differing flag is refused b
   );
   assert.equal(none.status, 1);
   assert.match(none.stderr, /^mrlco: nothing to resume in .*new \(no checkpoint\.bin there\)/);
-  // A resume with nothing left to do rewrites nothing.
+  // A resume with nothing left to do rewrites nothing; its best covers the whole run.
   const noop = spawnSync(
     process.execPath,
-    [cliPath, 'train', '--out', out, '--resume', '--iterations', '3'],
+    [cliPath, 'train', '--out', out, '--resume', '--iterations', '3', '--json'],
     {
       encoding: 'utf8',
     },
   );
   assert.equal(noop.status, 0, noop.stderr);
   assert.deepEqual(files(), after);
+  const evals = metricsWithoutTimes(out).map((m) => m.evalMakespanMs as number);
+  assert.equal(
+    (JSON.parse(noop.stdout.trim().split('\n').pop()!) as { bestMakespanMs: number }).bestMakespanMs,
+    Math.min(...evals),
+  );
   assert.notDeepEqual(after['checkpoint.bin'], before['checkpoint.bin']);
 });
 
@@ -205,4 +211,24 @@ test('one writer per run folder: a second train on the same --out is refused nam
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /taking over the lock of a process that is gone \(pid 999999999\)/);
   assert.ok(!existsSync(join(out, '.lock')), 'released at exit');
+});
+
+test('Ctrl-C stops a training run after the iteration in progress: checkpointed, folder released, a resume hint, exit 130', async () => {
+  const out = join(tempDir('sigint'), 'run');
+  const run = startCli(
+    args(out)
+      .slice(1)
+      .map((a) => (a === '5' ? '2000' : a)),
+  );
+  await run.waitFor(/train 3\/2000/);
+  run.kill('SIGINT');
+  assert.equal(await run.exited, 130, run.output());
+  const stopped =
+    /stopped after iteration (\d+) of 2000; continue with: mrlco train --out (\S+) --resume/.exec(
+      run.output(),
+    );
+  assert.ok(stopped, run.output());
+  assert.equal(stopped[2], out);
+  assert.equal(readTensorFile(join(out, 'checkpoint.bin')).meta.iteration, Number(stopped[1]));
+  assert.ok(!existsSync(join(out, '.lock')), 'the folder is released');
 });

@@ -75,9 +75,11 @@ export interface DrlTrainOptions {
   /** Worker threads for the episodes (0: none). */
   workers?: number;
   onIteration?: (m: IterationMetrics) => void;
+  /** Asked after each iteration: true stops the run there (see TrainOptions.shouldStop). */
+  shouldStop?: () => boolean;
 }
 
-export function trainDrl(o: DrlTrainOptions): TrainResult {
+export function trainDrl(o: DrlTrainOptions): Promise<TrainResult> {
   const tasks = compileTasks(o.specs, o.config.policy.neighbours);
   return trainPpo({
     be: o.be,
@@ -87,6 +89,7 @@ export function trainDrl(o: DrlTrainOptions): TrainResult {
     ...(o.outDir ? { outDir: o.outDir } : {}),
     ...(o.resume ? { resume: true } : {}),
     ...(o.onIteration ? { onIteration: o.onIteration } : {}),
+    ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
     description: {
       // Every setting that decides the run, the rank weight too when it is the profile's default.
       datasets: o.specs.map((s) => ({

@@ -261,7 +261,7 @@ export async function runExperiment(
       },
       'experiment',
     );
-    const drl = trainPpo({
+    const drl = await trainPpo({
       be: o.be,
       config: drlConfig,
       tasks: compileTasks(train, v.run.policy.neighbours),

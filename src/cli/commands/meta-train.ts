@@ -12,6 +12,7 @@ import { UsageError } from '../../util/errors.js';
 import { recordedChanges, recordedPreset, refuseChanges, settingChanges, storedRunOf } from '../resume.js';
 import { MAX_DATASET_DAGS } from '../../util/limits.js';
 import { progressBar } from '../progress.js';
+import { stopOnSignal } from '../interrupt.js';
 import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
 import { defaultDataRoot } from '../data-root.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
@@ -88,6 +89,8 @@ export function metaTrainCommand(): Command {
     );
     const bar = progressBar('meta-train', config.iterations);
     const started = performance.now();
+    const resumeHint = `mrlco meta-train --out ${outDir} --resume`;
+    const stop = stopOnSignal(resumeHint);
     const result = await metaTrain({
       be,
       config,
@@ -97,12 +100,14 @@ export function metaTrainCommand(): Command {
       outDir,
       ...(opts.resume ? { resume: true } : {}),
       description,
+      shouldStop: stop.requested,
       onIteration: (m) =>
         bar.update(
           m.iteration,
           `inner sampled ${m.innerSampledMakespanMs.toFixed(1)} ms | meta policy train ${m.trainMakespanMs?.toFixed(1) ?? '-'} test ${m.testMakespanMs?.toFixed(1) ?? '-'} ms | ${m.wallS.toFixed(1)} s/it`,
         ),
     });
+    stop.dispose();
     bar.stop();
     const last = result.metrics[result.metrics.length - 1];
     const summary = {
@@ -110,11 +115,19 @@ export function metaTrainCommand(): Command {
       checkpoint: checkpointPathOf(outDir),
       iterations: config.iterations,
       resumedFrom: result.resumedFrom ?? null,
+      stoppedAt: result.stoppedAt ?? null,
       trainMakespanMs: last?.trainMakespanMs ?? null,
       testMakespanMs: last?.testMakespanMs ?? null,
       wallS: (performance.now() - started) / 1000,
     };
+    if (result.stoppedAt !== undefined) {
+      process.exitCode = 130;
+      console.error(
+        `stopped after iteration ${result.stoppedAt} of ${config.iterations}; continue with: ${resumeHint}`,
+      );
+    }
     if (opts.json) console.log(JSON.stringify(summary));
-    else console.log(`done: checkpoint ${summary.checkpoint}`);
+    else
+      console.log(`${result.stoppedAt !== undefined ? 'stopped' : 'done'}: checkpoint ${summary.checkpoint}`);
   });
 }

@@ -24,6 +24,7 @@ import {
   type StoredDataset,
 } from '../resume.js';
 import { progressBar } from '../progress.js';
+import { stopOnSignal } from '../interrupt.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
 interface TrainOptions extends RunCliOptions {
@@ -47,7 +48,7 @@ export function trainCommand(): Command {
     .option('--json', 'make the last line of output a JSON summary of the run');
   addRunOptions(cmd);
   addWorkersOption(cmd, 'the episodes (sampling and evaluation)');
-  return cmd.action((opts: TrainOptions) => {
+  return cmd.action(async (opts: TrainOptions) => {
     limitBlasThreadsForWorkers(opts.workers);
     // A resume continues the stored run: its settings and data are the defaults, a differing flag is refused.
     const stored = opts.resume ? storedRunOf(opts.out) : undefined;
@@ -78,33 +79,32 @@ export function trainCommand(): Command {
     console.error(
       `training on ${specs.map((s) => s.dataset.name).join(', ')} (${dags} DAGs, ${specs[0].profile} profile), backend ${be.name}, hidden ${config.policy.hidden}, seed ${config.seed} -> ${outDir}`,
     );
-    let best = Infinity;
     let last: number | undefined;
     const bar = progressBar('train', config.iterations, 0);
     const started = performance.now();
-    const result = trainDrl({
+    const resumeHint = `mrlco train --out ${outDir} --resume`;
+    const stop = stopOnSignal(resumeHint);
+    const result = await trainDrl({
       be,
       config,
       specs,
       outDir,
       workers: opts.workers,
       ...(opts.resume ? { resume: true } : {}),
+      shouldStop: stop.requested,
       onIteration: (m) => {
-        if (m.evalMakespanMs !== undefined) {
-          last = m.evalMakespanMs;
-          best = Math.min(best, m.evalMakespanMs);
-        }
+        if (m.evalMakespanMs !== undefined) last = m.evalMakespanMs;
         bar.update(
           m.iteration,
           `policy ${last?.toFixed(1) ?? '-'} ms | HEFT ${refs.heftMs.toFixed(1)} | HEFT-rollout ${refs.heftRolloutMs.toFixed(1)} | Greedy ${refs.greedyMs.toFixed(1)} | ${m.wallS.toFixed(1)} s/it`,
         );
       },
     });
+    stop.dispose();
     bar.stop();
     const finalRow = result.metrics[result.metrics.length - 1];
     // The best over the whole run: the metrics of a resumed run include the iterations before it.
-    for (const m of result.metrics)
-      if (m.evalMakespanMs !== undefined) best = Math.min(best, m.evalMakespanMs);
+    const best = result.metrics.reduce((b, m) => Math.min(b, m.evalMakespanMs ?? Infinity), Infinity);
     // With no iteration run (--iterations 0) there is no checkpoint to report.
     const checkpoint = existsSync(checkpointPathOf(outDir)) ? checkpointPathOf(outDir) : null;
     const summary = {
@@ -112,6 +112,7 @@ export function trainCommand(): Command {
       checkpoint,
       iterations: config.iterations,
       resumedFrom: result.resumedFrom ?? null,
+      stoppedAt: result.stoppedAt ?? null,
       finalMakespanMs: finalRow?.evalMakespanMs ?? null,
       bestMakespanMs: Number.isFinite(best) ? best : null,
       heftMs: refs.heftMs,
@@ -120,10 +121,17 @@ export function trainCommand(): Command {
       wallS: (performance.now() - started) / 1000,
       backend: be.name,
     };
+    if (result.stoppedAt !== undefined) {
+      // Stopped by a signal: the run is incomplete, its checkpoint kept.
+      process.exitCode = 130;
+      console.error(
+        `stopped after iteration ${result.stoppedAt} of ${config.iterations}; continue with: ${resumeHint}`,
+      );
+    }
     if (opts.json) console.log(JSON.stringify(summary));
     else
       console.log(
-        `done: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; ${checkpoint ? `checkpoint ${checkpoint}` : 'no iteration run, no checkpoint written'}`,
+        `${result.stoppedAt !== undefined ? 'stopped' : 'done'}: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; ${checkpoint ? `checkpoint ${checkpoint}` : 'no iteration run, no checkpoint written'}`,
       );
   });
 }
