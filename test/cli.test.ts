@@ -33,9 +33,13 @@ test('baselines --json prints the Table 3 numbers keyed by scheduler', () => {
     '--json',
   );
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as Record<string, { meanMakespanMs: number }>;
-  assert.equal(out.greedy.meanMakespanMs.toFixed(2), '847.73');
-  assert.equal(out.heft.meanMakespanMs.toFixed(2), '800.75');
+  const out = JSON.parse(r.stdout) as {
+    profile: string;
+    schedulers: Record<string, { meanMakespanMs: number }>;
+  };
+  assert.equal(out.profile, 'reference');
+  assert.equal(out.schedulers.greedy.meanMakespanMs.toFixed(2), '847.73');
+  assert.equal(out.schedulers.heft.meanMakespanMs.toFixed(2), '800.75');
 });
 
 test('baselines --csv has a header and one row per scheduler', () => {

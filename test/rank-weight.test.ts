@@ -85,7 +85,7 @@ test('train --rank-weight offload (not the reference profile default) is recorde
   const other = mrlco('schedule', '--policy', ckpt, '--dag', dagFile, '--json', '--rank-weight', 'min');
   assert.equal(other.code, 0, other.stderr);
   expect(JSON.parse(other.stdout) as Printed, 'min');
-  assert.match(other.stderr, /trained in the offload rank order; scheduling in the min rank order/);
+  assert.match(other.stderr, /trained in the offload rank order; its plans are in the min rank order/);
 });
 
 test('a checkpoint records the system it was trained in, and schedule uses it by default', () => {
@@ -100,7 +100,11 @@ test('a checkpoint records the system it was trained in, and schedule uses it by
       .makespanMs;
   const byDefault = mrlco('schedule', '--policy', ckpt, '--dag', file, '--json');
   assert.equal(byDefault.code, 0, byDefault.stderr);
-  assert.equal((JSON.parse(byDefault.stdout) as { makespanMs: number }).makespanMs, expected(trained));
+  const printed = JSON.parse(byDefault.stdout) as { makespanMs: number; profile: string; system: unknown };
+  assert.equal(printed.makespanMs, expected(trained));
+  // The JSON says which model its makespan is under.
+  assert.equal(printed.profile, 'reference');
+  assert.deepEqual(printed.system, trained);
   assert.doesNotMatch(byDefault.stderr, /trained at/);
   const other = mrlco('schedule', '--policy', ckpt, '--dag', file, '--json', '--rate', '7');
   assert.equal(other.code, 0, other.stderr);
@@ -110,6 +114,6 @@ test('a checkpoint records the system it was trained in, and schedule uses it by
   );
   assert.match(
     other.stderr,
-    /note: the policy was trained at 3\/3 Mbit\/s, f_UE 2 GHz.*; scheduling at 7\/7 Mbit\/s/,
+    /note: the policy was trained at 3\/3 Mbit\/s, f_UE 2 GHz.*; its plans are under 7\/7 Mbit\/s/,
   );
 });

@@ -366,7 +366,7 @@ test('Table 3: columns, 2 decimals with gaps to the optimum, missing entries, pa
   // Below the optimum (rounding, or an unproven one): a negative gap, and a note on partial proofs.
   const md2 = renderTable3Markdown([{ ...ROWS[0], optimalProven: '97/100', mrlco100Ms: 677.01 }]);
   assert.ok(md2.includes('677.01 (-0.3%)'));
-  assert.ok(md2.includes('679.31 (97/100 proven)'));
+  assert.ok(md2.includes('679.31 (best found, 97/100 proven)'));
   assert.match(md2, /upper bound/);
   assert.doesNotMatch(renderTable3Markdown(ROWS), /upper bound|paper/);
 });

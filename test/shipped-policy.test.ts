@@ -92,7 +92,7 @@ test('adapt with no --from writes an adapted policy that schedule uses; baseline
     out,
   );
   assert.equal(a.code, 0, a.stderr);
-  assert.match(a.stdout, /\(reference profile\)/);
+  assert.match(a.stdout, /\(reference profile, min rank order, 7\/7 Mbit\/s/);
   for (const f of ['adapt.csv', 'checkpoint.bin', 'best.bin']) assert.ok(existsSync(join(out, f)), f);
   const adapted = loadCheckpoint(join(out, 'checkpoint.bin'));
   assert.equal(adapted.state.iteration, 2);
@@ -110,7 +110,11 @@ test('adapt with no --from writes an adapted policy that schedule uses; baseline
 
   const b = mrlco('baselines', dir, '--schedulers', 'greedy,heft,heft-rollout,policy,optimal', '--json');
   assert.equal(b.code, 0, b.stderr);
-  const rows = JSON.parse(b.stdout) as Record<string, { meanMakespanMs: number; meanGapToOptimum: number }>;
+  const rows = (
+    JSON.parse(b.stdout) as {
+      schedulers: Record<string, { meanMakespanMs: number; meanGapToOptimum: number }>;
+    }
+  ).schedulers;
   assert.deepEqual(Object.keys(rows), ['greedy', 'heft', 'heft-rollout', 'policy', 'optimal']);
   assert.ok(rows.policy.meanGapToOptimum >= 0);
   assert.ok(rows.policy.meanMakespanMs >= rows.optimal.meanMakespanMs - 1e-9);

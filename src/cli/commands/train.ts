@@ -1,7 +1,8 @@
 import { lockFolder } from '../../util/folder-lock.js';
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { heuristicReferences, trainDrl } from '../../experiments/drl.js';
+import { heuristicReferences, modelOf, trainDrl } from '../../experiments/drl.js';
+import { modelJson } from '../policy-model.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { existsSync } from 'node:fs';
 import { readDatasetArg } from '../dag-arg.js';
@@ -115,6 +116,8 @@ export function trainCommand(): Command {
       stoppedAt: result.stoppedAt ?? null,
       finalMakespanMs: finalRow?.evalMakespanMs ?? null,
       bestMakespanMs: Number.isFinite(best) ? best : null,
+      // The model of the makespans: the datasets' one, or each dataset's.
+      ...sharedModel(specs),
       heftMs: refs.heftMs,
       heftRolloutMs: refs.heftRolloutMs,
       greedyMs: refs.greedyMs,
@@ -142,4 +145,12 @@ function storedDatasets(stored: Record<string, unknown>, dir: string): StoredDat
   if (!Array.isArray(datasets) || datasets.length === 0)
     throw InputError.inFile(join(dir, 'config.json'), 'names no datasets: the run cannot be resumed');
   return datasets;
+}
+
+/** The model (profile, rank order, system) the datasets share, or each dataset's by name. */
+function sharedModel(specs: readonly TaskSpec[]): object {
+  const models = specs.map((s) => modelJson(s.system, modelOf(s)));
+  return models.every((m) => JSON.stringify(m) === JSON.stringify(models[0]))
+    ? models[0]
+    : { models: Object.fromEntries(specs.map((s, k) => [s.dataset.name, models[k]])) };
 }
