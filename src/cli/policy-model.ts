@@ -12,6 +12,9 @@ import {
   type CheckpointState,
 } from '../rl/checkpoint.js';
 import type { SystemDefaults } from './run-options.js';
+import type { Dag } from '../dag/dag.js';
+import type { PolicyConfig } from '../policy/policy.js';
+import { DEEP_ROLLOUT_DEFAULT_MAX_TASKS } from '../schedulers/heft-rollout.js';
 
 /** The model a policy was trained in, as the defaults of the system options. */
 export function policyModelDefaults(state: CheckpointState): SystemDefaults {
@@ -67,4 +70,16 @@ export function policyModelIsNotDefault(d: SystemDefaults): boolean {
     (d.rankWeight ?? defaultRankWeight(d.profile ?? 'paper')) !== defaultRankWeight('paper') ||
     (d.system !== undefined && JSON.stringify(d.system) !== JSON.stringify(DEFAULT_SYSTEM))
   );
+}
+
+/**
+ * A note before a policy with the rollout lookahead decides DAGs above the size deep rollouts run on by
+ * default: its lookahead is a depth-1 rollout at every step, n³ model steps in all (minutes at 2000 tasks).
+ */
+export function noteLookaheadCost(config: PolicyConfig, dags: readonly Dag[]): void {
+  const largest = dags.reduce((m, d) => Math.max(m, d.tasks.length), 0);
+  if (config.lookahead === 'rollout' && largest > DEEP_ROLLOUT_DEFAULT_MAX_TASKS)
+    console.error(
+      `note: the policy's rollout lookahead costs about n³ model steps per DAG: the largest DAG has ${largest} tasks (above ${DEEP_ROLLOUT_DEFAULT_MAX_TASKS}, about 10 s at 500 tasks, minutes at 2000)`,
+    );
 }

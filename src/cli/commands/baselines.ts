@@ -20,7 +20,13 @@ import {
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
-import { describeModel, modelJson, notePolicyModel, policyModelDefaults } from '../policy-model.js';
+import {
+  describeModel,
+  modelJson,
+  noteLookaheadCost,
+  notePolicyModel,
+  policyModelDefaults,
+} from '../policy-model.js';
 import { progressBar, type ProgressBar } from '../progress.js';
 import { formatCsv, type Cell } from '../table.js';
 
@@ -126,6 +132,7 @@ export function baselinesCommand(): Command {
       },
     });
     if (loaded) {
+      noteLookaheadCost(loaded.policy.config, dataset.dags);
       // One batch: the bar shows at once, without steps.
       row = rowProgress('policy', dataset.dags.length, -Infinity);
       row.update(0);

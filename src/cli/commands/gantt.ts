@@ -17,7 +17,7 @@ import {
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
-import { notePolicyModel, policyModelDefaults } from '../policy-model.js';
+import { noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 
 interface GanttOptions extends SystemCliOptions {
   dag: string;
@@ -74,6 +74,7 @@ export function ganttCommand(): Command {
       plan = Uint8Array.from(opts.plan, (c) => Number(c));
       label = `plan ${opts.plan}`;
     } else if (loaded) {
+      noteLookaheadCost(loaded.policy.config, [dag]);
       const decision = decideOffloading(getBackend(), loaded.policy, dag, system, model);
       plan = decision.plan;
       order = decision.order;

@@ -6,7 +6,7 @@ import type { Dag } from '../../dag/dag.js';
 import { createProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { loadCheckpoint } from '../../rl/checkpoint.js';
-import { modelJson, notePolicyModel, policyModelDefaults } from '../policy-model.js';
+import { modelJson, noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
@@ -58,6 +58,7 @@ export function scheduleCommand(): Command {
     const dataset = folder ? readDatasetArg(opts.dag) : undefined;
     const dags: readonly Dag[] = dataset ? dataset.dags : [loadDagArg(opts.dag)];
     const files = dataset?.files ?? [opts.dag];
+    noteLookaheadCost(policy.config, dags);
     const decisions = decideOffloadingAll(getBackend(), policy, dags, system, model, {
       samples: opts.samples,
       polish: opts.polish === true,
