@@ -91,6 +91,15 @@ test('generate is deterministic for a seed and writes files the other commands r
   assert.match(readFileSync(join(a, files[0]), 'utf8'), /--seed 9/);
   const r = mrlco('baselines', a, '--schedulers', 'heft', '--json');
   assert.equal(r.code, 0, r.stderr);
+  // A folder that holds a dataset is not written over (the two would mix) unless --force replaces it.
+  const again = mrlco('generate', '--n', '12', '--count', '2', '--seed', '3', '--out', a);
+  assertOneLineError(again, /already holds 5 DAG files; .* give --force to replace them/);
+  assert.deepEqual(readdirSync(a).sort(), files);
+  const forced = mrlco('generate', '--n', '12', '--count', '2', '--seed', '3', '--out', a, '--force');
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /removed the 5 DAG files/);
+  assert.deepEqual(readdirSync(a).sort(), files.slice(0, 2));
+  assert.match(readFileSync(join(a, files[0]), 'utf8'), /--seed 3/);
 });
 
 test('bad input: unknown options, missing files, malformed and cyclic graphs give one clear line', () => {

@@ -51,6 +51,18 @@ export interface Dataset {
   readonly files?: readonly string[];
 }
 
+/** The DAG files (.gv, .dot, .json) of a folder, in natural order; none when the folder does not exist. */
+export function dagFilesIn(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries.filter((f) => formatOfPath(f) !== undefined).sort(naturalCompare);
+}
+
 /**
  * Loads every DAG file of a folder, in natural file-name order (random.20.2 before random.20.10), or only
  * the first `limit` of them.

@@ -7,7 +7,9 @@ import {
   validateGeneratorParams,
   type GeneratorParams,
 } from '../../dag/generate.js';
-import { writeDagFile, type DagFormat } from '../../dag/io.js';
+import { dagFilesIn, writeDagFile, type DagFormat } from '../../dag/io.js';
+import { rmSync } from 'node:fs';
+import { InputError } from '../../util/errors.js';
 import { parseIntIn, parseNumber, parseSeed } from '../options.js';
 import { MAX_GENERATED_DAGS, MAX_GENERATED_TASKS } from '../../util/limits.js';
 
@@ -16,6 +18,7 @@ interface GenerateOptions extends GeneratorParams {
   count: number;
   out: string;
   format: DagFormat;
+  force?: boolean;
 }
 
 export function generateCommand(): Command {
@@ -54,9 +57,23 @@ export function generateCommand(): Command {
     .option('--count <count>', 'number of DAGs', parseIntIn(1, MAX_GENERATED_DAGS), 100)
     .option('--seed <seed>', 'random seed', parseSeed, d.seed)
     .addOption(new Option('--format <format>', 'file format').choices(['dot', 'json']).default('dot'))
+    .option(
+      '--force',
+      'replace the DAG files already in --out (without it, a folder holding some is refused)',
+    )
     .action((opts: GenerateOptions) => {
-      const { count: _count, out: _out, format: _format, ...params } = opts;
+      const { count: _count, out: _out, format: _format, force: _force, ...params } = opts;
       validateGeneratorParams(params);
+      // A dataset is a whole folder: writing over another one would mix the two.
+      const existing = dagFilesIn(opts.out);
+      if (existing.length > 0 && !opts.force)
+        throw InputError.inFile(
+          opts.out,
+          `already holds ${existing.length} DAG files; a new dataset would overwrite and mix with them: choose another --out, or give --force to replace them`,
+        );
+      for (const f of existing) rmSync(join(opts.out, f));
+      if (existing.length > 0)
+        console.error(`removed the ${existing.length} DAG files that were in ${opts.out}`);
       const ext = opts.format === 'dot' ? 'gv' : 'json';
       for (let k = 0; k < opts.count; k++) {
         const dag = generateDag(params, k);
