@@ -139,3 +139,25 @@ test('with the median, a poisoner inside the norm bound cannot move θ; with the
   assert.equal(moved[0], 0, 'median: θ unchanged');
   assert.ok(moved[1] > 1e-4, `mean: θ moved ${moved[1]}`);
 });
+
+test('a device whose long poll is cancelled (its process ended) is offline at once, not for the online window', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const { coordinator } = setup(600, {}, clock);
+  const online = () =>
+    coordinator
+      .view()
+      .devices.filter((d) => d.online)
+      .map((d) => d.name);
+  coordinator.hello('d1', 'd1');
+  coordinator.hello('d2', 'd2');
+  // Fewer than minDevices (3): both wait in a long poll.
+  const polls = [coordinator.nextTask('d1', 10_000), coordinator.nextTask('d2', 10_000)];
+  assert.deepEqual(online(), ['d1', 'd2']);
+  coordinator.leave('d1');
+  assert.equal((await polls[0]).kind, 'WAIT');
+  assert.deepEqual(online(), ['d2'], 'd1 left: offline although its last call is within the window');
+  clock.advance(10_000);
+  assert.equal((await polls[1]).kind, 'WAIT');
+  assert.deepEqual(online(), ['d2'], 'd2 still within the window after its poll ended');
+  coordinator.shutdown();
+});

@@ -242,6 +242,14 @@ test('serve token rotate gives a device a new token, refuses the old one and re-
   assert.equal(added.status, 0, added.stderr);
   const oldToken = added.stdout.trim();
   assert.equal(run('revoke', 'dev-a').status, 0);
+  // Adding it again is refused, naming the command that re-admits it.
+  const again = run('add', 'dev-a');
+  assert.equal(again.status, 1);
+  assert.equal(again.stderr.trim().split('\n').length, 1);
+  assert.match(
+    again.stderr,
+    /exists already \(revoked\): `mrlco serve token rotate dev-a --state .*` gives it a new token and re-admits it/,
+  );
   const rotated = run('rotate', 'dev-a');
   assert.equal(rotated.status, 0, rotated.stderr);
   const newTokenValue = rotated.stdout.trim();
@@ -257,4 +265,16 @@ test('serve token rotate gives a device a new token, refuses the old one and re-
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /no device named nobody/);
   assert.equal(unknown.stderr.trim().split('\n').length, 1);
+  // A state folder below a file: one line in words, not the system's ENOTDIR text.
+  writeFileSync(join(state, 'file'), '');
+  const below = spawnSync(
+    process.execPath,
+    [cliPath, 'serve', 'token', 'add', 'x', '--state', join(state, 'file', 'st')],
+    { encoding: 'utf8' },
+  );
+  assert.equal(below.status, 1);
+  assert.equal(
+    below.stderr,
+    `mrlco: ${join(state, 'file', 'st')}: cannot hold the service state: a part of this path is a file, not a folder\n`,
+  );
 });

@@ -114,6 +114,13 @@ function tokenCommand(): Command {
       if (bad) throw new UsageError(`${name}: ${bad}`);
       const store = StateStore.open(o.state);
       try {
+        // A name taken: the command that gives that device a new token (and re-admits a revoked one).
+        const known = store.device(name);
+        if (known)
+          throw InputError.inFile(
+            store.path,
+            `a device named ${name} exists already${known.revoked ? ' (revoked)' : ''}: \`mrlco serve token rotate ${name} --state ${o.state}\` gives it a new token${known.revoked ? ' and re-admits it' : ''}, or pick another name`,
+          );
         const t = newToken();
         store.addDevice(name, hashToken(t));
         console.log(t);
