@@ -64,7 +64,7 @@ test('every declared flag of the run configuration reaches its own setting', () 
     const config = mergeRunConfig(DEFAULT_RUN, patch, 'test');
     const got = (config[section] as unknown as Record<string, unknown>)[f.key];
     assert.equal(String(got), value, `${f.flags} → ${section}.${f.key}`);
-    assert.match(f.help, /\(default /, `${f.flags} shows its default`);
+    assert.match(f.help, /\(default: /, `${f.flags} shows its default`);
   }
 });
 

@@ -91,7 +91,7 @@ export function addSystemOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--profile <profile>',
-        'latency model: Eqs. 5-7 as printed, or the reference experiments (default paper; with a policy, the one it was trained on)',
+        'latency model: Eqs. 5-7 as printed, or the reference experiments (default: paper; with a policy, the one it was trained on)',
       ).choices(SIM_PROFILES),
     )
     .addOption(
@@ -102,12 +102,12 @@ export function addSystemOptions(cmd: Command): Command {
     )
     .option(
       '--rate <mbps>',
-      `uplink and downlink rate, Mbit/s (default ${DEFAULT_SYSTEM.uplinkBps / 1e6}; with a policy, the one it was trained at)`,
+      `uplink and downlink rate, Mbit/s (default: ${DEFAULT_SYSTEM.uplinkBps / 1e6}; with a policy, the one it was trained at)`,
       parsePositive,
     )
     .option('--rate-up <mbps>', 'uplink rate R_ul, Mbit/s', parsePositive)
     .option('--rate-down <mbps>', 'downlink rate R_dl, Mbit/s', parsePositive)
-    .option('--ue-ghz <ghz>', `device CPU f_UE, GHz (default ${DEFAULT_SYSTEM.ueHz / 1e9})`, parsePositive)
+    .option('--ue-ghz <ghz>', `device CPU f_UE, GHz (default: ${DEFAULT_SYSTEM.ueHz / 1e9})`, parsePositive)
     .addOption(serverGhzOption(false))
     .addOption(usersOption('users sharing the server: f_vm = f_s / k', false));
 }
@@ -116,7 +116,7 @@ export function addSystemOptions(cmd: Command): Command {
 export function serverGhzOption(withDefault = true): Option {
   const o = new Option(
     '--server-ghz <ghz>',
-    `edge server capacity f_s (cores x clock), GHz${withDefault ? '' : ` (default ${DEFAULT_SYSTEM.serverHz / 1e9})`}`,
+    `edge server capacity f_s (cores x clock), GHz${withDefault ? '' : ` (default: ${DEFAULT_SYSTEM.serverHz / 1e9})`}`,
   ).argParser(parsePositive);
   return withDefault ? o.default(DEFAULT_SYSTEM.serverHz / 1e9) : o;
 }
@@ -125,7 +125,7 @@ export function serverGhzOption(withDefault = true): Option {
 export function usersOption(description: string, withDefault = true): Option {
   const o = new Option(
     '--users <k>',
-    withDefault ? description : `${description} (default ${DEFAULT_SYSTEM.users})`,
+    withDefault ? description : `${description} (default: ${DEFAULT_SYSTEM.users})`,
   ).argParser(parseIntIn(1, MAX_USERS));
   return withDefault ? o.default(DEFAULT_SYSTEM.users) : o;
 }

@@ -72,7 +72,7 @@ function flagsOf<S extends string>(
       flags: s.flag!,
       section,
       key,
-      help: `${s.help} (default ${String(defaults[key])})`,
+      help: `${s.help} (default: ${String(defaults[key])})`,
       ...(s.choices ? { choices: s.choices } : { parse: numberParser(s.check) }),
     }));
 }

@@ -49,14 +49,14 @@ export function experimentCommand(): Command {
     .addArgument(
       new Argument('<preset>', 'topology, tasks or rates').choices(PRESET_NAMES.filter((p) => p !== 'all')),
     )
-    .option('--quick', 'a small version of the same pipeline (a minute on 2 cores)')
-    .option('--out <dir>', 'output folder (default runs/experiment-<preset>[-quick]); rerun to resume')
+    .option('--quick', 'a small version of the same pipeline (seconds: about 5 s on 2 cores)')
+    .option('--out <dir>', 'output folder (default: runs/experiment-<preset>[-quick]); rerun to resume')
     .option(
       '--data-root <dir>',
       'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
       defaultDataRoot(),
     )
-    .option('--iterations <n>', 'meta-training iterations (default 100)', parseIntIn(1, MAX_ITERATIONS))
+    .option('--iterations <n>', 'meta-training iterations (default: 100)', parseIntIn(1, MAX_ITERATIONS))
     .option(
       '--drl-iterations <n>',
       'DRL pre-training iterations (default: --iterations)',
@@ -65,12 +65,12 @@ export function experimentCommand(): Command {
     .option('--seed <seed>', 'the one seed', parseSeed)
     .option(
       '--adapt-steps <n>',
-      'update steps on each test set (default 100; the table also reports step 20)',
+      'update steps on each test set (default: 100; the table also reports step 20)',
       parseIntIn(1, MAX_ADAPT_STEPS),
     )
     .option(
       '--samples <k>',
-      'sampled plans per DAG beside argmax at the reported steps (default 32)',
+      'sampled plans per DAG beside argmax at the reported steps (default: 32)',
       parseIntIn(0, MAX_INFERENCE_SAMPLES),
     )
     .option(
@@ -81,7 +81,7 @@ export function experimentCommand(): Command {
     .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parseIntIn(1, MAX_DATASET_DAGS))
     .option(
       '--optimal-time-limit <seconds>',
-      'Optimal reference: time limit per DAG (default 30; 0 skips it)',
+      'Optimal reference: time limit per DAG, seconds (default: 30; 0 skips it)',
       parseIntIn(0, MAX_TIME_LIMIT_S),
     )
     .option(

@@ -50,7 +50,10 @@ export function generateCommand(): Command {
       d.maxData,
     )
     .addOption(
-      new Option('--profile <profile>', 'task sizes: fitted to the shared datasets, or Sec. 5.2 ranges')
+      new Option(
+        '--profile <profile>',
+        "task sizes, not a latency model (the other commands' --profile): reference, fitted to the shared datasets the generator reproduces, or paper, Sec. 5.2's ranges",
+      )
         .choices(TASK_PROFILES)
         .default(d.profile),
     )

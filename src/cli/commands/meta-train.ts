@@ -36,7 +36,7 @@ export function metaTrainCommand(): Command {
         'the experiment whose training tasks to use (required unless resuming)',
       ).choices(PRESET_NAMES),
     )
-    .option('--out <dir>', 'run folder (default runs/meta-<preset>-<seed>)')
+    .option('--out <dir>', 'run folder (default: runs/meta-<preset>-<seed>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option(
       '--data-root <dir>',

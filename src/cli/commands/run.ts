@@ -8,7 +8,7 @@ import { PACEABLE_STEP_MS, shortestStepMs } from '../../services/execution/pacin
 import { modelJson, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 import { compileTask } from '../../rl/learning-task.js';
 import { evaluateGreedy } from '../../rl/sampler.js';
-import { schedulerByName, SCHEDULERS } from '../../schedulers/registry.js';
+import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
 import { parseHostPort } from '../../services/grpc/address.js';
 import { runOnExecutor } from '../../services/execution/device-runner.js';
 import { UsageError } from '../../util/errors.js';
@@ -42,10 +42,7 @@ export function runCommand(): Command {
     )
     .requiredOption('--dag <file>', 'DAG file (.gv, .dot, .json) or example:KEY')
     .requiredOption('--executor <host:port>', 'address of a running `mrlco executor`')
-    .option(
-      '--scheduler <name>',
-      `plan from a scheduler (default heft): ${SCHEDULERS.map((s) => s.name).join(', ')}`,
-    )
+    .option('--scheduler <name>', `plan from a scheduler (default: heft): ${knownSchedulerNames()}`)
     .option(
       '--plan <digits>',
       'this plan: one digit per task in task-id order, 1 = offload; run in rank order',

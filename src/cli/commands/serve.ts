@@ -196,7 +196,7 @@ export function serveCommand(): Command {
     .option('--eval-data <dirs>', 'held-out datasets θ is evaluated on after each round (comma-separated)')
     .option(
       '--rounds <n>',
-      `rounds of Eq. (22) (default ${DEFAULT_RUN.iterations}; may be raised on a restart)`,
+      `rounds of Eq. (22) (default: ${DEFAULT_RUN.iterations}; may be raised on a restart)`,
       parseIntIn(0, MAX_ITERATIONS),
     )
     .option('--exit-when-done', 'stop the service once the last round is closed');

@@ -43,7 +43,7 @@ export function trainCommand(): Command {
     .option('--data <dirs>', 'dataset folders, comma-separated (one learning task each)')
     .option(
       '--out <dir>',
-      'run folder: config.json, metrics.jsonl/.csv, checkpoint.bin (default runs/train-<seed>)',
+      'run folder: config.json, metrics.jsonl/.csv, checkpoint.bin (default: runs/train-<seed>)',
     )
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--json', 'make the last line of output a JSON summary of the run');
