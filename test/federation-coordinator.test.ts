@@ -1,9 +1,6 @@
 // The coordinator and the gRPC server in this process: straggler backoff and the message size limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { getBackend } from '../src/nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
@@ -16,6 +13,7 @@ import { StateStore } from '../src/services/federation/state-store.js';
 import { hashToken } from '../src/services/federation/tokens.js';
 import { ManualClock } from '../src/util/clock.js';
 import { FederationStatusSource } from '../src/services/web/federation-status.js';
+import { tempDir } from './helpers/tmp.js';
 
 const run = mergeRunConfig(
   DEFAULT_RUN,
@@ -28,7 +26,7 @@ function setup(
   extra: Partial<typeof DEFAULT_FEDERATION> = {},
   clock?: ManualClock,
 ): { coordinator: Coordinator; store: StateStore } {
-  const store = StateStore.open(mkdtempSync(join(tmpdir(), 'mrlco-coord-')));
+  const store = StateStore.open(tempDir('coord'));
   for (const d of ['d1', 'd2', 'd3']) store.addDevice(d, hashToken(`token-${d}`));
   const coordinator = new Coordinator({
     be: getBackend(),
@@ -159,5 +157,8 @@ test('a device whose long poll is cancelled (its process ended) is offline at on
   clock.advance(10_000);
   assert.equal((await polls[1]).kind, 'WAIT');
   assert.deepEqual(online(), ['d2'], 'd2 still within the window after its poll ended');
+  // A cancel reported for a poll already answered (its client closing afterwards) changes nothing.
+  coordinator.leave('d2');
+  assert.deepEqual(online(), ['d2']);
   coordinator.shutdown();
 });

@@ -174,12 +174,15 @@ export class Coordinator {
    * offline at once rather than for the rest of the online window.
    */
   leave(device: string): void {
+    // Only a poll still waiting: a call already answered may be reported cancelled as its client closes.
+    let waiting = false;
     for (const w of [...this.waiters])
       if (w.device === device) {
+        waiting = true;
         w.gone = true;
         w.wake();
       }
-    this.lastContact.delete(device);
+    if (waiting) this.lastContact.delete(device);
   }
 
   /** Work for the device now, or after waiting up to waitMs for a round to open (then WAIT). */
