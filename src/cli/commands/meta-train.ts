@@ -7,6 +7,7 @@ import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../e
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import { checkpointPathOf } from '../../rl/run-folder.js';
+import { sharedSystem } from '../../rl/checkpoint.js';
 import { parseIntIn } from '../options.js';
 import { UsageError } from '../../util/errors.js';
 import { recordedChanges, recordedPreset, refuseChanges, settingChanges, storedRunOf } from '../resume.js';
@@ -118,6 +119,10 @@ export function metaTrainCommand(): Command {
       stoppedAt: result.stoppedAt ?? null,
       trainMakespanMs: last?.trainMakespanMs ?? null,
       testMakespanMs: last?.testMakespanMs ?? null,
+      // The model of those makespans: the preset's tasks share a profile; their systems (rates) differ.
+      preset: preset.name,
+      profile: train[0]?.profile ?? null,
+      system: sharedSystem([...train, ...test].map((t) => t.system)),
       wallS: (performance.now() - started) / 1000,
     };
     if (result.stoppedAt !== undefined) {
