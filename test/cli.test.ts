@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, referenceData } from './helpers/paths.js';
+import { tempDir } from './helpers/tmp.js';
 
 function mrlco(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
@@ -81,8 +82,8 @@ test('evaluate --json gives the makespan and a timeline; the plan length is chec
 });
 
 test('generate is deterministic for a seed and writes files the other commands read', () => {
-  const a = mkdtempSync(join(tmpdir(), 'mrlco-gen-a-'));
-  const b = mkdtempSync(join(tmpdir(), 'mrlco-gen-b-'));
+  const a = tempDir('gen-a');
+  const b = tempDir('gen-b');
   for (const dir of [a, b])
     assert.equal(mrlco('generate', '--n', '12', '--count', '5', '--seed', '9', '--out', dir).code, 0);
   const files = readdirSync(a).sort();
@@ -108,7 +109,7 @@ test('bad input: unknown options, missing files, malformed and cyclic graphs giv
   assertOneLineError(mrlco('baselines', set8, '--schedulers', 'magic'), /unknown scheduler "magic"/);
   assertOneLineError(mrlco('baselines', set8, '--rate', '-3'), /--rate/);
   assertOneLineError(mrlco('generate', '--out', tmpdir(), '--fat', '2'), /fat/);
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-bad-'));
+  const dir = tempDir('bad');
   const cyclic = join(dir, 'cyclic.gv');
   writeFileSync(
     cyclic,
@@ -166,7 +167,7 @@ test('every policy and PPO flag of train --help reaches the run configuration', 
   const help = mrlco('train', '--help').stdout;
   for (const [flags, get, expected] of cases) {
     assert.ok(help.includes(flags[0]), `${flags[0]} not in train --help`);
-    const out = join(mkdtempSync(join(tmpdir(), 'mrlco-flags-')), 'run');
+    const out = join(tempDir('flags'), 'run');
     const r = mrlco(
       'train',
       '--data',

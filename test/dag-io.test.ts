@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDot } from '../src/dag/dot.js';
 import { parseDagJson } from '../src/dag/json.js';
@@ -9,7 +8,9 @@ import { formatDag, parseDag, readDagFile, readDataset, writeDagFile } from '../
 import { DEFAULT_GENERATOR_PARAMS, generateDag } from '../src/dag/generate.js';
 import { implausibleSize } from '../src/dag/plausibility.js';
 import { InputError } from '../src/util/errors.js';
-import { referenceData } from './helpers/paths.js';
+import { cliPath, referenceData } from './helpers/paths.js';
+import { spawnSync } from 'node:child_process';
+import { tempDir } from './helpers/tmp.js';
 
 const sample = join(referenceData, 'meta_offloading_20/offload_random20_8/random.20.0.gv');
 
@@ -166,18 +167,18 @@ test('a dataset is a folder of DAG files in natural order; a bad file is named',
     ['random.10.0', 'random.10.1', 'random.10.2'],
   );
   assert.equal(ds.dags[10].name, 'random.10.10');
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-ds-'));
+  const dir = tempDir('ds');
   writeFileSync(join(dir, 'a.gv'), `digraph G { ${node(1)} }`);
   writeFileSync(join(dir, 'b.json'), '{ nope');
   expectError(() => readDataset(dir), /b\.json: malformed JSON/);
   expectError(() => readDataset(join(dir, 'missing')), /no such file or folder/);
-  const empty = mkdtempSync(join(tmpdir(), 'mrlco-empty-'));
+  const empty = tempDir('empty');
   expectError(() => readDataset(empty), /no DAG files/);
 });
 
 test('DOT: a 2000-task DAG written by the generator reads back whole (beyond the parser default limits)', () => {
   const dag = generateDag({ ...DEFAULT_GENERATOR_PARAMS, n: 2000 }, 0);
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-big-'));
+  const dir = tempDir('big');
   const path = join(dir, 'big.gv');
   writeDagFile(path, dag, 'dot');
   const back = readDagFile(path);
@@ -186,5 +187,18 @@ test('DOT: a 2000-task DAG written by the generator reads back whole (beyond the
   assert.deepEqual(
     back.tasks.map((t) => t.cycles),
     dag.tasks.map((t) => t.cycles),
+  );
+});
+
+test('the command line notes implausibly large task sizes (likely a unit mistake) and goes on', () => {
+  const dir = tempDir('plausible');
+  writeFileSync(join(dir, 'big.gv'), `digraph G { ${node(1, 1e15)} ${node(2)} 1 -> 2 }`);
+  const r = spawnSync(process.execPath, [cliPath, 'evaluate', '--dag', join(dir, 'big.gv'), '--plan', '00'], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^note: .*big\.gv: a DAG has implausibly large tasks \(task 1: 9\.54e\+14 CPU cycles; .*check the units/,
   );
 });

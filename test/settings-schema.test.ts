@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../src/dag/generate.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
@@ -33,6 +32,7 @@ import {
   type Setting,
 } from '../src/rl/config.js';
 import { DEFAULT_FEDERATION, FEDERATION_SETTINGS } from '../src/services/federation/settings.js';
+import { tempDir } from './helpers/tmp.js';
 
 /** A value the setting accepts that differs from its default, as a command-line string. */
 function otherValue(s: Setting, current: unknown): string {
@@ -86,7 +86,7 @@ test('every declared flag of the federated service reaches its setting; a refuse
 });
 
 test("a run folder's own config.json is a valid --config: the same settings, its data description ignored", async () => {
-  const out = mkdtempSync(join(tmpdir(), 'mrlco-config-'));
+  const out = tempDir('config');
   const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 6, seed: 2 }, 3);
   const task = compileTask({ name: 'six', dags, system: DEFAULT_SYSTEM, profile: 'reference' }, 12);
   const run = mergeRunConfig(

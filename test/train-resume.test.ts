@@ -232,3 +232,37 @@ test('Ctrl-C stops a training run after the iteration in progress: checkpointed,
   assert.equal(readTensorFile(join(out, 'checkpoint.bin')).meta.iteration, Number(stopped[1]));
   assert.ok(!existsSync(join(out, '.lock')), 'the folder is released');
 });
+
+test("train --config R/config.json --data D takes the run's system and profile from the file", () => {
+  const first = join(tempDir('config-system'), 'first');
+  const data = join(referenceData, 'meta_offloading_n/offload_random10');
+  const start = (out: string, ...more: string[]) =>
+    spawnSync(
+      process.execPath,
+      [cliPath, 'train', '--data', data, '--iterations', '0', '--out', out, ...more],
+      {
+        encoding: 'utf8',
+      },
+    );
+  assert.equal(start(first, '--profile', 'reference', '--rate', '3', '--hidden', '8').status, 0);
+  const second = join(first, '..', 'second');
+  const r = start(second, '--config', join(first, 'config.json'));
+  assert.equal(r.status, 0, r.stderr);
+  const stored = JSON.parse(readFileSync(join(second, 'config.json'), 'utf8')) as {
+    policy: { hidden: number };
+    datasets: { profile: string; system: { uplinkBps: number } }[];
+  };
+  assert.equal(stored.policy.hidden, 8);
+  assert.equal(stored.datasets[0].profile, 'reference');
+  assert.equal(stored.datasets[0].system.uplinkBps, 3e6);
+  // A flag still overrides the file.
+  const third = start(
+    join(first, '..', 'third'),
+    '--config',
+    join(first, 'config.json'),
+    '--profile',
+    'paper',
+  );
+  assert.equal(third.status, 0, third.stderr);
+  assert.match(third.stderr, /paper profile/);
+});
