@@ -115,7 +115,7 @@ export async function runWorldLearningBench(args: string[]): Promise<void> {
       );
       const started = performance.now();
       const curve: string[] = [];
-      const result = trainPpo({
+      const result = await trainPpo({
         be,
         config,
         tasks: [train],

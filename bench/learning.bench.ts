@@ -150,7 +150,7 @@ if (!skip.includes('scratch')) {
       const started = performance.now();
       const initial = evaluate(set8, createPolicy(config.policy, config.seed), seed).argmax;
       const curve: string[] = [`0:${initial.toFixed(1)}`];
-      const result = trainPpo({
+      const result = await trainPpo({
         be,
         config,
         tasks: [set8],
@@ -179,7 +179,7 @@ if (!skip.includes('transfer')) {
     for (const seed of seeds) {
       const config = configFor(arch, seed, transferIterations);
       const started = performance.now();
-      const result = trainPpo({ be, config, tasks: train });
+      const result = await trainPpo({ be, config, tasks: train });
       const wall = (performance.now() - started) / 1000;
       console.log(`${arch} seed ${seed}: ${wall.toFixed(0)} s`);
       const gaps: number[] = [];

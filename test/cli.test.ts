@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, referenceData } from './helpers/paths.js';
+import { tempDir } from './helpers/tmp.js';
 
 function mrlco(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
@@ -33,9 +34,13 @@ test('baselines --json prints the Table 3 numbers keyed by scheduler', () => {
     '--json',
   );
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as Record<string, { meanMakespanMs: number }>;
-  assert.equal(out.greedy.meanMakespanMs.toFixed(2), '847.73');
-  assert.equal(out.heft.meanMakespanMs.toFixed(2), '800.75');
+  const out = JSON.parse(r.stdout) as {
+    profile: string;
+    schedulers: Record<string, { meanMakespanMs: number }>;
+  };
+  assert.equal(out.profile, 'reference');
+  assert.equal(out.schedulers.greedy.meanMakespanMs.toFixed(2), '847.73');
+  assert.equal(out.schedulers.heft.meanMakespanMs.toFixed(2), '800.75');
 });
 
 test('baselines --csv has a header and one row per scheduler', () => {
@@ -77,8 +82,8 @@ test('evaluate --json gives the makespan and a timeline; the plan length is chec
 });
 
 test('generate is deterministic for a seed and writes files the other commands read', () => {
-  const a = mkdtempSync(join(tmpdir(), 'mrlco-gen-a-'));
-  const b = mkdtempSync(join(tmpdir(), 'mrlco-gen-b-'));
+  const a = tempDir('gen-a');
+  const b = tempDir('gen-b');
   for (const dir of [a, b])
     assert.equal(mrlco('generate', '--n', '12', '--count', '5', '--seed', '9', '--out', dir).code, 0);
   const files = readdirSync(a).sort();
@@ -87,6 +92,15 @@ test('generate is deterministic for a seed and writes files the other commands r
   assert.match(readFileSync(join(a, files[0]), 'utf8'), /--seed 9/);
   const r = mrlco('baselines', a, '--schedulers', 'heft', '--json');
   assert.equal(r.code, 0, r.stderr);
+  // A folder that holds a dataset is not written over (the two would mix) unless --force replaces it.
+  const again = mrlco('generate', '--n', '12', '--count', '2', '--seed', '3', '--out', a);
+  assertOneLineError(again, /already holds 5 DAG files; .* give --force to replace them/);
+  assert.deepEqual(readdirSync(a).sort(), files);
+  const forced = mrlco('generate', '--n', '12', '--count', '2', '--seed', '3', '--out', a, '--force');
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stderr, /removed the 5 DAG files/);
+  assert.deepEqual(readdirSync(a).sort(), files.slice(0, 2));
+  assert.match(readFileSync(join(a, files[0]), 'utf8'), /--seed 3/);
 });
 
 test('bad input: unknown options, missing files, malformed and cyclic graphs give one clear line', () => {
@@ -95,7 +109,7 @@ test('bad input: unknown options, missing files, malformed and cyclic graphs giv
   assertOneLineError(mrlco('baselines', set8, '--schedulers', 'magic'), /unknown scheduler "magic"/);
   assertOneLineError(mrlco('baselines', set8, '--rate', '-3'), /--rate/);
   assertOneLineError(mrlco('generate', '--out', tmpdir(), '--fat', '2'), /fat/);
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-bad-'));
+  const dir = tempDir('bad');
   const cyclic = join(dir, 'cyclic.gv');
   writeFileSync(
     cyclic,
@@ -153,7 +167,7 @@ test('every policy and PPO flag of train --help reaches the run configuration', 
   const help = mrlco('train', '--help').stdout;
   for (const [flags, get, expected] of cases) {
     assert.ok(help.includes(flags[0]), `${flags[0]} not in train --help`);
-    const out = join(mkdtempSync(join(tmpdir(), 'mrlco-flags-')), 'run');
+    const out = join(tempDir('flags'), 'run');
     const r = mrlco(
       'train',
       '--data',

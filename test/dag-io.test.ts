@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDot } from '../src/dag/dot.js';
 import { parseDagJson } from '../src/dag/json.js';
 import { formatDag, parseDag, readDagFile, readDataset, writeDagFile } from '../src/dag/io.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDag } from '../src/dag/generate.js';
+import { implausibleSize } from '../src/dag/plausibility.js';
 import { InputError } from '../src/util/errors.js';
-import { referenceData } from './helpers/paths.js';
+import { cliPath, referenceData } from './helpers/paths.js';
+import { spawnSync } from 'node:child_process';
+import { tempDir } from './helpers/tmp.js';
 
 const sample = join(referenceData, 'meta_offloading_20/offload_random20_8/random.20.0.gv');
 
@@ -95,6 +97,31 @@ test('clear one-line errors for bad DOT input, naming the file', () => {
   expectError(() => parseDot(`digraph G { ${node(1)} 1 -> 1 }`, 'self.gv'), /self-loop/);
 });
 
+test('DOT: a syntax error names its line and column; a node declared twice is refused, naming it', () => {
+  expectError(
+    () => parseDot(`digraph G {\n  ${node(1)}\n  2 [size="3" expect_size=]\n}`, 'bad.gv'),
+    /^bad\.gv: malformed DOT \(line 3, column 27\): /,
+  );
+  expectError(
+    () => parseDot(`digraph G {\n  ${node(1)}\n  ${node(2)}\n  ${node(1, 5)}\n  1 -> 2\n}`, 'dup.gv'),
+    /^dup\.gv: node 1 is declared twice \(lines 2 and 4\)/,
+  );
+});
+
+test('DOT: a size too large to convert names its attribute; a large finite one is read', () => {
+  expectError(
+    () => parseDot(`digraph G { ${node(1, 1e308)} }`, 'huge.gv'),
+    /^huge\.gv: node 1: size="1e\+308" is too large/,
+  );
+  expectError(
+    () => parseDot('digraph G { 1 [size="1", expect_size="1e308"] }', 'huge.gv'),
+    /^huge\.gv: node 1: expect_size="1e308" is too large/,
+  );
+  const dag = parseDot(`digraph G { ${node(1, 1e15)} }`, 'big.gv');
+  assert.equal(implausibleSize(dag), `task 1: ${dag.tasks[0].cycles.toPrecision(3)} CPU cycles`);
+  assert.equal(implausibleSize(parseDot(`digraph G { ${node(1)} }`, 'ok.gv')), undefined);
+});
+
 test('clear one-line errors for bad JSON input', () => {
   const ok = {
     format: 'mrlco-dag',
@@ -140,18 +167,18 @@ test('a dataset is a folder of DAG files in natural order; a bad file is named',
     ['random.10.0', 'random.10.1', 'random.10.2'],
   );
   assert.equal(ds.dags[10].name, 'random.10.10');
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-ds-'));
+  const dir = tempDir('ds');
   writeFileSync(join(dir, 'a.gv'), `digraph G { ${node(1)} }`);
   writeFileSync(join(dir, 'b.json'), '{ nope');
   expectError(() => readDataset(dir), /b\.json: malformed JSON/);
   expectError(() => readDataset(join(dir, 'missing')), /no such file or folder/);
-  const empty = mkdtempSync(join(tmpdir(), 'mrlco-empty-'));
+  const empty = tempDir('empty');
   expectError(() => readDataset(empty), /no DAG files/);
 });
 
 test('DOT: a 2000-task DAG written by the generator reads back whole (beyond the parser default limits)', () => {
   const dag = generateDag({ ...DEFAULT_GENERATOR_PARAMS, n: 2000 }, 0);
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-big-'));
+  const dir = tempDir('big');
   const path = join(dir, 'big.gv');
   writeDagFile(path, dag, 'dot');
   const back = readDagFile(path);
@@ -160,5 +187,18 @@ test('DOT: a 2000-task DAG written by the generator reads back whole (beyond the
   assert.deepEqual(
     back.tasks.map((t) => t.cycles),
     dag.tasks.map((t) => t.cycles),
+  );
+});
+
+test('the command line notes implausibly large task sizes (likely a unit mistake) and goes on', () => {
+  const dir = tempDir('plausible');
+  writeFileSync(join(dir, 'big.gv'), `digraph G { ${node(1, 1e15)} ${node(2)} 1 -> 2 }`);
+  const r = spawnSync(process.execPath, [cliPath, 'evaluate', '--dag', join(dir, 'big.gv'), '--plan', '00'], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^note: .*big\.gv: a DAG has implausibly large tasks \(task 1: 9\.54e\+14 CPU cycles; .*check the units/,
   );
 });

@@ -4,14 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDagFile } from '../src/dag/io.js';
 import { createPolicy } from '../src/policy/create.js';
 import { saveCheckpoint } from '../src/rl/checkpoint.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
 import { cliPath, referenceData } from './helpers/paths.js';
+import { tempDir } from './helpers/tmp.js';
 
 const dagFile = join(referenceData, 'meta_offloading_n/offload_random10/random.10.0.gv');
 // The executor's default time scale; one case uses it, the others ask for real time (run --time-scale 1).
@@ -150,7 +149,7 @@ test('a DAG executed for real through mrlco executor takes the makespan the simu
 test('run --policy executes the plan that schedule --policy decides', async () => {
   // A small seeded policy: what matters is that both commands decode the same plan from one checkpoint.
   const run = mergeRunConfig(DEFAULT_RUN, { policy: { hidden: 8, layers: 1 }, seed: 5 }, 'test');
-  const checkpoint = join(mkdtempSync(join(tmpdir(), 'mrlco-run-policy-')), 'policy.bin');
+  const checkpoint = join(tempDir('run-policy'), 'policy.bin');
   saveCheckpoint(checkpoint, createPolicy(run.policy, run.seed), undefined, {
     run,
     iteration: 0,
@@ -208,4 +207,28 @@ test('run refuses a malformed address, and the executor a VM its model does not 
     vm.stderr,
     /^mrlco: executor at 127\.0\.0\.1:\d+: .*f_s\/k = 10 GHz, the device's model assumes 5 GHz/,
   );
+});
+
+test('run warns when the time scale makes a step shorter than timers and messages can pace', async () => {
+  const run = (scale: string) =>
+    mrlco(
+      'run',
+      '--dag',
+      'example:face-recognition',
+      '--executor',
+      address,
+      '--scheduler',
+      'heft',
+      '--time-scale',
+      scale,
+    );
+  const fast = await run('0.01');
+  assert.equal(fast.code, 0, fast.stderr);
+  assert.match(
+    fast.stderr,
+    /^warning: at time scale 0\.01 the shortest step lasts [\d.]+ ms of wall time, below the 2 ms timers and messages can pace: .*\(a --time-scale of [\d.]+ or more can\)/m,
+  );
+  const real = await run('1');
+  assert.equal(real.code, 0, real.stderr);
+  assert.doesNotMatch(real.stderr, /warning/);
 });

@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topologicalOrder } from '../src/dag/dag.js';
 import { readDagFile } from '../src/dag/io.js';
@@ -12,9 +11,10 @@ import { metaFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../src/cli/ru
 import { createProblem, makespanOf, type OffloadingProblem } from '../src/mec/problem.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { cliPath, referenceData } from './helpers/paths.js';
+import { tempDir } from './helpers/tmp.js';
 
 test('mrlco experiment topology --quick writes the curves, the figure (SVG and PNG), Table 3 and the plans behind it; a rerun resumes', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-exp-')), 'topology');
+  const out = join(tempDir('exp'), 'topology');
   const run = () =>
     spawnSync(
       process.execPath,

@@ -1,9 +1,6 @@
 // The coordinator and the gRPC server in this process: straggler backoff and the message size limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { getBackend } from '../src/nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../src/rl/config.js';
@@ -16,6 +13,7 @@ import { StateStore } from '../src/services/federation/state-store.js';
 import { hashToken } from '../src/services/federation/tokens.js';
 import { ManualClock } from '../src/util/clock.js';
 import { FederationStatusSource } from '../src/services/web/federation-status.js';
+import { tempDir } from './helpers/tmp.js';
 
 const run = mergeRunConfig(
   DEFAULT_RUN,
@@ -28,7 +26,7 @@ function setup(
   extra: Partial<typeof DEFAULT_FEDERATION> = {},
   clock?: ManualClock,
 ): { coordinator: Coordinator; store: StateStore } {
-  const store = StateStore.open(mkdtempSync(join(tmpdir(), 'mrlco-coord-')));
+  const store = StateStore.open(tempDir('coord'));
   for (const d of ['d1', 'd2', 'd3']) store.addDevice(d, hashToken(`token-${d}`));
   const coordinator = new Coordinator({
     be: getBackend(),
@@ -138,4 +136,29 @@ test('with the median, a poisoner inside the norm bound cannot move θ; with the
   }
   assert.equal(moved[0], 0, 'median: θ unchanged');
   assert.ok(moved[1] > 1e-4, `mean: θ moved ${moved[1]}`);
+});
+
+test('a device whose long poll is cancelled (its process ended) is offline at once, not for the online window', async () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const { coordinator } = setup(600, {}, clock);
+  const online = () =>
+    coordinator
+      .view()
+      .devices.filter((d) => d.online)
+      .map((d) => d.name);
+  coordinator.hello('d1', 'd1');
+  coordinator.hello('d2', 'd2');
+  // Fewer than minDevices (3): both wait in a long poll.
+  const polls = [coordinator.nextTask('d1', 10_000), coordinator.nextTask('d2', 10_000)];
+  assert.deepEqual(online(), ['d1', 'd2']);
+  coordinator.leave('d1');
+  assert.equal((await polls[0]).kind, 'WAIT');
+  assert.deepEqual(online(), ['d2'], 'd1 left: offline although its last call is within the window');
+  clock.advance(10_000);
+  assert.equal((await polls[1]).kind, 'WAIT');
+  assert.deepEqual(online(), ['d2'], 'd2 still within the window after its poll ended');
+  // A cancel reported for a poll already answered (its client closing afterwards) changes nothing.
+  coordinator.leave('d2');
+  assert.deepEqual(online(), ['d2']);
+  coordinator.shutdown();
 });

@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeParams, encodeParams } from '../src/services/federation/params-codec.js';
 import { checkUpdate } from '../src/services/federation/update-check.js';
@@ -16,6 +15,7 @@ import { DEFAULT_FEDERATION, updateNormBound } from '../src/services/federation/
 import { cliPath } from './helpers/paths.js';
 import { startCli } from './helpers/processes.js';
 import { createServer, type AddressInfo } from 'node:net';
+import { tempDir } from './helpers/tmp.js';
 
 test('parameters round-trip as float32 bytes; every corruption is named', () => {
   const values = Float32Array.from([0, -1.5, 3.25, 1e-30, 7]);
@@ -113,7 +113,7 @@ test('addresses: HOST:PORT to listen on, grpc:// or grpcs:// URLs for devices', 
 });
 
 test('the state store: a second device with the same name is refused; a corrupt database is one line', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-store-'));
+  const dir = tempDir('store');
   const store = StateStore.open(dir);
   store.addDevice('d1', hashToken('t1'));
   assert.throws(() => store.addDevice('d1', hashToken('t2')), /a device named d1 exists already/);
@@ -123,7 +123,7 @@ test('the state store: a second device with the same name is refused; a corrupt 
   assert.equal(store.revokeDevice('nobody'), false);
   store.close();
 
-  const bad = mkdtempSync(join(tmpdir(), 'mrlco-store-bad-'));
+  const bad = tempDir('store-bad');
   writeFileSync(join(bad, 'state.db'), 'this is not a database'.repeat(100));
   const r = spawnSync(process.execPath, [cliPath, 'serve', '--state', bad, '--listen', '127.0.0.1:0'], {
     encoding: 'utf8',
@@ -150,7 +150,7 @@ test('robust aggregation: coordinate-wise median and trimmed mean ignore an outl
 });
 
 test('serve names a bad TLS file in one line and creates no state', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-tls-bad-'));
+  const dir = tempDir('tls-bad');
   const pem = join(dir, 'bad.pem');
   writeFileSync(pem, 'not a certificate\n');
   const r = spawnSync(
@@ -178,7 +178,7 @@ test('serve: a busy --listen or --http port is one line before any state is made
   const busy = createServer();
   await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
   const port = (busy.address() as AddressInfo).port;
-  const root = mkdtempSync(join(tmpdir(), 'mrlco-ports-'));
+  const root = tempDir('ports');
   try {
     for (const flag of ['--listen', '--http']) {
       const state = join(root, flag.slice(2));
@@ -235,13 +235,21 @@ test('serve: a busy --listen or --http port is one line before any state is made
 });
 
 test('serve token rotate gives a device a new token, refuses the old one and re-admits a revoked device', () => {
-  const state = mkdtempSync(join(tmpdir(), 'mrlco-rotate-'));
+  const state = tempDir('rotate');
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [cliPath, 'serve', 'token', ...args, '--state', state], { encoding: 'utf8' });
   const added = run('add', 'dev-a');
   assert.equal(added.status, 0, added.stderr);
   const oldToken = added.stdout.trim();
   assert.equal(run('revoke', 'dev-a').status, 0);
+  // Adding it again is refused, naming the command that re-admits it.
+  const again = run('add', 'dev-a');
+  assert.equal(again.status, 1);
+  assert.equal(again.stderr.trim().split('\n').length, 1);
+  assert.match(
+    again.stderr,
+    /exists already \(revoked\): `mrlco serve token rotate dev-a --state .*` gives it a new token and re-admits it/,
+  );
   const rotated = run('rotate', 'dev-a');
   assert.equal(rotated.status, 0, rotated.stderr);
   const newTokenValue = rotated.stdout.trim();
@@ -257,4 +265,16 @@ test('serve token rotate gives a device a new token, refuses the old one and re-
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /no device named nobody/);
   assert.equal(unknown.stderr.trim().split('\n').length, 1);
+  // A state folder below a file: one line in words, not the system's ENOTDIR text.
+  writeFileSync(join(state, 'file'), '');
+  const below = spawnSync(
+    process.execPath,
+    [cliPath, 'serve', 'token', 'add', 'x', '--state', join(state, 'file', 'st')],
+    { encoding: 'utf8' },
+  );
+  assert.equal(below.status, 1);
+  assert.equal(
+    below.stderr,
+    `mrlco: ${join(state, 'file', 'st')}: cannot hold the service state: a part of this path is a file, not a folder\n`,
+  );
 });

@@ -4,8 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { chromium } from 'playwright-core';
@@ -22,8 +21,9 @@ import { StateStore } from '../src/services/federation/state-store.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/browser.js';
 import { cliPath, referenceData } from './helpers/paths.js';
 import { startCli, type CliProcess } from './helpers/processes.js';
+import { tempDir } from './helpers/tmp.js';
 
-const base = mkdtempSync(join(tmpdir(), 'mrlco-federation-'));
+const base = tempDir('federation');
 const started: CliProcess[] = [];
 after(() => {
   for (const p of started) p.kill();

@@ -7,12 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsInputError, fsProblem } from '../src/util/fs-errors.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { cliPath, referenceData } from './helpers/paths.js';
+import { tempDir } from './helpers/tmp.js';
 
 const set10 = join(referenceData, 'meta_offloading_n/offload_random10');
 
@@ -31,7 +31,7 @@ function assertOneLine(r: { code: number; stderr: string }, pattern: RegExp): vo
 const tiny = ['--iterations', '1', '--dags-per-batch', '2', '--trajectories', '2', '--workers', '0'];
 
 test('--out that is a file, or a path through a file: one line naming it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-fs-'));
+  const dir = tempDir('fs');
   const file = join(dir, 'a-file');
   writeFileSync(file, 'x');
   for (const cmd of [
@@ -45,7 +45,7 @@ test('--out that is a file, or a path through a file: one line naming it', () =>
 });
 
 test('a folder where a file goes: one line naming it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-fs-'));
+  const dir = tempDir('fs');
   const folder = join(dir, 'schedule.svg');
   mkdirSync(folder);
   const dag = join(set10, 'random.10.1.gv');
@@ -61,7 +61,7 @@ test('a full disk and other file-system errors are described in words, naming th
     '/runs/x/checkpoint.bin: no space left on the device',
   );
   // The atomic writer names the target, not its temporary file.
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-fs-'));
+  const dir = tempDir('fs');
   mkdirSync(join(dir, 'taken'));
   assert.throws(() => writeFileAtomic(join(dir, 'taken'), 'x'), {
     name: 'InputError',
@@ -70,16 +70,7 @@ test('a full disk and other file-system errors are described in words, naming th
 });
 
 test('--hidden beyond its bound is refused with the flag named, before anything runs', () => {
-  const r = mrlco(
-    'train',
-    '--data',
-    set10,
-    ...tiny,
-    '--hidden',
-    '100000',
-    '--out',
-    mkdtempSync(join(tmpdir(), 'm-')),
-  );
+  const r = mrlco('train', '--data', set10, ...tiny, '--hidden', '100000', '--out', tempDir('m'));
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(
@@ -89,7 +80,7 @@ test('--hidden beyond its bound is refused with the flag named, before anything 
 });
 
 test('train --iterations 0 reports no checkpoint', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-fs-')), 'run');
+  const out = join(tempDir('fs'), 'run');
   const r = mrlco('train', '--data', set10, ...tiny.slice(2), '--iterations', '0', '--out', out, '--json');
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { checkpoint: string | null };

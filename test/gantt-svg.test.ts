@@ -245,3 +245,19 @@ test('a wide graph goes below the chart, a timeline from another DAG is refused'
   const { dag: other } = sample();
   assert.throws(() => renderGanttSvg(other, timeline), /is not task/);
 });
+
+test('bars are labelled by task id, as the task graph beside them; names are in the tooltips', () => {
+  const { dag, timeline } = sample();
+  const svg = renderGanttSvg(dag, timeline);
+  const gantt = group(svg, 'gantt');
+  // The bars' labels: the texts inside the chart that keep out of the pointer's way.
+  const barTexts = [...gantt.matchAll(/<text [^>]*pointer-events="none"[^>]*>([^<]*)<\/text>/g)].map(
+    (m) => m[1],
+  );
+  assert.ok(barTexts.length > 0, 'some bars are labelled');
+  const ids = new Set(dag.tasks.map((t) => t.id));
+  for (const t of barTexts) assert.ok(ids.has(t) || /…$/.test(t), `bar label "${t}" is a task id`);
+  assert.ok(gantt.includes('task 4 (detect)'), 'the name is in the tooltip');
+  const graph = group(svg, 'dag');
+  for (const t of barTexts) assert.ok(graph.includes(`>${t}</text>`), `the graph shows ${t} too`);
+});

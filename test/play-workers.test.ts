@@ -81,7 +81,7 @@ for (const [label, config] of configs) {
   });
 }
 
-test('a PPO run and an adaptation give the same parameters with and without workers', () => {
+test('a PPO run and an adaptation give the same parameters with and without workers', async () => {
   const config = { ...DEFAULT_POLICY, hidden: 16 };
   const task = mixedTask(config.neighbours);
   const run = {
@@ -90,8 +90,8 @@ test('a PPO run and an adaptation give the same parameters with and without work
     iterations: 2,
     ppo: { ...DEFAULT_RUN.ppo, dagsPerBatch: 12, trajectoriesPerDag: 6 },
   };
-  const alone = trainPpo({ be, config: run, tasks: [task] });
-  const parallel = trainPpo({ be, config: run, tasks: [task], workers: 2 });
+  const alone = await trainPpo({ be, config: run, tasks: [task] });
+  const parallel = await trainPpo({ be, config: run, tasks: [task], workers: 2 });
   assert.deepEqual(parallel.policy.params.values, alone.policy.params.values);
   assert.deepEqual(
     parallel.metrics.map((m) => m.evalMakespanMs),

@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readDagFile } from '../src/dag/io.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
@@ -16,6 +15,7 @@ import { getBackend } from '../src/nn/select-backend.js';
 import { loadCheckpoint, rankWeightOfCheckpoint, systemOfCheckpoint } from '../src/rl/checkpoint.js';
 import { decideOffloading } from '../src/services/offloading-scheduler.js';
 import { cliPath } from './helpers/paths.js';
+import { tempDir } from './helpers/tmp.js';
 
 /**
  * DAGs whose tasks' data and cycles are not proportional (in the reference sets and the generator they
@@ -23,7 +23,7 @@ import { cliPath } from './helpers/paths.js';
  * much, so that the offload weight and min(T^UE, T^o) order them differently.
  */
 function mixedDataset(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-rank-data-'));
+  const dir = tempDir('rank-data');
   for (let k = 0; k < 3; k++) {
     const tasks = [
       { id: 1, cycles: 1e8 + k * 1e7, uploadBytes: 1000, resultBytes: 500 },
@@ -44,7 +44,7 @@ function mrlco(...args: string[]) {
 
 /** A one-iteration `train` on `data` (reference profile) with `flags`; returns its checkpoint's path. */
 function trainTiny(data: string, ...flags: string[]): string {
-  const out = join(mkdtempSync(join(tmpdir(), 'mrlco-rank-')), 'run');
+  const out = join(tempDir('rank'), 'run');
   const tiny = ['--iterations', '1', '--dags-per-batch', '2', '--trajectories', '2', '--workers', '0'];
   const r = mrlco('train', '--data', data, ...tiny, '--profile', 'reference', ...flags, '--out', out);
   assert.equal(r.code, 0, r.stderr);
@@ -85,7 +85,7 @@ test('train --rank-weight offload (not the reference profile default) is recorde
   const other = mrlco('schedule', '--policy', ckpt, '--dag', dagFile, '--json', '--rank-weight', 'min');
   assert.equal(other.code, 0, other.stderr);
   expect(JSON.parse(other.stdout) as Printed, 'min');
-  assert.match(other.stderr, /trained in the offload rank order; scheduling in the min rank order/);
+  assert.match(other.stderr, /trained in the offload rank order; its plans are in the min rank order/);
 });
 
 test('a checkpoint records the system it was trained in, and schedule uses it by default', () => {
@@ -100,7 +100,11 @@ test('a checkpoint records the system it was trained in, and schedule uses it by
       .makespanMs;
   const byDefault = mrlco('schedule', '--policy', ckpt, '--dag', file, '--json');
   assert.equal(byDefault.code, 0, byDefault.stderr);
-  assert.equal((JSON.parse(byDefault.stdout) as { makespanMs: number }).makespanMs, expected(trained));
+  const printed = JSON.parse(byDefault.stdout) as { makespanMs: number; profile: string; system: unknown };
+  assert.equal(printed.makespanMs, expected(trained));
+  // The JSON says which model its makespan is under.
+  assert.equal(printed.profile, 'reference');
+  assert.deepEqual(printed.system, trained);
   assert.doesNotMatch(byDefault.stderr, /trained at/);
   const other = mrlco('schedule', '--policy', ckpt, '--dag', file, '--json', '--rate', '7');
   assert.equal(other.code, 0, other.stderr);
@@ -110,6 +114,6 @@ test('a checkpoint records the system it was trained in, and schedule uses it by
   );
   assert.match(
     other.stderr,
-    /note: the policy was trained at 3\/3 Mbit\/s, f_UE 2 GHz.*; scheduling at 7\/7 Mbit\/s/,
+    /note: the policy was trained at 3\/3 Mbit\/s, f_UE 2 GHz.*; its plans are under 7\/7 Mbit\/s/,
   );
 });

@@ -1,8 +1,7 @@
 // Line charts (Figs. 6-8), their PNG copies, Table 3 in Markdown and the learning-curve CSV.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { niceScale, renderLineChartSvg, type LineChart } from '../src/report/line-chart.js';
 import { setResvgLoaderForTests, svgToPng, writeSvgAndPng } from '../src/report/png.js';
@@ -13,6 +12,7 @@ import {
   renderTable3Markdown,
   type Table3Row,
 } from '../src/report/table3.js';
+import { tempDir } from './helpers/tmp.js';
 
 const NASTY = 'A&B <x> "q"';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -260,7 +260,7 @@ test('svgToPng renders PNG bytes; writeSvgAndPng writes both files', () => {
   assert.equal(new DataView(png.buffer, png.byteOffset).getUint32(16), 320);
   assert.equal(new DataView(svgToPng(svg).buffer).getUint32(16), 1280, 'default: twice the SVG width');
 
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-chart-'));
+  const dir = tempDir('chart');
   try {
     const result = writeSvgAndPng(join(dir, 'sub', 'fig6'), svg);
     assert.equal(result.png, true);
@@ -272,7 +272,7 @@ test('svgToPng renders PNG bytes; writeSvgAndPng writes both files', () => {
 });
 
 test('without a resvg binary: svgToPng throws one line, writeSvgAndPng writes the SVG only', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-chart-'));
+  const dir = tempDir('chart');
   setResvgLoaderForTests(() => {
     throw new Error('Cannot find module @resvg/resvg-js-plan9-mips\nRequire stack:\n- index.js');
   });
@@ -366,7 +366,7 @@ test('Table 3: columns, 2 decimals with gaps to the optimum, missing entries, pa
   // Below the optimum (rounding, or an unproven one): a negative gap, and a note on partial proofs.
   const md2 = renderTable3Markdown([{ ...ROWS[0], optimalProven: '97/100', mrlco100Ms: 677.01 }]);
   assert.ok(md2.includes('677.01 (-0.3%)'));
-  assert.ok(md2.includes('679.31 (97/100 proven)'));
+  assert.ok(md2.includes('679.31 (best found, 97/100 proven)'));
   assert.match(md2, /upper bound/);
   assert.doesNotMatch(renderTable3Markdown(ROWS), /upper bound|paper/);
 });

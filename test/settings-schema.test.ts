@@ -6,8 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../src/dag/generate.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
@@ -33,6 +32,7 @@ import {
   type Setting,
 } from '../src/rl/config.js';
 import { DEFAULT_FEDERATION, FEDERATION_SETTINGS } from '../src/services/federation/settings.js';
+import { tempDir } from './helpers/tmp.js';
 
 /** A value the setting accepts that differs from its default, as a command-line string. */
 function otherValue(s: Setting, current: unknown): string {
@@ -64,7 +64,7 @@ test('every declared flag of the run configuration reaches its own setting', () 
     const config = mergeRunConfig(DEFAULT_RUN, patch, 'test');
     const got = (config[section] as unknown as Record<string, unknown>)[f.key];
     assert.equal(String(got), value, `${f.flags} → ${section}.${f.key}`);
-    assert.match(f.help, /\(default /, `${f.flags} shows its default`);
+    assert.match(f.help, /\(default: /, `${f.flags} shows its default`);
   }
 });
 
@@ -85,8 +85,8 @@ test('every declared flag of the federated service reaches its setting; a refuse
   assert.throws(() => parse(flags, ['--min-devices', '0']), /--min-devices <n>' argument '0' is invalid/);
 });
 
-test("a run folder's own config.json is a valid --config: the same settings, its data description ignored", () => {
-  const out = mkdtempSync(join(tmpdir(), 'mrlco-config-'));
+test("a run folder's own config.json is a valid --config: the same settings, its data description ignored", async () => {
+  const out = tempDir('config');
   const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 6, seed: 2 }, 3);
   const task = compileTask({ name: 'six', dags, system: DEFAULT_SYSTEM, profile: 'reference' }, 12);
   const run = mergeRunConfig(
@@ -99,7 +99,13 @@ test("a run folder's own config.json is a valid --config: the same settings, its
     },
     'test',
   );
-  trainPpo({ be: getBackend(), config: run, tasks: [task], outDir: out, description: { datasets: ['x'] } });
+  await trainPpo({
+    be: getBackend(),
+    config: run,
+    tasks: [task],
+    outDir: out,
+    description: { datasets: ['x'] },
+  });
   const stored = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.ok('tasks' in stored && 'datasets' in stored, 'config.json describes the data');
   assert.deepEqual(loadRunConfig(join(out, 'config.json')), run);

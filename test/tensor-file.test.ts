@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTensorFile, writeTensorFile } from '../src/nn/tensor-file.js';
 import { InputError } from '../src/util/errors.js';
 import { Adam, clipGradNorm } from '../src/nn/adam.js';
+import { tempDir } from './helpers/tmp.js';
 
 const file = () => ({
   meta: { model: 'test', hidden: 4 },
@@ -17,7 +17,7 @@ const file = () => ({
 });
 
 test('tensor files round-trip exactly', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'mrlco-tf-')), 'p.bin');
+  const path = join(tempDir('tf'), 'p.bin');
   writeTensorFile(path, file());
   const back = readTensorFile(path);
   assert.deepEqual(back.meta, file().meta);
@@ -27,7 +27,7 @@ test('tensor files round-trip exactly', () => {
 });
 
 test('corrupt tensor files give one clear line naming the file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-tf-'));
+  const dir = tempDir('tf');
   const path = join(dir, 'p.bin');
   writeTensorFile(path, file());
   const good = readFileSync(path);

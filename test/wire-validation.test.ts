@@ -5,8 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTensorFile, writeTensorFile } from '../src/nn/tensor-file.js';
 import { createPolicy } from '../src/policy/create.js';
@@ -16,9 +14,10 @@ import { DEFAULT_RUN, policyConfigFromJson, ppoConfigFromJson } from '../src/rl/
 import { storedServiceConfig, storeServiceConfig } from '../src/services/federation/service-config.js';
 import { DEFAULT_FEDERATION } from '../src/services/federation/settings.js';
 import { StateStore } from '../src/services/federation/state-store.js';
+import { tempDir } from './helpers/tmp.js';
 
 test("a checkpoint's header is validated: a bad value or an unknown key is one line naming the file", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mrlco-wire-'));
+  const dir = tempDir('wire');
   const good = join(dir, 'good.bin');
   const policy = createPolicy({ ...DEFAULT_POLICY, hidden: 8 }, 1);
   saveCheckpoint(good, policy, undefined, {
@@ -66,7 +65,7 @@ test("the service's policy and PPO settings are validated on the device", () => 
 });
 
 test("a service's stored configuration is validated when it is read", () => {
-  const store = StateStore.open(mkdtempSync(join(tmpdir(), 'mrlco-wire-state-')));
+  const store = StateStore.open(tempDir('wire-state'));
   try {
     storeServiceConfig(store, { run: DEFAULT_RUN, federation: DEFAULT_FEDERATION, eval: null });
     assert.deepEqual(storedServiceConfig(store)?.run, DEFAULT_RUN);
@@ -76,7 +75,7 @@ test("a service's stored configuration is validated when it is read", () => {
     );
     assert.throws(
       () => storedServiceConfig(store),
-      /stored configuration\): run\.seed must be a non-negative integer/,
+      /stored configuration\): run\.seed must be an integer from 0 to 4294967295/,
     );
     store.setMeta(
       'config',

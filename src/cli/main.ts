@@ -73,18 +73,21 @@ export function buildProgram(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // A command may end with its own code (a training run stopped by a signal: 130).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander already printed its one-line message (or the help text).
       return err.exitCode === 0 ? 0 : 2;
     }
+    // A message of several lines (one per differing setting) has each line prefixed.
+    const lines = (message: string) => message.replace(/^/gm, 'mrlco: ');
     if (err instanceof UsageError) {
-      console.error(`mrlco: ${err.message}`);
+      console.error(lines(err.message));
       return 2;
     }
     if (err instanceof InputError) {
-      console.error(`mrlco: ${err.message}`);
+      console.error(lines(err.message));
       return 1;
     }
     // A file-system error on a path the user gave (or a full disk): one line naming the path.

@@ -6,6 +6,7 @@ import { SIM_PROFILES, type SimProfile } from '../mec/simulator.js';
 import type { ModelOptions } from '../mec/problem.js';
 import { UsageError } from '../util/errors.js';
 import { OPTIMAL_DEFAULT_TIME_LIMIT_S } from '../schedulers/optimal.js';
+import { MAX_SEED, MAX_TIME_LIMIT_S, MAX_USERS } from '../util/limits.js';
 
 export function parseNumber(value: string): number {
   const n = Number(value);
@@ -43,6 +44,35 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** An integer from `lo` to `hi`: a count with its declared bound (util/limits.ts). */
+export function parseIntIn(lo: number, hi: number): (value: string) => number {
+  return (value) => {
+    const n = parseNumber(value);
+    if (!Number.isInteger(n) || n < lo || n > hi)
+      throw new InvalidArgumentError(`expected an integer from ${lo} to ${hi}.`);
+    return n;
+  };
+}
+
+/** A number from `lo` to `hi` (seconds, rates with a declared bound). */
+export function parseNumberIn(lo: number, hi: number): (value: string) => number {
+  return (value) => {
+    const n = parseNumber(value);
+    if (n < lo || n > hi) throw new InvalidArgumentError(`expected a number from ${lo} to ${hi}.`);
+    return n;
+  };
+}
+
+/** Every --seed: 0 to 2^32 − 1 (util/limits.ts). */
+export const parseSeed = parseIntIn(0, MAX_SEED);
+
+/** A time limit per DAG in seconds: positive, at most a day (0 allowed where it means "skip"). */
+export const parseTimeLimit = (value: string): number => {
+  const n = parseNumberIn(0, MAX_TIME_LIMIT_S)(value);
+  if (n === 0) throw new InvalidArgumentError('expected a positive number.');
+  return n;
+};
+
 export interface SystemCliOptions {
   profile?: SimProfile;
   rankWeight?: RankWeight;
@@ -61,7 +91,7 @@ export function addSystemOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--profile <profile>',
-        'latency model: Eqs. 5-7 as printed, or the reference experiments (default paper; with a policy, the one it was trained on)',
+        'latency model: Eqs. 5-7 as printed, or the reference experiments (default: paper; with a policy, the one it was trained on)',
       ).choices(SIM_PROFILES),
     )
     .addOption(
@@ -72,12 +102,12 @@ export function addSystemOptions(cmd: Command): Command {
     )
     .option(
       '--rate <mbps>',
-      `uplink and downlink rate, Mbit/s (default ${DEFAULT_SYSTEM.uplinkBps / 1e6}; with a policy, the one it was trained at)`,
+      `uplink and downlink rate, Mbit/s (default: ${DEFAULT_SYSTEM.uplinkBps / 1e6}; with a policy, the one it was trained at)`,
       parsePositive,
     )
     .option('--rate-up <mbps>', 'uplink rate R_ul, Mbit/s', parsePositive)
     .option('--rate-down <mbps>', 'downlink rate R_dl, Mbit/s', parsePositive)
-    .option('--ue-ghz <ghz>', `device CPU f_UE, GHz (default ${DEFAULT_SYSTEM.ueHz / 1e9})`, parsePositive)
+    .option('--ue-ghz <ghz>', `device CPU f_UE, GHz (default: ${DEFAULT_SYSTEM.ueHz / 1e9})`, parsePositive)
     .addOption(serverGhzOption(false))
     .addOption(usersOption('users sharing the server: f_vm = f_s / k', false));
 }
@@ -86,7 +116,7 @@ export function addSystemOptions(cmd: Command): Command {
 export function serverGhzOption(withDefault = true): Option {
   const o = new Option(
     '--server-ghz <ghz>',
-    `edge server capacity f_s (cores x clock), GHz${withDefault ? '' : ` (default ${DEFAULT_SYSTEM.serverHz / 1e9})`}`,
+    `edge server capacity f_s (cores x clock), GHz${withDefault ? '' : ` (default: ${DEFAULT_SYSTEM.serverHz / 1e9})`}`,
   ).argParser(parsePositive);
   return withDefault ? o.default(DEFAULT_SYSTEM.serverHz / 1e9) : o;
 }
@@ -95,8 +125,8 @@ export function serverGhzOption(withDefault = true): Option {
 export function usersOption(description: string, withDefault = true): Option {
   const o = new Option(
     '--users <k>',
-    withDefault ? description : `${description} (default ${DEFAULT_SYSTEM.users})`,
-  ).argParser(parsePositiveInt);
+    withDefault ? description : `${description} (default: ${DEFAULT_SYSTEM.users})`,
+  ).argParser(parseIntIn(1, MAX_USERS));
   return withDefault ? o.default(DEFAULT_SYSTEM.users) : o;
 }
 
@@ -129,8 +159,8 @@ export function systemFromOptions(
 export function addTimeLimitOption(cmd: Command): Command {
   return cmd.option(
     '--time-limit <seconds>',
-    `optimal: stop proving after this long per DAG and keep the best plan found (default ${OPTIMAL_DEFAULT_TIME_LIMIT_S})`,
-    parsePositive,
+    'optimal: stop proving after this long per DAG and keep the best plan found, not proven',
+    parseTimeLimit,
     OPTIMAL_DEFAULT_TIME_LIMIT_S,
   );
 }

@@ -31,8 +31,14 @@ export interface ProgressBar {
   stop(): void;
 }
 
-/** A bar `label [=====   ] value/total | status`. */
-export function progressBar(label: string, total: number, start = 0, quiet = false): ProgressBar {
+/** A bar `label [=====   ] value/total | status` (without the count when `count` is false: the status says it). */
+export function progressBar(
+  label: string,
+  total: number,
+  start = 0,
+  quiet = false,
+  count = true,
+): ProgressBar {
   if (quiet) return { update() {}, stop() {} };
   if (process.stderr.isTTY !== true) {
     return {
@@ -44,7 +50,7 @@ export function progressBar(label: string, total: number, start = 0, quiet = fal
   }
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {value}/{total} | {status}`,
+      format: `${label} [{bar}] ${count ? '{value}/{total}' : '{percentage}%'} | {status}`,
       stream: process.stderr,
       hideCursor: true,
       barsize: 24,

@@ -5,7 +5,7 @@
  * changes, checked by that setting's own check.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { readDataset } from '../dag/io.js';
+import { readDatasetArg } from './dag-arg.js';
 import type { TaskSpec } from '../experiments/drl.js';
 import {
   DEFAULT_RUN,
@@ -19,7 +19,12 @@ import {
   type RunConfig,
   type Setting,
 } from '../rl/config.js';
-import { UsageError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
+import { isObject } from '../util/is-object.js';
+import { isSimProfile } from '../mec/profiles.js';
+import { RANK_WEIGHTS, type RankWeight } from '../mec/rank.js';
+import { recordedSystem } from '../rl/checkpoint.js';
+import { readFileSync } from 'node:fs';
 import { addSystemOptions, type SystemCliOptions, systemFromOptions } from './options.js';
 
 type Section = 'policy' | 'ppo' | 'meta' | 'run';
@@ -67,7 +72,7 @@ function flagsOf<S extends string>(
       flags: s.flag!,
       section,
       key,
-      help: `${s.help} (default ${String(defaults[key])})`,
+      help: `${s.help} (default: ${String(defaults[key])})`,
       ...(s.choices ? { choices: s.choices } : { parse: numberParser(s.check) }),
     }));
 }
@@ -89,6 +94,22 @@ const flagOf = (key: string): SettingFlag => TOP_FLAGS.find((f) => f.key === key
 const SEED_FLAG = flagOf('seed');
 const EVAL_EVERY_FLAG = flagOf('evalEvery');
 const ITERATIONS_FLAG = flagOf('iterations');
+
+/**
+ * The flag that sets a run setting ("ppo.learningRate" → "--lr", "seed" → "--seed"); a setting without
+ * a flag is named by its path in a --config file.
+ */
+export function flagOfSetting(path: string): string {
+  const [first, second] = path.split('.');
+  const all = [...TOP_FLAGS, ...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags()];
+  const found =
+    second === undefined
+      ? all.find((f) => f.section === 'run' && f.key === first)
+      : all.find((f) => f.section === first && f.key === second);
+  if (found) return found.flags.split(' ')[0];
+  if (path === 'policy.layerNorm') return '--layer-norm';
+  return `${path} (--config)`;
+}
 
 /** The flags of a set of declared settings outside the run configuration (the service's own). */
 export function declaredFlags(settings: Record<string, Setting>, defaults: Record<string, unknown>) {
@@ -189,9 +210,43 @@ export function taskSpecsFromOptions(
     .map((d) => d.trim())
     .filter((d) => d !== '')
     .map((dir) => ({
-      dataset: readDataset(dir),
+      dataset: readDatasetArg(dir),
       system,
       profile: model.profile,
       ...(model.rankWeight ? { rankWeight: model.rankWeight } : {}),
     }));
+}
+
+/** The defaults of the system flags: a profile, a rank weight and a system. */
+export type SystemDefaults = NonNullable<Parameters<typeof systemFromOptions>[1]>;
+
+/**
+ * The system a --config file describes when it is a run folder's config.json whose datasets share one:
+ * the defaults of the system flags, as in the run it comes from (the data itself comes from --data).
+ */
+export function systemDefaultsOfConfig(path: string | undefined): SystemDefaults | undefined {
+  if (!path) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined; // loadRunConfig names the problem
+  }
+  if (!isObject(doc) || !Array.isArray(doc.datasets) || doc.datasets.length === 0) return undefined;
+  const described = doc.datasets.map((d: unknown, k) => {
+    const at = `datasets[${k}]`;
+    if (!isObject(d)) throw InputError.inFile(path, `${at} must be an object`);
+    if (!isSimProfile(d.profile)) throw InputError.inFile(path, `${at}.profile must be paper or reference`);
+    const system = recordedSystem(d.system);
+    if (!system) throw InputError.inFile(path, `${at}.system is not a valid system`);
+    if (d.rankWeight !== undefined && !(RANK_WEIGHTS as readonly unknown[]).includes(d.rankWeight))
+      throw InputError.inFile(path, `${at}.rankWeight must be one of ${RANK_WEIGHTS.join(', ')}`);
+    return {
+      profile: d.profile,
+      system,
+      ...(d.rankWeight !== undefined ? { rankWeight: d.rankWeight as RankWeight } : {}),
+    };
+  });
+  const first = JSON.stringify(described[0]);
+  return described.every((d) => JSON.stringify(d) === first) ? described[0] : undefined;
 }

@@ -13,6 +13,19 @@ import { bytesFromSize, cyclesFromSize, sizeFromBytes, sizeFromCycles } from './
 interface RawNode {
   id: string;
   attrs: Map<string, string>;
+  /** Where the node statement is (for messages). */
+  line?: number;
+}
+
+interface Located {
+  location?: { start?: { line?: number; column?: number } } | null;
+}
+
+/** " (line L, column C)" of a parser error or AST node, when it carries one. */
+function where(located: Located | undefined): string {
+  const start = located?.location?.start;
+  if (!start?.line) return '';
+  return start.column ? ` (line ${start.line}, column ${start.column})` : ` (line ${start.line})`;
 }
 
 export function parseDot(text: string, origin: string, name = origin): Dag {
@@ -25,9 +38,10 @@ export function parseDot(text: string, origin: string, name = origin): Dag {
       maxInputSize: Math.max(10 << 20, text.length),
     }) as ASTNode;
   } catch (err) {
-    const e = err as { message?: string; location?: { start?: { line?: number } } };
-    const where = e.location?.start?.line ? ` (line ${e.location.start.line})` : '';
-    throw InputError.inFile(origin, `malformed DOT${where}: ${firstLine(e.message ?? String(err))}`);
+    // The parser's syntax error keeps the position in its cause.
+    const e = err as Located & { message?: string; cause?: Located };
+    const at = where(e.cause?.location ? e.cause : e);
+    throw InputError.inFile(origin, `malformed DOT${at}: ${firstLine(e.message ?? String(err))}`);
   }
 
   const meta: DagMeta = { format: 'dot' };
@@ -40,7 +54,18 @@ export function parseDot(text: string, origin: string, name = origin): Dag {
       switch (stmt.type) {
         case 'Node': {
           const id = String(stmt.id.value);
-          const raw = nodes.get(id) ?? { id, attrs: new Map<string, string>() };
+          // Two statements for one node would be merged attribute by attribute: a copy-paste slip, refused.
+          const earlier = nodes.get(id);
+          if (earlier) {
+            const line = stmt.location?.start?.line;
+            const lines = earlier.line && line ? ` (lines ${earlier.line} and ${line})` : '';
+            throw InputError.inFile(origin, `node ${id} is declared twice${lines}; one statement per node`);
+          }
+          const raw: RawNode = {
+            id,
+            attrs: new Map<string, string>(),
+            ...(stmt.location?.start?.line ? { line: stmt.location.start.line } : {}),
+          };
           for (const attr of stmt.children) {
             if (attr.type === 'Attribute') raw.attrs.set(String(attr.key.value), String(attr.value.value));
           }
@@ -85,19 +110,28 @@ export function parseDot(text: string, origin: string, name = origin): Dag {
   }
 
   const tasks: Task[] = [...nodes.values()].map((raw) => {
-    const size = numberAttr(raw, 'size', origin);
-    const expect = numberAttr(raw, 'expect_size', origin);
-    const upload = raw.attrs.has('upload_size') ? numberAttr(raw, 'upload_size', origin) : size;
     const label = raw.attrs.get('label');
+    const upload = raw.attrs.has('upload_size') ? 'upload_size' : 'size';
     return {
       id: raw.id,
       ...(label !== undefined ? { name: label } : {}),
-      cycles: cyclesFromSize(size),
-      uploadBytes: bytesFromSize(upload),
-      resultBytes: bytesFromSize(expect),
+      cycles: sizeAttr(raw, 'size', cyclesFromSize, origin),
+      uploadBytes: sizeAttr(raw, upload, bytesFromSize, origin),
+      resultBytes: sizeAttr(raw, 'expect_size', bytesFromSize, origin),
     };
   });
   return createDag({ name, tasks, edges, meta }, origin);
+}
+
+/** A size attribute in daggen units, converted; a value too large to convert is named, not passed on as Infinity. */
+function sizeAttr(raw: RawNode, key: string, convert: (size: number) => number, origin: string): number {
+  const value = convert(numberAttr(raw, key, origin));
+  if (!Number.isFinite(value))
+    throw InputError.inFile(
+      origin,
+      `node ${raw.id}: ${key}="${raw.attrs.get(key)}" is too large (not a finite number of cycles or bytes)`,
+    );
+  return value;
 }
 
 function numberAttr(raw: RawNode, key: string, origin: string): number {

@@ -8,6 +8,7 @@ import { createDag, type Dag, type DagMeta, type Task } from './dag.js';
 import { bytesFromSize, cyclesFromSize } from './daggen-units.js';
 import { InputError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { MAX_GENERATED_TASKS, MAX_SEED } from '../util/limits.js';
 
 /**
  * How task cycles and data sizes are drawn:
@@ -62,11 +63,13 @@ export function validateGeneratorParams(p: GeneratorParams): void {
   const fail = (problem: string): never => {
     throw new InputError(`invalid generator parameters: ${problem}`);
   };
-  if (!Number.isSafeInteger(p.n) || p.n < 1) fail(`n must be a positive integer, got ${p.n}`);
+  if (!Number.isInteger(p.n) || p.n < 1 || p.n > MAX_GENERATED_TASKS)
+    fail(`n must be an integer from 1 to ${MAX_GENERATED_TASKS}, got ${p.n}`);
   if (!(p.fat > 0 && p.fat <= 1)) fail(`fat must be in (0, 1], got ${p.fat}`);
   if (!(p.density >= 0 && p.density <= 1)) fail(`density must be in [0, 1], got ${p.density}`);
   if (!(p.regular >= 0 && p.regular <= 1)) fail(`regular must be in [0, 1], got ${p.regular}`);
-  if (!Number.isSafeInteger(p.jump) || p.jump < 1) fail(`jump must be a positive integer, got ${p.jump}`);
+  if (!Number.isInteger(p.jump) || p.jump < 1 || p.jump > MAX_GENERATED_TASKS)
+    fail(`jump must be an integer from 1 to ${MAX_GENERATED_TASKS}, got ${p.jump}`);
   if (!(Number.isFinite(p.ccr) && p.ccr > 0)) fail(`ccr must be a positive finite number, got ${p.ccr}`);
   if (!(Number.isFinite(p.minData) && p.minData >= 0))
     fail(`minData must be a non-negative number, got ${p.minData}`);
@@ -76,7 +79,8 @@ export function validateGeneratorParams(p: GeneratorParams): void {
   if (!TASK_PROFILES.includes(p.profile))
     fail(`profile must be one of ${TASK_PROFILES.join(', ')}, got ${String(p.profile)}`);
   // Rng would truncate a fractional seed, so 1.2 and 1.7 would silently give the same graphs.
-  if (!Number.isSafeInteger(p.seed)) fail(`seed must be an integer, got ${p.seed}`);
+  if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > MAX_SEED)
+    fail(`seed must be an integer from 0 to ${MAX_SEED}, got ${p.seed}`);
 }
 
 /** Graph number `index` of the set defined by `params`; the same for a given seed and index everywhere. */

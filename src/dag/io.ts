@@ -51,8 +51,23 @@ export interface Dataset {
   readonly files?: readonly string[];
 }
 
-/** Loads every DAG file of a folder, in natural file-name order (random.20.2 before random.20.10). */
-export function readDataset(dir: string): Dataset {
+/** The DAG files (.gv, .dot, .json) of a folder, in natural order; none when the folder does not exist. */
+export function dagFilesIn(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries.filter((f) => formatOfPath(f) !== undefined).sort(naturalCompare);
+}
+
+/**
+ * Loads every DAG file of a folder, in natural file-name order (random.20.2 before random.20.10), or only
+ * the first `limit` of them.
+ */
+export function readDataset(dir: string, limit = Infinity): Dataset {
   let entries: string[];
   try {
     if (!statSync(dir).isDirectory()) throw InputError.inFile(dir, 'not a folder');
@@ -61,7 +76,10 @@ export function readDataset(dir: string): Dataset {
     if (err instanceof InputError) throw err;
     throw InputError.inFile(dir, describeFsError(err));
   }
-  const files = entries.filter((f) => formatOfPath(f) !== undefined).sort(naturalCompare);
+  const files = entries
+    .filter((f) => formatOfPath(f) !== undefined)
+    .sort(naturalCompare)
+    .slice(0, limit);
   if (files.length === 0) throw InputError.inFile(dir, 'no DAG files (.gv, .dot, .json) in this folder');
   return { name: basename(dir), dir, dags: files.map((f) => readDagFile(join(dir, f))), files };
 }

@@ -26,7 +26,10 @@ export interface BaselineOptions {
   seed?: number;
   /** Optimal: time limit per DAG in ms. */
   timeLimitMs?: number;
-  /** Called after each (scheduler, DAG) pair, for progress displays. */
+  /**
+   * Progress displays: called after each (scheduler, DAG) pair with the DAGs done, and during a DAG
+   * with a fraction (3.5: three DAGs and half of the fourth) by schedulers that report it (rollouts).
+   */
   onProgress?: (scheduler: string, done: number, total: number) => void;
   /** Called as each scheduler finishes, with its summary and per-DAG makespans (to print rows as they come). */
   onSummary?: (summary: BaselineSummary, makespans: readonly number[]) => void;
@@ -61,9 +64,13 @@ export function runBaselines(
     let proven = 0;
     problems.forEach((problem, d) => {
       // Each DAG gets its own seed so that results do not depend on which DAGs come before it.
+      const onProgress = options.onProgress;
       const result = scheduler.schedule(problem, {
         seed: (options.seed ?? 0) * 1_000_003 + d,
         timeLimitMs: options.timeLimitMs,
+        ...(onProgress
+          ? { onProgress: (f: number) => onProgress(scheduler.name, d + f, problems.length) }
+          : {}),
       });
       values.push(result.makespanMs);
       planTexts.push(result.plan.join(''));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Dataset } from '../dag/io.js';
 import type { SimProfile } from '../mec/simulator.js';
 import type { SystemParams } from '../mec/system.js';
-import type { ModelOptions } from '../mec/problem.js';
+import { defaultRankWeight, type ModelOptions } from '../mec/problem.js';
 import type { RankWeight } from '../mec/rank.js';
 import type { Backend } from '../nn/backend.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
@@ -75,9 +75,11 @@ export interface DrlTrainOptions {
   /** Worker threads for the episodes (0: none). */
   workers?: number;
   onIteration?: (m: IterationMetrics) => void;
+  /** Asked after each iteration: true stops the run there (see TrainOptions.shouldStop). */
+  shouldStop?: () => boolean;
 }
 
-export function trainDrl(o: DrlTrainOptions): TrainResult {
+export function trainDrl(o: DrlTrainOptions): Promise<TrainResult> {
   const tasks = compileTasks(o.specs, o.config.policy.neighbours);
   return trainPpo({
     be: o.be,
@@ -87,12 +89,14 @@ export function trainDrl(o: DrlTrainOptions): TrainResult {
     ...(o.outDir ? { outDir: o.outDir } : {}),
     ...(o.resume ? { resume: true } : {}),
     ...(o.onIteration ? { onIteration: o.onIteration } : {}),
+    ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
     description: {
+      // Every setting that decides the run, the rank weight too when it is the profile's default.
       datasets: o.specs.map((s) => ({
         dir: s.dataset.dir,
         profile: s.profile,
         system: s.system,
-        ...(s.rankWeight ? { rankWeight: s.rankWeight } : {}),
+        rankWeight: s.rankWeight ?? defaultRankWeight(s.profile),
       })),
     },
   });

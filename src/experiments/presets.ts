@@ -193,13 +193,7 @@ export function loadPresetTasks(
   return tasks.map((t) => {
     let dataset = cache.get(t.set);
     if (!dataset) {
-      dataset = readDataset(join(dataRoot, t.set));
-      if (maxDags !== undefined)
-        dataset = {
-          ...dataset,
-          dags: dataset.dags.slice(0, maxDags),
-          ...(dataset.files ? { files: dataset.files.slice(0, maxDags) } : {}),
-        };
+      dataset = readDataset(join(dataRoot, t.set), maxDags);
       cache.set(t.set, dataset);
     }
     const rate = t.rateMbps * 1e6;

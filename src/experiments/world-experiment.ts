@@ -232,7 +232,7 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
     },
     'world experiment',
   );
-  const drl = trainPpo({
+  const drl = await trainPpo({
     be: o.be,
     config: drlConfig,
     tasks: trainTasks.map((t) => compileTask(t, run.policy.neighbours)),

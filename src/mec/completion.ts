@@ -83,13 +83,17 @@ export class RolloutCompleter {
     return action;
   }
 
-  /** Adds order[from..] with the depth-`depth` rollout (0: the earliest-finish rule); returns the makespan. */
+  /**
+   * Adds order[from..] with the depth-`depth` rollout (0: the earliest-finish rule); returns the makespan.
+   * `onProgress` hears the share of the tasks decided (at this level, after each task).
+   */
   complete(
     sim: LatencySimulator,
     order: ArrayLike<number>,
     from: number,
     depth: number,
     plan?: Uint8Array,
+    onProgress?: (fraction: number) => void,
   ): number {
     if (depth > MAX_ROLLOUT_DEPTH) throw new RangeError(`rollout depth above ${MAX_ROLLOUT_DEPTH}`);
     if (depth <= 0) {
@@ -99,6 +103,7 @@ export class RolloutCompleter {
     for (let k = from; k < order.length; k++) {
       const action = this.decide(sim, order, k, depth);
       if (plan) plan[order[k]] = action;
+      onProgress?.((k + 1 - from) / (order.length - from));
     }
     return sim.makespan;
   }

@@ -5,7 +5,7 @@
  * iteration by the outer Adam (learning rate β) as gradient ascent θ ← θ + β·Adam(g). Inner loops run in
  * worker threads when asked, with the same results as running them in turn.
  */
-import { endIteration, evaluatesAt } from '../rl/iteration-cadence.js';
+import { endIteration, evaluatesAt, stopRequested } from '../rl/iteration-cadence.js';
 import { streamRng } from '../util/rng-streams.js';
 import { enterPhase, leavePhase, profiled } from '../util/profile.js';
 import type { Backend } from '../nn/backend.js';
@@ -48,12 +48,16 @@ export interface MetaTrainOptions {
   resume?: boolean;
   onIteration?: (m: MetaIterationMetrics) => void;
   description?: Record<string, unknown>;
+  /** Asked after each iteration: true ends the run there, checkpointed (a Ctrl-C). */
+  shouldStop?: () => boolean;
 }
 
 export interface MetaTrainResult {
   policy: OffloadingPolicy;
   metrics: MetaIterationMetrics[];
   resumedFrom?: number;
+  /** The iteration the run stopped after when shouldStop asked it to. */
+  stoppedAt?: number;
 }
 
 export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
@@ -86,6 +90,7 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
   // The evaluation's episodes in workers of their own (the inner-loop workers are idle meanwhile).
   const evalTasks = [...env.train, ...env.test];
   const evalWorkers = o.workers ? new PlayWorkers(o.workers, evalTasks, config.policy.neighbours) : undefined;
+  let stoppedAt: number | undefined;
   try {
     for (let iteration = start; iteration <= config.iterations; iteration++) {
       const started = performance.now();
@@ -135,6 +140,10 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
             })
         : undefined;
       endIteration(row, started, config, log, save, o.onIteration);
+      if (await stopRequested(o.shouldStop, iteration, config, save)) {
+        stoppedAt = iteration;
+        break;
+      }
     }
   } finally {
     await runner.close();
@@ -144,5 +153,6 @@ export async function metaTrain(o: MetaTrainOptions): Promise<MetaTrainResult> {
     policy,
     metrics: log.rows as unknown as MetaIterationMetrics[],
     ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
   };
 }

@@ -165,13 +165,12 @@ function colorOf(location: 'ue' | 'mec' | undefined, resource?: Resource) {
 }
 
 /**
- * The text inside a bar: the name when it fits, else the id, shortened with an ellipsis if need be, else
- * nothing (the tooltip still has it). Two characters at least, as one is no help to the reader.
+ * The text inside a bar: the task's id, as in the task graph beside it (names differ too much in length
+ * to fit bars consistently; the tooltip has the name), shortened with an ellipsis if need be, else nothing.
+ * Two characters at least when shortened, as one is no help to the reader.
  */
 function barLabel(t: TaskTimeline, width: number, fontSize: number): string | undefined {
-  const room = width - 6;
-  if (t.name !== undefined && t.name !== '' && textWidth(t.name, fontSize) <= room) return t.name;
-  return fitText(t.id, room, fontSize, 2);
+  return fitText(t.id, width - 6, fontSize, 2);
 }
 
 /** `label`, or its first characters and an ellipsis, within `room` px; undefined if not even `min` fit. */

@@ -74,7 +74,7 @@ function cellText(text: string): string {
 }
 
 /** "k/n" with k < n: the optimum is not proven for every DAG of the set. */
-function partlyProven(proven: string | undefined): boolean {
+export function partlyProven(proven: string | undefined): boolean {
   const m = proven === undefined ? null : /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(proven);
   return m !== null && Number(m[1]) < Number(m[2]);
 }
@@ -88,8 +88,11 @@ function cells(label: string, row: Partial<Table3Row>, columns: readonly Table3C
       out.push(MISSING);
     } else if (key === 'optimalMs') {
       const proven = row.optimalProven;
+      // Not proven everywhere: the mean of the best plans found, said so in the cell itself.
       out.push(
-        proven === undefined || proven === '' ? v.toFixed(2) : `${v.toFixed(2)} (${cellText(proven)} proven)`,
+        proven === undefined || proven === ''
+          ? v.toFixed(2)
+          : `${v.toFixed(2)} (${partlyProven(proven) ? 'best found, ' : ''}${cellText(proven)} proven)`,
       );
     } else {
       const gap = optimalityGap(v, optimum);

@@ -115,7 +115,11 @@ export function sharedSystem(systems: readonly SystemParams[]): SystemParams | n
 
 /** The system (rates, f_UE, f_s, k) the policy was trained in, when the checkpoint records one. */
 export function systemOfCheckpoint(state: CheckpointState): SystemParams | undefined {
-  const s = state.info.system;
+  return recordedSystem(state.info.system);
+}
+
+/** A system recorded as JSON (a checkpoint's, a run's config.json), when it is a valid one. */
+export function recordedSystem(s: unknown): SystemParams | undefined {
   if (!isObject(s)) return undefined;
   const keys: (keyof SystemParams)[] = ['ueHz', 'serverHz', 'users', 'uplinkBps', 'downlinkBps'];
   for (const k of keys) {

@@ -3,7 +3,7 @@
  * gives one; the rest are documented choices. Loadable from a JSON file (unknown keys are errors) and
  * saved with every run.
  */
-import { MAX_META_BATCH } from '../util/rng-streams.js';
+import { MAX_HIDDEN, MAX_ITERATIONS, MAX_META_BATCH, MAX_SEED } from '../util/limits.js';
 import { isObject } from '../util/is-object.js';
 import { readFileSync } from 'node:fs';
 import type { AdamConfig } from '../nn/adam.js';
@@ -214,7 +214,7 @@ export const POLICY_SETTINGS: Record<keyof PolicyConfig, Setting> = {
     flag: '--prior-gain <g>',
   },
   neighbours: { check: intIn(0, 64), help: 'parent and child positions per task embedding, p' },
-  hidden: { check: intIn(1, 4096), help: 'units per layer', flag: '--hidden <units>' },
+  hidden: { check: intIn(1, MAX_HIDDEN), help: 'units per layer', flag: '--hidden <units>' },
   layers: {
     check: intIn(1, 16),
     help: "LSTM layers in encoder and decoder, or the MLP's hidden layers",
@@ -250,7 +250,12 @@ export interface RunConfig {
 type TopLevel = Omit<RunConfig, 'policy' | 'ppo' | 'meta'>;
 
 export const RUN_SETTINGS: Settings<TopLevel> = {
-  iterations: { default: 100, check: nonNegativeInt, help: 'training iterations', flag: '--iterations <n>' },
+  iterations: {
+    default: 100,
+    check: intIn(0, MAX_ITERATIONS),
+    help: 'training iterations',
+    flag: '--iterations <n>',
+  },
   evalEvery: {
     default: 1,
     check: positiveInt,
@@ -262,7 +267,7 @@ export const RUN_SETTINGS: Settings<TopLevel> = {
     check: positiveInt,
     help: 'write the checkpoint every n iterations (and at the last)',
   },
-  seed: { default: 1, check: nonNegativeInt, help: "the run's one seed", flag: '--seed <seed>' },
+  seed: { default: 1, check: intIn(0, MAX_SEED), help: "the run's one seed", flag: '--seed <seed>' },
 };
 
 export const DEFAULT_RUN: RunConfig = {
@@ -385,6 +390,7 @@ export const RUN_DESCRIPTION_KEYS = [
   'testTasks',
   'preset',
   'dataRoot',
+  'maxDags',
 ] as const;
 
 /** Parses JSON text from `origin` (a file, a message), one line naming it when the text is not JSON. */

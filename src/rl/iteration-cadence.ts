@@ -33,3 +33,20 @@ export function endIteration<Row extends { iteration: number; wallS: number }>(
   if (save && checkpointsAt(row.iteration, run)) save();
   onIteration?.(row);
 }
+
+/**
+ * Between iterations: lets the event loop turn (a signal handler runs only then; the iterations
+ * themselves are synchronous), then asks `shouldStop`. A run that stops is checkpointed where it stops.
+ */
+export async function stopRequested(
+  shouldStop: (() => boolean) | undefined,
+  iteration: number,
+  run: Cadence,
+  save: (() => void) | undefined,
+): Promise<boolean> {
+  if (!shouldStop || iteration >= run.iterations) return false;
+  await new Promise((resolve) => setImmediate(resolve));
+  if (!shouldStop()) return false;
+  if (save && !checkpointsAt(iteration, run)) save();
+  return true;
+}

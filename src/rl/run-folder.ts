@@ -6,7 +6,7 @@ import type { Adam } from '../nn/adam.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { lockFolder } from '../util/folder-lock.js';
-import { differingKeys } from '../util/json-diff.js';
+import { differingKeys, differingLeaves, shortValue } from '../util/json-diff.js';
 import type { Rng } from '../util/rng.js';
 import { loadCheckpoint, restoreAdam, type LoadedCheckpoint } from './checkpoint.js';
 import type { RunConfig } from './config.js';
@@ -74,10 +74,14 @@ export function startRun(
     result = { policy: saved.policy, start: saved.state.iteration + 1, resumedFrom: saved.state.iteration };
     const stored = readStoredConfig(outDir);
     if (stored) {
-      const diff = differingKeys(
+      // A key the stored file lacks was not recorded by the version that wrote it: not compared.
+      const diff = differingLeaves(
         { ...stored, iterations: 0 },
         JSON.parse(JSON.stringify({ ...config, ...o.description, iterations: 0 })),
-      );
+        true,
+      )
+        .map((c) => `${c.path}: ${shortValue(c.a)} → ${shortValue(c.b)}`)
+        .join(', ');
       if (diff !== '')
         throw InputError.inFile(
           join(outDir, 'config.json'),

@@ -10,6 +10,7 @@ import { drawUniforms } from '../policy/decode.js';
 import type { ObservationBatch } from '../policy/observation.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
 import type { Rng } from '../util/rng.js';
+import { MAX_INFERENCE_SAMPLES } from '../util/limits.js';
 import type { DagRef } from './env.js';
 import {
   chunkRanges,
@@ -134,6 +135,10 @@ export function inferPlans(
   const plans: Uint8Array[] = greedy.plans.map((p) => p.slice());
   if (options.samples > 0) {
     if (!options.rng) throw new Error('sampling needs an Rng');
+    if (!Number.isInteger(options.samples) || options.samples > MAX_INFERENCE_SAMPLES)
+      throw new RangeError(
+        `samples must be an integer up to ${MAX_INFERENCE_SAMPLES}, got ${options.samples}`,
+      );
     const sampled = sampleRollout(be, policy, dags, options.samples, options.rng, options.workers);
     dags.forEach((_, d) => {
       for (let k = 0; k < options.samples; k++) {

@@ -4,7 +4,7 @@
  * argmax policy, logs metrics and checkpoints atomically. A run in an existing folder resumes from its
  * checkpoint and continues exactly as an uninterrupted run would.
  */
-import { endIteration, evaluatesAt } from './iteration-cadence.js';
+import { endIteration, evaluatesAt, stopRequested } from './iteration-cadence.js';
 import { streamRng } from '../util/rng-streams.js';
 import { profiled } from '../util/profile.js';
 import { PlayWorkers } from './play-workers.js';
@@ -44,15 +44,19 @@ export interface TrainOptions {
   onIteration?: (m: IterationMetrics) => void;
   /** Recorded in config.json (e.g. dataset paths). */
   description?: Record<string, unknown>;
+  /** Asked after each iteration: true ends the run there, checkpointed (a Ctrl-C). */
+  shouldStop?: () => boolean;
 }
 
 export interface TrainResult {
   policy: OffloadingPolicy;
   metrics: IterationMetrics[];
   resumedFrom?: number;
+  /** The iteration the run stopped after when shouldStop asked it to. */
+  stoppedAt?: number;
 }
 
-export function trainPpo(options: TrainOptions): TrainResult {
+export async function trainPpo(options: TrainOptions): Promise<TrainResult> {
   const { be, config, tasks, outDir } = options;
   const { ppo } = config;
   const checkpointPath = outDir ? checkpointPathOf(outDir) : undefined;
@@ -78,6 +82,7 @@ export function trainPpo(options: TrainOptions): TrainResult {
   const workers = options.workers
     ? new PlayWorkers(options.workers, tasks, config.policy.neighbours)
     : undefined;
+  let stoppedAt: number | undefined;
   try {
     for (let iteration = start; iteration <= config.iterations; iteration++) {
       const started = performance.now();
@@ -112,11 +117,20 @@ export function trainPpo(options: TrainOptions): TrainResult {
             })
         : undefined;
       endIteration(row, started, config, log, save, options.onIteration);
+      if (await stopRequested(options.shouldStop, iteration, config, save)) {
+        stoppedAt = iteration;
+        break;
+      }
     }
   } finally {
     void workers?.close();
   }
-  return { policy, metrics, ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
+  return {
+    policy,
+    metrics,
+    ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+  };
 }
 
 export function mean(values: ArrayLike<number>): number {

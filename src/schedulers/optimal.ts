@@ -36,7 +36,8 @@ import type { ScheduleOptions, Scheduler, ScheduleResult } from './scheduler.js'
  */
 export const OPTIMAL_DEFAULT_TIME_LIMIT_S = 10;
 
-const TIME_CHECK_INTERVAL = 4096;
+/** Node work between looks at the clock, in tasks (a node costs about n): 4096 nodes at n = 20, 41 at n = 2000. */
+const TIME_CHECK_WORK = 4096 * 20;
 /** Partition table resolutions (the UE-side span over the merge step), tried in turn. */
 const RESOLUTIONS = [16384, 65536, 262144, 1048576, 4194304];
 /** Nodes per table point a search may explore before the next resolution is tried. */
@@ -59,9 +60,18 @@ export function solveOptimal(problem: OffloadingProblem, options: ScheduleOption
   const deadline = options.timeLimitMs !== undefined ? started + options.timeLimitMs : Infinity;
   const first = heft.schedule(problem);
   const incumbent = Uint8Array.from(first.plan);
-  const makespan = polishByFlips(problem, incumbent, first.makespanMs);
-  const search = new Search(problem, incumbent, makespan, deadline);
-  for (let r = 0; r < RESOLUTIONS.length; r++) {
+  // The first incumbent's polish counts against the time limit too (n² simulations: seconds at n = 2000).
+  const makespan = polishByFlips(problem, incumbent, first.makespanMs, deadline);
+  // With a time limit, progress is the share of it used (a proof may end the search sooner).
+  const limit = options.timeLimitMs;
+  const onProgress = options.onProgress;
+  const tick =
+    onProgress && limit !== undefined && limit > 0
+      ? () => onProgress(Math.min(1, (performance.now() - started) / limit))
+      : undefined;
+  const search = new Search(problem, incumbent, makespan, deadline, tick);
+  // Out of time already (a large DAG's polish): no table is built, the polished plan is kept, unproven.
+  for (let r = 0; r < RESOLUTIONS.length && performance.now() <= deadline; r++) {
     const table = new PartitionTable(problem, search.order, search.tails, RESOLUTIONS[r], search.best);
     const last = r + 1 === RESOLUTIONS.length || table.points > MAX_POINTS;
     if (search.run(table, last ? Infinity : NODES_PER_POINT * table.points)) break;
@@ -98,6 +108,8 @@ class Search {
   /** A child is pruned when its bound reaches this. */
   private cutoff: number;
   private timedOut = false;
+  private nextTimeCheck = 1;
+  private readonly timeCheckInterval: number;
   private budget = Infinity;
   private overBudget = false;
   /** Children not pruned in this run, and those of them a finer table might have pruned. */
@@ -123,8 +135,10 @@ class Search {
     incumbent: Uint8Array,
     makespan: number,
     private readonly deadline: number,
+    private readonly tick?: () => void,
   ) {
     const n = (this.n = problem.order.length);
+    this.timeCheckInterval = Math.max(1, Math.floor(TIME_CHECK_WORK / n));
     this.sim = problem.simulator;
     this.order = Int32Array.from(problem.order);
     this.position = new Int32Array(n);
@@ -165,7 +179,11 @@ class Search {
       }
       return;
     }
-    if (++this.nodes % TIME_CHECK_INTERVAL === 1 && performance.now() > this.deadline) this.timedOut = true;
+    if (++this.nodes >= this.nextTimeCheck) {
+      this.nextTimeCheck = this.nodes + this.timeCheckInterval;
+      if (performance.now() > this.deadline) this.timedOut = true;
+      this.tick?.();
+    }
     if (this.nodes > this.budget) {
       // Restart with a finer table only if enough of the explored nodes might then be pruned.
       if (this.nearMisses >= NEAR_MISS_SHARE * this.explored) this.overBudget = true;

@@ -17,7 +17,15 @@ export const SCHEDULERS: readonly Scheduler[] = [
   optimal,
 ];
 
-export function schedulerByName(name: string): Scheduler {
+/** The names a command accepts: every scheduler, rollouts at any depth, and `extra` (a command's own rows). */
+export function knownSchedulerNames(extra: readonly string[] = []): string {
+  return [...SCHEDULERS.map((s) => s.name), `heft-rollout:D (D = 1 to ${MAX_ROLLOUT_DEPTH})`, ...extra].join(
+    ', ',
+  );
+}
+
+/** `extra`: names the command handles itself (baselines' policy), listed when a name is unknown. */
+export function schedulerByName(name: string, extra: readonly string[] = []): Scheduler {
   const found = SCHEDULERS.find((s) => s.name === name);
   const depth = /^heft-rollout:(\d+)$/.exec(name);
   if (!found && depth) {
@@ -27,7 +35,7 @@ export function schedulerByName(name: string): Scheduler {
     return heftRollout(d);
   }
   if (!found) {
-    throw new InputError(`unknown scheduler "${name}" (known: ${SCHEDULERS.map((s) => s.name).join(', ')})`);
+    throw new InputError(`unknown scheduler "${name}" (known: ${knownSchedulerNames(extra)})`);
   }
   return found;
 }

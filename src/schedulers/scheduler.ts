@@ -20,6 +20,8 @@ export interface ScheduleOptions {
   seed?: number;
   /** Optimal: stop searching after this many milliseconds (then `proven` is false). */
   timeLimitMs?: number;
+  /** Schedulers that take long on one DAG (rollouts) report the share of it done, 0 to 1. */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface Scheduler {

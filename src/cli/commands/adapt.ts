@@ -1,18 +1,15 @@
 import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { adaptDrl, adaptReferences } from '../../experiments/drl.js';
+import { adaptDrl, adaptReferences, modelOf } from '../../experiments/drl.js';
 import { getBackend } from '../../nn/select-backend.js';
-import {
-  loadCheckpoint,
-  profileOfCheckpoint,
-  rankWeightOfCheckpoint,
-  saveCheckpoint,
-  systemOfCheckpoint,
-} from '../../rl/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../rl/checkpoint.js';
+import { describeModel, modelJson, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { UsageError } from '../../util/errors.js';
-import { parseNonNegativeInt } from '../options.js';
+import { OPTIMAL_DEFAULT_TIME_LIMIT_S } from '../../schedulers/optimal.js';
+import { parseIntIn } from '../options.js';
+import { MAX_ADAPT_STEPS, MAX_TIME_LIMIT_S } from '../../util/limits.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 import {
   addRunOptions,
@@ -43,7 +40,7 @@ export function adaptCommand(): Command {
     .option(
       '--steps <n>',
       'update steps (each samples --trajectories per DAG, then m PPO gradient steps)',
-      parseNonNegativeInt,
+      parseIntIn(0, MAX_ADAPT_STEPS),
       20,
     )
     .option(
@@ -53,8 +50,8 @@ export function adaptCommand(): Command {
     .option(
       '--optimal-time-limit <seconds>',
       'Optimal reference: time limit per DAG, 0 = skip Optimal',
-      parseNonNegativeInt,
-      10,
+      parseIntIn(0, MAX_TIME_LIMIT_S),
+      OPTIMAL_DEFAULT_TIME_LIMIT_S,
     )
     .option('--json', 'print the curve as JSON');
   addRunOptions(cmd, { iterations: false, policy: false });
@@ -62,21 +59,23 @@ export function adaptCommand(): Command {
   return cmd.action((opts: AdaptOptions) => {
     limitBlasThreadsForWorkers(opts.workers);
     const loaded = loadCheckpoint(policyPathOr(opts.from));
-    const trainedOn = profileOfCheckpoint(loaded.state);
-    // The checkpoint's profile, rank order and system unless the flags say otherwise.
-    const specs = taskSpecsFromOptions(opts, {
-      profile: trainedOn,
-      rankWeight: rankWeightOfCheckpoint(loaded.state),
-      system: systemOfCheckpoint(loaded.state),
-    });
+    // The checkpoint's profile, rank order and system unless the flags say otherwise (then a note says so).
+    const specs = taskSpecsFromOptions(opts, policyModelDefaults(loaded.state));
     if (specs.length !== 1) throw new UsageError('adapt takes exactly one dataset in --data');
+    notePolicyModel(loaded.state, specs[0].system, modelOf(specs[0]));
     const config = runConfigFromOptions(opts, loaded.state.run, { iterations: false, policy: false });
     const refs = adaptReferences(specs[0], opts.optimalTimeLimit === 0 ? 0 : opts.optimalTimeLimit * 1000);
     if (opts.out) mkdirSync(opts.out, { recursive: true });
     const opt = refs.optimalMs?.toFixed(2) ?? '-';
+    // Optimal's mean is the optimum only where it proved every DAG within its time limit.
+    const dags = specs[0].dataset.dags.length;
+    const optimalLabel =
+      refs.optimalProven !== undefined && refs.optimalProven < dags
+        ? `Optimal: best found (not proven on ${dags - refs.optimalProven} of ${dags})`
+        : 'Optimal';
     if (!opts.json)
       console.log(
-        `step  makespan (ms)   HEFT ${refs.heftMs.toFixed(2)}   HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}   Greedy ${refs.greedyMs.toFixed(2)}   Optimal ${opt}   (${specs[0].profile} profile)`,
+        `step  makespan (ms)   HEFT ${refs.heftMs.toFixed(2)}   HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}   Greedy ${refs.greedyMs.toFixed(2)}   ${optimalLabel} ${opt}   (${describeModel(specs[0].system, modelOf(specs[0]))})`,
       );
     let best = Infinity;
     const save = (file: string, step: number, policy: Parameters<typeof saveCheckpoint>[1]) =>
@@ -119,7 +118,13 @@ export function adaptCommand(): Command {
     if (opts.json) {
       console.log(
         JSON.stringify({
-          references: refs,
+          ...modelJson(specs[0].system, modelOf(specs[0])),
+          references: {
+            ...refs,
+            ...(refs.optimalProven !== undefined && refs.optimalProven < dags
+              ? { optimalLabel: 'best found (not proven)' }
+              : {}),
+          },
           curve: curve.map((p) => ({ step: p.step, makespanMs: p.makespanMs })),
           ...(opts.out
             ? { checkpoint: join(opts.out, 'checkpoint.bin'), best: join(opts.out, 'best.bin') }

@@ -1,28 +1,34 @@
 import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
-import { readDataset, type Dataset } from '../../dag/io.js';
+import { MAX_INFERENCE_SAMPLES } from '../../util/limits.js';
+import type { Dataset } from '../../dag/io.js';
+import { loadDatasetArg, readDatasetArg } from '../dag-arg.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
 import { addPlansRow, runBaselines, type BaselineSummary } from '../../experiments/baselines.js';
 import { getBackend } from '../../nn/select-backend.js';
-import {
-  loadCheckpoint,
-  profileOfCheckpoint,
-  rankWeightOfCheckpoint,
-  systemOfCheckpoint,
-} from '../../rl/checkpoint.js';
+import { loadCheckpoint } from '../../rl/checkpoint.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
-import { SCHEDULERS, schedulerByName } from '../../schedulers/registry.js';
+import { DEEP_ROLLOUT_DEFAULT_MAX_TASKS, rolloutDepthOf } from '../../schedulers/heft-rollout.js';
+import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
 import { UsageError } from '../../util/errors.js';
 import {
   addSystemOptions,
   addTimeLimitOption,
-  parseNonNegativeInt,
+  parseIntIn,
+  parseSeed,
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
-import { progressBar, progressLine, type ProgressBar } from '../progress.js';
-import { fixed, formatCsv, type Cell } from '../table.js';
+import {
+  describeModel,
+  modelJson,
+  noteLookaheadCost,
+  notePolicyModel,
+  policyModelDefaults,
+} from '../policy-model.js';
+import { progressBar, type ProgressBar } from '../progress.js';
+import { formatCsv, type Cell } from '../table.js';
 import {
   addEpisodesOption,
   addWorldOptions,
@@ -31,7 +37,6 @@ import {
   type WorldCliOptions,
 } from '../world-options.js';
 import { worldBaselines } from './world-baselines.js';
-import { loadDatasetArg } from '../dag-arg.js';
 
 interface BaselinesOptions extends SystemCliOptions, WorldCliOptions {
   episodes: number;
@@ -47,6 +52,9 @@ interface BaselinesOptions extends SystemCliOptions, WorldCliOptions {
 
 const DEFAULT_SCHEDULERS = 'local,remote,random,greedy,heft,heft-rollout,heft-rollout:2,optimal';
 
+/** What a plan Optimal did not prove is: the best it found within its time limit. */
+const BEST_FOUND = 'best found (not proven)';
+
 export function baselinesCommand(): Command {
   const cmd = new Command('baselines')
     .description(
@@ -55,18 +63,18 @@ export function baselinesCommand(): Command {
     .argument('[dataset_dir]', 'folder of DAG files (with a world: one or more, comma-separated)')
     .option(
       '--schedulers <list>',
-      `comma-separated: ${SCHEDULERS.map((s) => s.name).join(', ')}, heft-rollout:D (depth D), policy (a trained policy's plans)`,
+      `comma-separated: ${knownSchedulerNames(["policy (a trained policy's plans)"])}; the default leaves out rollouts of depth 2 or more on DAGs above ${DEEP_ROLLOUT_DEFAULT_MAX_TASKS} tasks`,
       DEFAULT_SCHEDULERS,
     )
     .option('--policy <checkpoint>', 'the policy of the `policy` scheduler (default: the shipped policy)')
     .option(
       '--samples <k>',
       "policy: also sample k plans per DAG and keep the best (0: argmax, the paper's inference)",
-      parseNonNegativeInt,
+      parseIntIn(0, MAX_INFERENCE_SAMPLES),
       0,
     )
-    .option('--seed <seed>', 'seed of the random scheduler', parseNonNegativeInt, 0)
-    .option('--json', 'print one JSON object keyed by scheduler')
+    .option('--seed <seed>', 'seed of the random scheduler', parseSeed, 0)
+    .option('--json', 'print one JSON object: the model, and each scheduler by name')
     .option('--csv', 'print CSV');
   addSystemOptions(cmd);
   addTimeLimitOption(cmd);
@@ -76,7 +84,7 @@ export function baselinesCommand(): Command {
     '--plans <file>',
     "with a world: write every episode's decisions (JSON lines: decider, DAG, realisation, offset, plan, makespan)",
   );
-  return cmd.action((dir: string | undefined, opts: BaselinesOptions) => {
+  return cmd.action((dir: string | undefined, opts: BaselinesOptions, command: Command) => {
     if (opts.json && opts.csv) throw new UsageError('give either --json or --csv, not both');
     if (worldGiven(opts)) {
       const { system, model } = systemFromOptions(opts);
@@ -111,12 +119,12 @@ export function baselinesCommand(): Command {
     }
     if (cmd.getOptionValueSource('episodes') !== 'default' || opts.plans !== undefined)
       throw new UsageError('--episodes and --plans belong to a world: add --world (or a trace)');
-    const names = opts.schedulers
+    let names = opts.schedulers
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
     if (names.length === 0) throw new UsageError('--schedulers is empty');
-    const schedulers = names.filter((n) => n !== 'policy').map(schedulerByName);
+    const schedulers = names.filter((n) => n !== 'policy').map((n) => schedulerByName(n, ['policy']));
     const withPolicy = names.includes('policy');
     if (!withPolicy && (opts.policy !== undefined || opts.samples > 0))
       throw new UsageError(
@@ -124,52 +132,59 @@ export function baselinesCommand(): Command {
       );
     const loaded = withPolicy ? loadCheckpoint(policyPathOr(opts.policy)) : undefined;
     const dataset: Dataset = dir
-      ? readDataset(dir)
+      ? readDatasetArg(dir)
       : { name: 'generated', dir: '(built-in)', dags: generateDags({ ...DEFAULT_GENERATOR_PARAMS }, 100) };
-    const { system, model } = systemFromOptions(opts, {
-      profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,
-      rankWeight: loaded ? rankWeightOfCheckpoint(loaded.state) : undefined,
-      system: loaded ? systemOfCheckpoint(loaded.state) : undefined,
-    });
-    // Optimal first, so that each later row prints as soon as it is ready with its gap to the optimum.
-    const runOrder = [...schedulers].sort(
-      (a, b) => Number(b.name === 'optimal') - Number(a.name === 'optimal'),
-    );
-    const stream = !opts.json && !opts.csv ? streamedTable() : undefined;
-    if (stream) {
-      const rate = `${fixed(system.uplinkBps / 1e6, 2)}/${fixed(system.downlinkBps / 1e6, 2)} Mbit/s`;
-      console.log(
-        `${dataset.name}: ${dataset.dags.length} DAGs, ${model.profile} profile, rates up/down ${rate}`,
-      );
-      stream.header();
+    // The default list is bounded: deep rollouts only on DAGs of a declared size.
+    const leftOut = command.getOptionValueSource('schedulers') === 'default' ? deepRolloutsOver(dataset) : [];
+    names = names.filter((n) => !leftOut.some((l) => l.name === n));
+    const run = schedulers.filter((s) => names.includes(s.name));
+    // One latency model for every row: a policy's (it was trained in it) unless the flags say otherwise.
+    const { system, model } = systemFromOptions(opts, loaded ? policyModelDefaults(loaded.state) : {});
+    if (loaded) {
+      notePolicyModel(loaded.state, system, model);
+      const without = systemFromOptions(opts);
+      if (JSON.stringify(without) !== JSON.stringify({ system, model }))
+        console.error(
+          `note: every row is under the policy's model (${describeModel(system, model)}); without policy in --schedulers it would be the ${describeModel(without.system, without.model)}`,
+        );
     }
-    const progress = progressLine();
-    let optimalBar: ProgressBar | undefined;
-    let optimum: readonly number[] | undefined;
+    for (const l of leftOut) console.error(`note: ${l.note}`);
+
+    // Optimal first, so that each later row prints as soon as it is ready with its gap to the optimum.
+    const runOrder = [...run].sort((a, b) => Number(b.name === 'optimal') - Number(a.name === 'optimal'));
+    const stream = !opts.json && !opts.csv ? streamedTable() : undefined;
+    if (stream)
+      console.log(
+        `${dataset.name}: ${dataset.dags.length} DAGs; every row under the ${describeModel(system, model)}`,
+      );
+    // Each row's progress, timed from when the row starts (the end of the one before).
+    let row: RowProgress | undefined;
+    let rowStarted = performance.now();
+    let optimum: { makespans: readonly number[]; proven: boolean } | undefined;
     const report = runBaselines(dataset, runOrder, system, model, {
       seed: opts.seed,
       timeLimitMs: opts.timeLimit * 1000,
       onProgress: (name, done, total) => {
-        if (name !== 'optimal') return progress.update(`${name}: ${done}/${total} DAGs`);
-        optimalBar ??= progressBar(
-          `optimal (≤ ${opts.timeLimit} s per DAG)`,
+        row ??= rowProgress(
+          name === 'optimal' ? `optimal (≤ ${opts.timeLimit} s per DAG)` : name,
           total,
-          0,
-          process.stderr.isTTY !== true,
+          rowStarted,
         );
-        optimalBar.update(done, `${done}/${total} DAGs`);
+        row.update(done);
       },
       onSummary: (summary, makespans) => {
-        if (summary.scheduler === 'optimal') {
-          optimalBar?.stop();
-          optimum = makespans;
-        }
-        progress.done();
-        stream?.row(summary, optimum ? gapTo(optimum, makespans) : undefined);
+        row?.stop();
+        row = undefined;
+        rowStarted = performance.now();
+        if (summary.scheduler === 'optimal') optimum = { makespans, proven: summary.proven === summary.dags };
+        stream?.row(summary, optimum && gapTo(optimum.makespans, makespans), optimum?.proven ?? true);
       },
     });
     if (loaded) {
-      progress.update(`policy: ${dataset.dags.length} DAGs`);
+      noteLookaheadCost(loaded.policy.config, dataset.dags);
+      // One batch: the bar shows at once, without steps.
+      row = rowProgress('policy', dataset.dags.length, -Infinity);
+      row.update(0);
       const started = performance.now();
       const decisions = decideOffloadingAll(getBackend(), loaded.policy, dataset.dags, system, model, {
         samples: opts.samples,
@@ -183,27 +198,85 @@ export function baselinesCommand(): Command {
         decisions.map((d) => d.plan.join('')),
         performance.now() - started,
       );
-      progress.done();
+      row.stop();
       const policyRow = report.summaries[report.summaries.length - 1];
-      stream?.row(policyRow, policyRow.meanGapToOptimum);
+      stream?.row(policyRow, policyRow.meanGapToOptimum, optimum?.proven ?? true);
     }
-    progress.done();
-    if (stream) return;
+    const opt = report.summaries.find((s) => s.scheduler === 'optimal');
+    const unproven = opt !== undefined && opt.proven !== opt.dags;
+    if (stream) {
+      if (unproven)
+        console.log(
+          `optimal: proven on ${opt.proven} of ${opt.dags} DAGs within its time limit (${opts.timeLimit} s per DAG); on the others its plan is the ${BEST_FOUND} and the gaps are to it`,
+        );
+      return;
+    }
 
     // The order the user asked for.
     report.summaries.sort((a, b) => names.indexOf(a.scheduler) - names.indexOf(b.scheduler));
     if (opts.json) {
-      const out = Object.fromEntries(report.summaries.map(({ scheduler, ...rest }) => [scheduler, rest]));
+      const gapKey = unproven ? 'meanGapToBestFound' : 'meanGapToOptimum';
+      const entries = report.summaries.map(({ scheduler, meanGapToOptimum, ...rest }) => [
+        scheduler,
+        {
+          ...rest,
+          ...(meanGapToOptimum !== undefined ? { [gapKey]: meanGapToOptimum } : {}),
+          ...(scheduler === 'optimal' && unproven ? { label: BEST_FOUND } : {}),
+        },
+      ]);
+      const out = {
+        dataset: dataset.name,
+        dags: dataset.dags.length,
+        ...modelJson(system, model),
+        ...(opt ? { gapTo: unproven ? BEST_FOUND : 'optimum' } : {}),
+        ...(leftOut.length > 0 ? { leftOut: leftOut.map((l) => l.note) } : {}),
+        schedulers: Object.fromEntries(entries),
+      };
       console.log(JSON.stringify(out, null, 1));
       return;
     }
+    const header = CSV_HEADER.map((h) =>
+      unproven && h === 'gap_to_optimum_pct' ? 'gap_to_best_found_pct' : h,
+    );
     process.stdout.write(
       formatCsv(
-        CSV_HEADER,
+        header,
         report.summaries.map((s) => cellsOf(s, s.meanGapToOptimum)),
       ),
     );
   });
+}
+
+/** The default list's rollouts of depth ≥ 2 that a DAG of the dataset is too large for, each with its note. */
+function deepRolloutsOver(dataset: Dataset): { name: string; note: string }[] {
+  const largest = dataset.dags.reduce((m, d) => Math.max(m, d.tasks.length), 0);
+  if (largest <= DEEP_ROLLOUT_DEFAULT_MAX_TASKS) return [];
+  return DEFAULT_SCHEDULERS.split(',')
+    .filter((n) => (rolloutDepthOf(n) ?? 0) >= 2)
+    .map((name) => ({
+      name,
+      note: `${name} left out: the largest DAG has ${largest} tasks, above the ${DEEP_ROLLOUT_DEFAULT_MAX_TASKS} a rollout of depth ${rolloutDepthOf(name)} runs on by default (its cost grows as n^${rolloutDepthOf(name)! + 1}); name it in --schedulers to run it anyway`,
+    }));
+}
+
+interface RowProgress {
+  update(done: number): void;
+  stop(): void;
+}
+
+/** A row's progress bar on a terminal, shown once the row has taken more than a second. */
+function rowProgress(label: string, total: number, started: number): RowProgress {
+  let bar: ProgressBar | undefined;
+  return {
+    update(done) {
+      if (!bar && performance.now() - started < 1000) return;
+      bar ??= progressBar(label, total, 0, process.stderr.isTTY !== true, false);
+      bar.update(done, `${Math.floor(done)}/${total} DAGs`);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
 }
 
 const CSV_HEADER = [
@@ -250,20 +323,32 @@ function gapTo(optimum: readonly number[], makespans: readonly number[]): number
   return makespans.reduce((sum, m, d) => sum + (m / optimum[d] - 1), 0) / makespans.length;
 }
 
-/** A table printed a row at a time (fixed column widths), so that each row shows as soon as it is ready. */
-function streamedTable(): { header(): void; row(s: BaselineSummary, gap: number | undefined): void } {
+/**
+ * A table printed a row at a time, so that each row shows as soon as it is ready. The header waits for
+ * the first row (Optimal's, when it runs): a gap is to the optimum only where Optimal proved it.
+ */
+function streamedTable(): {
+  row(s: BaselineSummary, gap: number | undefined, optimumProven: boolean): void;
+} {
+  let columns: [string, number][] | undefined;
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, k) => (k === 0 ? c.padEnd(COLUMNS[k][1]) : c.padStart(COLUMNS[k][1])))
+      .map((c, k) => (k === 0 ? c.padEnd(columns![k][1]) : c.padStart(columns![k][1])))
       .join('  ')
       .trimEnd();
   return {
-    header() {
-      console.log(line(COLUMNS.map(([t]) => t)));
-      console.log(line(COLUMNS.map(([, w]) => '-'.repeat(w))));
-    },
-    row(s, gap) {
-      console.log(line(cellsOf(s, gap).map((c) => (c === undefined ? '' : String(c)))));
+    row(s, gap, optimumProven) {
+      const name = s.scheduler === 'optimal' && s.proven !== s.dags ? `optimal: ${BEST_FOUND}` : s.scheduler;
+      if (!columns) {
+        const gapTitle = optimumProven ? 'gap to optimum (%)' : 'gap to best found (%)';
+        columns = COLUMNS.map(([t, w], k): [string, number] =>
+          k === 0 ? [t, Math.max(w, name.length)] : k === 2 ? [gapTitle, gapTitle.length] : [t, w],
+        );
+        console.log(line(columns.map(([t]) => t)));
+        console.log(line(columns.map(([, w]) => '-'.repeat(w))));
+      }
+      const cells = cellsOf({ ...s, scheduler: name }, gap);
+      console.log(line(cells.map((c) => (c === undefined ? '' : String(c)))));
     },
   };
 }

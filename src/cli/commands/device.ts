@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { readDataset } from '../../dag/io.js';
+import { readDatasetArg } from '../dag-arg.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { runDevice } from '../../services/federation/device.js';
 import { parseServerUrl } from '../../services/federation/endpoint.js';
@@ -45,7 +45,7 @@ export function deviceCommand(): Command {
       opts.token ??
       (opts.tokenFile ? readText(opts.tokenFile, 'token file').trim() : process.env.MRLCO_DEVICE_TOKEN);
     if (!token) throw new UsageError('a token is required: --token, --token-file or MRLCO_DEVICE_TOKEN');
-    const dataset = readDataset(opts.data);
+    const dataset = readDatasetArg(opts.data);
     const { system, model } = systemFromOptions(opts);
     const log = (line: string): void => console.log(`[${new Date().toISOString()}] ${line}`);
     const summary = await runDevice({

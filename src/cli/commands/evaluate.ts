@@ -5,6 +5,7 @@ import { createProblem, timelineOf } from '../../mec/problem.js';
 import { UsageError } from '../../util/errors.js';
 import { addSystemOptions, systemFromOptions, type SystemCliOptions } from '../options.js';
 import { formatTable, fixed } from '../table.js';
+import { modelJson } from '../policy-model.js';
 
 interface EvaluateOptions extends SystemCliOptions {
   dag: string;
@@ -39,7 +40,11 @@ export function evaluateCommand(): Command {
     const timeline = timelineOf(problem, plan, order);
     if (opts.json) {
       console.log(
-        JSON.stringify({ dag: opts.dag, plan: opts.plan, order: opts.order, ...timeline }, null, 1),
+        JSON.stringify(
+          { dag: opts.dag, plan: opts.plan, order: opts.order, ...modelJson(system, model), ...timeline },
+          null,
+          1,
+        ),
       );
       return;
     }

@@ -8,7 +8,16 @@ import {
 } from '../../experiments/experiment.js';
 import { PRESET_NAMES, type PresetName } from '../../experiments/presets.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { parseIntIn, parseSeed } from '../options.js';
+import {
+  MAX_ADAPT_STEPS,
+  MAX_DATASET_DAGS,
+  MAX_HIDDEN,
+  MAX_INFERENCE_SAMPLES,
+  MAX_ITERATIONS,
+  MAX_TEST_SETS,
+  MAX_TIME_LIMIT_S,
+} from '../../util/limits.js';
 import { defaultDataRoot } from '../data-root.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 import { addSettingFlags, metaFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../run-options.js';
@@ -40,36 +49,40 @@ export function experimentCommand(): Command {
     .addArgument(
       new Argument('<preset>', 'topology, tasks or rates').choices(PRESET_NAMES.filter((p) => p !== 'all')),
     )
-    .option('--quick', 'a small version of the same pipeline (a minute on 2 cores)')
-    .option('--out <dir>', 'output folder (default runs/experiment-<preset>[-quick]); rerun to resume')
+    .option('--quick', 'a small version of the same pipeline (seconds: about 5 s on 2 cores)')
+    .option('--out <dir>', 'output folder (default: runs/experiment-<preset>[-quick]); rerun to resume')
     .option(
       '--data-root <dir>',
       'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
       defaultDataRoot(),
     )
-    .option('--iterations <n>', 'meta-training iterations (default 100)', parsePositiveInt)
-    .option('--drl-iterations <n>', 'DRL pre-training iterations (default: --iterations)', parsePositiveInt)
-    .option('--seed <seed>', 'the one seed', parseNonNegativeInt)
+    .option('--iterations <n>', 'meta-training iterations (default: 100)', parseIntIn(1, MAX_ITERATIONS))
+    .option(
+      '--drl-iterations <n>',
+      'DRL pre-training iterations (default: --iterations)',
+      parseIntIn(1, MAX_ITERATIONS),
+    )
+    .option('--seed <seed>', 'the one seed', parseSeed)
     .option(
       '--adapt-steps <n>',
-      'update steps on each test set (default 100; the table also reports step 20)',
-      parsePositiveInt,
+      'update steps on each test set (default: 100; the table also reports step 20)',
+      parseIntIn(1, MAX_ADAPT_STEPS),
     )
     .option(
       '--samples <k>',
-      'sampled plans per DAG beside argmax at the reported steps (default 32)',
-      parseNonNegativeInt,
+      'sampled plans per DAG beside argmax at the reported steps (default: 32)',
+      parseIntIn(0, MAX_INFERENCE_SAMPLES),
     )
     .option(
       '--test-limit <n>',
       'adapt on the first n test sets only (the topology preset lists Topology I-III first)',
-      parsePositiveInt,
+      parseIntIn(1, MAX_TEST_SETS),
     )
-    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
+    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parseIntIn(1, MAX_DATASET_DAGS))
     .option(
       '--optimal-time-limit <seconds>',
-      'Optimal reference: time limit per DAG (default 30; 0 skips it)',
-      parseNonNegativeInt,
+      'Optimal reference: time limit per DAG, seconds (default: 30; 0 skips it)',
+      parseIntIn(0, MAX_TIME_LIMIT_S),
     )
     .option(
       '--compare-paper',
@@ -78,13 +91,13 @@ export function experimentCommand(): Command {
     .option(
       '--paper-test-limit <n>',
       "with --compare-paper: adapt the paper's network on the first n test sets",
-      parsePositiveInt,
+      parseIntIn(1, MAX_TEST_SETS),
       3,
     )
     .option(
       '--paper-hidden <units>',
       "with --compare-paper: the paper network's LSTM units",
-      parsePositiveInt,
+      parseIntIn(1, MAX_HIDDEN),
       PAPER_NETWORK_DEFAULT.hidden,
     );
   addSettingFlags(cmd, [...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags("the preset's: 10 or 5")]);

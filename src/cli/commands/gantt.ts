@@ -1,9 +1,15 @@
 import { Command } from 'commander';
+import { extname } from 'node:path';
 import { createProblem, timelineOf } from '../../mec/problem.js';
+import { getBackend } from '../../nn/select-backend.js';
 import { renderGanttSvg } from '../../report/gantt-svg.js';
-import { schedulerByName } from '../../schedulers/registry.js';
+import { PngUnavailableError, svgToPng } from '../../report/png.js';
+import { loadCheckpoint } from '../../rl/checkpoint.js';
+import { policyPathOr } from '../../rl/shipped-policy.js';
+import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
+import { decideOffloading } from '../../services/offloading-scheduler.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { UsageError } from '../../util/errors.js';
+import { InputError, UsageError } from '../../util/errors.js';
 import { loadDagArg } from '../dag-arg.js';
 import {
   addSystemOptions,
@@ -11,10 +17,12 @@ import {
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
+import { noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 
 interface GanttOptions extends SystemCliOptions {
   dag: string;
-  scheduler: string;
+  scheduler?: string;
+  policy?: string;
   plan?: string;
   out: string;
   timeLimit: number;
@@ -22,16 +30,39 @@ interface GanttOptions extends SystemCliOptions {
 
 export function ganttCommand(): Command {
   const cmd = new Command('gantt')
-    .description('draw a schedule as a Gantt chart (UE CPU, uplink, MEC VM, downlink) beside the DAG, as SVG')
+    .description(
+      'draw a schedule as a Gantt chart (UE CPU, uplink, MEC VM, downlink) beside the DAG, as SVG or PNG',
+    )
     .requiredOption('--dag <file>', 'DAG file (.gv, .dot, .json) or example:KEY')
-    .option('--scheduler <name>', 'scheduler whose plan to draw', 'heft')
+    .option(
+      '--scheduler <name>',
+      `whose plan to draw (default: heft): ${knownSchedulerNames(["policy (a trained policy's plan, see --policy)"])}`,
+    )
+    .option(
+      '--policy <checkpoint>',
+      'the policy of --scheduler policy (default: the shipped policy; alone, it implies --scheduler policy)',
+    )
     .option('--plan <digits>', 'draw this plan instead (one 0/1 digit per task in id order)')
-    .option('--out <file>', 'SVG file to write', 'schedule.svg');
+    .option('--out <file>', 'the chart: .svg, or .png (rendered by resvg)', 'schedule.svg');
   addSystemOptions(cmd);
   addTimeLimitOption(cmd);
   return cmd.action((opts: GanttOptions) => {
+    const format = extname(opts.out).toLowerCase();
+    if (format !== '.svg' && format !== '.png')
+      throw new UsageError(`--out must name an .svg or a .png file, got "${opts.out}"`);
+    if (opts.plan !== undefined && (opts.scheduler !== undefined || opts.policy !== undefined))
+      throw new UsageError('give either --plan or --scheduler/--policy, not both');
+    const scheduler = opts.scheduler ?? (opts.policy !== undefined ? 'policy' : 'heft');
+    if (opts.policy !== undefined && scheduler !== 'policy')
+      throw new UsageError('--policy belongs to --scheduler policy');
     const dag = loadDagArg(opts.dag);
-    const { system, model } = systemFromOptions(opts);
+    // A policy's plan is drawn under the model it was trained in unless the flags say otherwise.
+    const loaded =
+      opts.plan === undefined && scheduler === 'policy'
+        ? loadCheckpoint(policyPathOr(opts.policy))
+        : undefined;
+    const { system, model } = systemFromOptions(opts, loaded ? policyModelDefaults(loaded.state) : {});
+    if (loaded) notePolicyModel(loaded.state, system, model);
     const problem = createProblem(dag, system, model);
     let plan: Uint8Array;
     let order: readonly number[] = problem.order;
@@ -42,19 +73,38 @@ export function ganttCommand(): Command {
       }
       plan = Uint8Array.from(opts.plan, (c) => Number(c));
       label = `plan ${opts.plan}`;
+    } else if (loaded) {
+      noteLookaheadCost(loaded.policy.config, [dag]);
+      const decision = decideOffloading(getBackend(), loaded.policy, dag, system, model);
+      plan = decision.plan;
+      order = decision.order;
+      label = `policy ${opts.policy ?? '(shipped)'}`;
     } else {
-      const result = schedulerByName(opts.scheduler).schedule(problem, {
+      const result = schedulerByName(scheduler, ['policy']).schedule(problem, {
         timeLimitMs: opts.timeLimit * 1000,
       });
       plan = result.plan;
       order = result.order;
-      label = opts.scheduler;
+      // A plan Optimal did not prove within its time limit is the best it found, not the optimum.
+      label =
+        result.stats?.proven === false
+          ? `${scheduler}: best found (not proven within ${opts.timeLimit} s)`
+          : scheduler;
     }
     const timeline = timelineOf(problem, plan, order);
-    writeFileAtomic(
-      opts.out,
-      renderGanttSvg(dag, timeline, { title: `${dag.name}: ${label}, ${model.profile} profile` }),
-    );
-    console.log(`makespan ${timeline.makespanMs.toFixed(2)} ms; wrote ${opts.out}`);
+    const svg = renderGanttSvg(dag, timeline, { title: `${dag.name}: ${label}, ${model.profile} profile` });
+    writeFileAtomic(opts.out, format === '.png' ? pngOf(svg, opts.out) : svg);
+    console.log(`${label}: makespan ${timeline.makespanMs.toFixed(2)} ms; wrote ${opts.out}`);
   });
+}
+
+/** The chart as PNG; where resvg cannot load, one line saying so (an .svg still works). */
+function pngOf(svg: string, out: string): Uint8Array {
+  try {
+    return svgToPng(svg);
+  } catch (err) {
+    if (err instanceof PngUnavailableError)
+      throw InputError.inFile(out, `${err.message}; write an .svg instead`);
+    throw err;
+  }
 }

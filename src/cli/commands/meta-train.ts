@@ -7,14 +7,19 @@ import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../e
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import { checkpointPathOf } from '../../rl/run-folder.js';
-import { parsePositiveInt } from '../options.js';
+import { sharedSystem } from '../../rl/checkpoint.js';
+import { parseIntIn } from '../options.js';
+import { UsageError } from '../../util/errors.js';
+import { recordedChanges, recordedPreset, refuseChanges, settingChanges, storedRunOf } from '../resume.js';
+import { MAX_DATASET_DAGS } from '../../util/limits.js';
 import { progressBar } from '../progress.js';
+import { stopOnSignal } from '../interrupt.js';
 import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
 import { defaultDataRoot } from '../data-root.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
 interface MetaTrainOptions extends RunCliOptions {
-  preset: PresetName;
+  preset?: PresetName;
   out?: string;
   resume?: boolean;
   dataRoot: string;
@@ -27,31 +32,56 @@ export function metaTrainCommand(): Command {
   const cmd = new Command('meta-train')
     .description('MRLCO meta-training (Alg. 1) on the training tasks of a preset experiment')
     .addOption(
-      new Option('--preset <name>', 'the experiment whose training tasks to use')
-        .choices(PRESET_NAMES)
-        .makeOptionMandatory(),
+      new Option(
+        '--preset <name>',
+        'the experiment whose training tasks to use (required unless resuming)',
+      ).choices(PRESET_NAMES),
     )
-    .option('--out <dir>', 'run folder (default runs/meta-<preset>-<seed>)')
+    .option('--out <dir>', 'run folder (default: runs/meta-<preset>-<seed>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option(
       '--data-root <dir>',
       'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
       defaultDataRoot(),
     )
-    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parsePositiveInt)
+    .option('--max-dags <n>', 'use only the first n DAGs of each dataset', parseIntIn(1, MAX_DATASET_DAGS))
     .option('--json', 'make the last line of output a JSON summary');
   addRunOptions(cmd, { system: false, meta: "the preset's: 10 or 5" });
   addWorkersOption(cmd, 'the inner loops and the evaluation');
-  return cmd.action(async (opts: MetaTrainOptions) => {
-    const preset = PRESETS[opts.preset];
+  return cmd.action(async (opts: MetaTrainOptions, command: Command) => {
     limitBlasThreadsForWorkers(opts.workers);
+    // A resume continues the stored run: its settings, preset and data are the defaults, a differing flag is refused.
+    const stored = opts.resume ? storedRunOf(opts.out) : undefined;
+    const recorded = stored?.description ?? {};
+    const presetName =
+      opts.preset ?? (stored ? recordedPreset(recorded, stored.dir, PRESET_NAMES) : undefined);
+    if (!presetName) throw new UsageError('--preset is required: the experiment whose training tasks to use');
+    const preset = PRESETS[presetName];
+    const dataRoot =
+      stored &&
+      command.getOptionValueSource('dataRoot') === 'default' &&
+      typeof recorded.dataRoot === 'string'
+        ? recorded.dataRoot
+        : opts.dataRoot;
+    const maxDags = opts.maxDags ?? (typeof recorded.maxDags === 'number' ? recorded.maxDags : undefined);
     const config = runConfigFromOptions(
       opts,
-      mergeRunConfig(DEFAULT_RUN, { meta: { metaBatch: preset.metaBatch } }, 'preset'),
+      stored?.run ?? mergeRunConfig(DEFAULT_RUN, { meta: { metaBatch: preset.metaBatch } }, 'preset'),
       { meta: "the preset's" },
     );
-    const train = loadPresetTasks(preset.train, opts.dataRoot, opts.maxDags);
-    const test = loadPresetTasks(preset.test, opts.dataRoot, opts.maxDags);
+    // What config.json records besides the settings: the preset, where its data is, how much of it.
+    const description = { preset: preset.name, dataRoot, maxDags: maxDags ?? null };
+    if (stored)
+      refuseChanges(stored.dir, [
+        ...settingChanges(stored, config),
+        ...recordedChanges(recorded, description, {
+          preset: '--preset',
+          dataRoot: '--data-root',
+          maxDags: '--max-dags',
+        }),
+      ]);
+    const train = loadPresetTasks(preset.train, dataRoot, maxDags);
+    const test = loadPresetTasks(preset.test, dataRoot, maxDags);
     const outDir = opts.out ?? join('runs', `meta-${preset.name}-${config.seed}`);
     lockFolder(outDir);
     const be = getBackend();
@@ -60,6 +90,8 @@ export function metaTrainCommand(): Command {
     );
     const bar = progressBar('meta-train', config.iterations);
     const started = performance.now();
+    const resumeHint = `mrlco meta-train --out ${outDir} --resume`;
+    const stop = stopOnSignal(resumeHint);
     const result = await metaTrain({
       be,
       config,
@@ -68,13 +100,15 @@ export function metaTrainCommand(): Command {
       workers: opts.workers,
       outDir,
       ...(opts.resume ? { resume: true } : {}),
-      description: { preset: preset.name, dataRoot: opts.dataRoot },
+      description,
+      shouldStop: stop.requested,
       onIteration: (m) =>
         bar.update(
           m.iteration,
           `inner sampled ${m.innerSampledMakespanMs.toFixed(1)} ms | meta policy train ${m.trainMakespanMs?.toFixed(1) ?? '-'} test ${m.testMakespanMs?.toFixed(1) ?? '-'} ms | ${m.wallS.toFixed(1)} s/it`,
         ),
     });
+    stop.dispose();
     bar.stop();
     const last = result.metrics[result.metrics.length - 1];
     const summary = {
@@ -82,11 +116,23 @@ export function metaTrainCommand(): Command {
       checkpoint: checkpointPathOf(outDir),
       iterations: config.iterations,
       resumedFrom: result.resumedFrom ?? null,
+      stoppedAt: result.stoppedAt ?? null,
       trainMakespanMs: last?.trainMakespanMs ?? null,
       testMakespanMs: last?.testMakespanMs ?? null,
+      // The model of those makespans: the preset's tasks share a profile; their systems (rates) differ.
+      preset: preset.name,
+      profile: train[0]?.profile ?? null,
+      system: sharedSystem([...train, ...test].map((t) => t.system)),
       wallS: (performance.now() - started) / 1000,
     };
+    if (result.stoppedAt !== undefined) {
+      process.exitCode = 130;
+      console.error(
+        `stopped after iteration ${result.stoppedAt} of ${config.iterations}; continue with: ${resumeHint}`,
+      );
+    }
     if (opts.json) console.log(JSON.stringify(summary));
-    else console.log(`done: checkpoint ${summary.checkpoint}`);
+    else
+      console.log(`${result.stoppedAt !== undefined ? 'stopped' : 'done'}: checkpoint ${summary.checkpoint}`);
   });
 }

@@ -2,22 +2,20 @@ import { Command } from 'commander';
 import { loadDagArg } from '../dag-arg.js';
 import { createProblem, type OffloadingProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import {
-  loadCheckpoint,
-  profileOfCheckpoint,
-  rankWeightOfCheckpoint,
-  systemOfCheckpoint,
-} from '../../rl/checkpoint.js';
+import { loadCheckpoint } from '../../rl/checkpoint.js';
+import type { TaskTimeline } from '../../mec/simulator.js';
+import { PACEABLE_STEP_MS, shortestStepMs } from '../../services/execution/pacing.js';
+import { modelJson, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 import { compileTask } from '../../rl/learning-task.js';
 import { evaluateGreedy } from '../../rl/sampler.js';
-import { schedulerByName, SCHEDULERS } from '../../schedulers/registry.js';
+import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
 import { parseHostPort } from '../../services/grpc/address.js';
 import { runOnExecutor } from '../../services/execution/device-runner.js';
 import { UsageError } from '../../util/errors.js';
 import {
   addSystemOptions,
   addTimeLimitOption,
-  parseNonNegativeInt,
+  parseSeed,
   parsePositive,
   systemFromOptions,
   type SystemCliOptions,
@@ -44,16 +42,13 @@ export function runCommand(): Command {
     )
     .requiredOption('--dag <file>', 'DAG file (.gv, .dot, .json) or example:KEY')
     .requiredOption('--executor <host:port>', 'address of a running `mrlco executor`')
-    .option(
-      '--scheduler <name>',
-      `plan from a scheduler (default heft): ${SCHEDULERS.map((s) => s.name).join(', ')}`,
-    )
+    .option('--scheduler <name>', `plan from a scheduler (default: heft): ${knownSchedulerNames()}`)
     .option(
       '--plan <digits>',
       'this plan: one digit per task in task-id order, 1 = offload; run in rank order',
     )
     .option('--policy <checkpoint>', "a trained policy's plan (argmax decoding)")
-    .option('--seed <seed>', 'seed of the random scheduler', parseNonNegativeInt, 0)
+    .option('--seed <seed>', 'seed of the random scheduler', parseSeed, 0)
     .option(
       '--time-scale <s>',
       "wall time per model time, 1 = real time (default: the executor's --time-scale)",
@@ -70,11 +65,8 @@ export function runCommand(): Command {
     const dag = loadDagArg(opts.dag);
     // A policy runs under the profile it was trained on unless --profile says otherwise.
     const loaded = opts.policy !== undefined ? loadCheckpoint(opts.policy) : undefined;
-    const { system, model } = systemFromOptions(opts, {
-      profile: loaded ? profileOfCheckpoint(loaded.state) : undefined,
-      rankWeight: loaded ? rankWeightOfCheckpoint(loaded.state) : undefined,
-      system: loaded ? systemOfCheckpoint(loaded.state) : undefined,
-    });
+    const { system, model } = systemFromOptions(opts, loaded ? policyModelDefaults(loaded.state) : {});
+    if (loaded) notePolicyModel(loaded.state, system, model);
 
     let problem: OffloadingProblem;
     let plan: Uint8Array;
@@ -121,8 +113,18 @@ export function runCommand(): Command {
       ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
     });
     const planDigits = Array.from(plan).join('');
+    warnIfUnpaceable(
+      run.tasks.map((t) => t.predicted),
+      run.timeScale,
+    );
     if (opts.json) {
-      console.log(JSON.stringify({ dag: opts.dag, source, plan: planDigits, ...run }, null, 1));
+      console.log(
+        JSON.stringify(
+          { dag: opts.dag, source, plan: planDigits, ...modelJson(system, model), ...run },
+          null,
+          1,
+        ),
+      );
       return;
     }
     const rows = run.tasks.map((t) => [
@@ -143,4 +145,17 @@ export function runCommand(): Command {
         `(${run.relativeError >= 0 ? '+' : ''}${pct}%; ${run.wallMs.toFixed(1)} ms of wall time)`,
     );
   });
+}
+
+/** A warning when the time scale makes a step shorter than timers and messages can pace. */
+function warnIfUnpaceable(predicted: readonly TaskTimeline[], timeScale: number): void {
+  const shortest = shortestStepMs(predicted);
+  if (!Number.isFinite(shortest) || shortest * timeScale >= PACEABLE_STEP_MS) return;
+  // The scale that paces the shortest step, rounded up to one significant digit.
+  const enough = PACEABLE_STEP_MS / shortest;
+  const unit = 10 ** Math.floor(Math.log10(enough));
+  const nice = Number((Math.ceil(enough / unit) * unit).toPrecision(1));
+  console.error(
+    `warning: at time scale ${timeScale} the shortest step lasts ${(shortest * timeScale).toFixed(3)} ms of wall time, below the ${PACEABLE_STEP_MS} ms timers and messages can pace: the measured times cannot follow the prediction (a --time-scale of ${nice} or more can)`,
+  );
 }

@@ -1,25 +1,20 @@
-import type { SystemParams } from '../../mec/system.js';
 import { streamRng } from '../../util/rng-streams.js';
 import { Command } from 'commander';
+import { MAX_INFERENCE_SAMPLES } from '../../util/limits.js';
 import { statSync } from 'node:fs';
-import { readDataset } from '../../dag/io.js';
 import type { Dag } from '../../dag/dag.js';
 import { createProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
-import {
-  loadCheckpoint,
-  profileOfCheckpoint,
-  rankWeightOfCheckpoint,
-  systemOfCheckpoint,
-} from '../../rl/checkpoint.js';
-import { defaultRankWeight } from '../../mec/problem.js';
+import { loadCheckpoint } from '../../rl/checkpoint.js';
+import { modelJson, noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 import { policyPathOr } from '../../rl/shipped-policy.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
-import { loadDagArg } from '../dag-arg.js';
+import { loadDagArg, readDatasetArg } from '../dag-arg.js';
 import {
   addSystemOptions,
-  parseNonNegativeInt,
+  parseIntIn,
+  parseSeed,
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
@@ -46,32 +41,24 @@ export function scheduleCommand(): Command {
     .option(
       '--samples <k>',
       'also sample k plans per DAG and keep the best by the latency model (0: argmax only)',
-      parseNonNegativeInt,
+      parseIntIn(0, MAX_INFERENCE_SAMPLES),
       0,
     )
     .option('--polish', 'improve the kept plan by single-task flips')
-    .option('--seed <seed>', 'seed of the sampled plans', parseNonNegativeInt, 1)
+    .option('--seed <seed>', 'seed of the sampled plans', parseSeed, 1)
     .option('--json', 'print JSON');
   addSystemOptions(cmd);
   return cmd.action((opts: ScheduleOptions) => {
     const path = policyPathOr(opts.policy);
     const { policy, state } = loadCheckpoint(path);
-    const trainedOn = profileOfCheckpoint(state);
-    const trainedWeight = rankWeightOfCheckpoint(state);
-    const trainedIn = systemOfCheckpoint(state);
-    const { system, model } = systemFromOptions(opts, {
-      profile: trainedOn,
-      rankWeight: trainedWeight,
-      system: trainedIn,
-    });
-    if (trainedIn && JSON.stringify(trainedIn) !== JSON.stringify(system))
-      console.error(
-        `note: the policy was trained at ${describeSystem(trainedIn)}; scheduling at ${describeSystem(system)}`,
-      );
+    // The policy's model unless the flags say otherwise (and then a note says so).
+    const { system, model } = systemFromOptions(opts, policyModelDefaults(state));
+    notePolicyModel(state, system, model);
     const folder = !opts.dag.startsWith('example:') && isFolder(opts.dag);
-    const dataset = folder ? readDataset(opts.dag) : undefined;
+    const dataset = folder ? readDatasetArg(opts.dag) : undefined;
     const dags: readonly Dag[] = dataset ? dataset.dags : [loadDagArg(opts.dag)];
     const files = dataset?.files ?? [opts.dag];
+    noteLookaheadCost(policy.config, dags);
     const decisions = decideOffloadingAll(getBackend(), policy, dags, system, model, {
       samples: opts.samples,
       polish: opts.polish === true,
@@ -79,20 +66,11 @@ export function scheduleCommand(): Command {
     });
     const planText = (plan: Uint8Array) => Array.from(plan).join('');
     const mean = decisions.reduce((s, d) => s + d.makespanMs, 0) / decisions.length;
-    if (trainedOn !== undefined && trainedOn !== model.profile)
-      console.error(
-        `note: the policy was trained on the ${trainedOn} profile; scheduling under the ${model.profile} profile`,
-      );
-    const weight = model.rankWeight ?? defaultRankWeight(model.profile);
-    const trainedWith = trainedWeight ?? (trainedOn ? defaultRankWeight(trainedOn) : weight);
-    if (weight !== trainedWith)
-      console.error(
-        `note: the policy was trained in the ${trainedWith} rank order; scheduling in the ${weight} rank order`,
-      );
     if (folder) {
       if (opts.json) {
         console.log(
           JSON.stringify({
+            ...modelJson(system, model),
             dags: decisions.map((d, k) => ({
               file: files[k],
               plan: planText(d.plan),
@@ -117,6 +95,7 @@ export function scheduleCommand(): Command {
     if (opts.json) {
       console.log(
         JSON.stringify({
+          ...modelJson(system, model),
           dag: dag.name,
           plan: planText(decision.plan),
           order: decision.order,
@@ -140,9 +119,4 @@ function isFolder(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Rates, f_UE, f_s and k in one phrase. */
-function describeSystem(s: SystemParams): string {
-  return `${s.uplinkBps / 1e6}/${s.downlinkBps / 1e6} Mbit/s, f_UE ${s.ueHz / 1e9} GHz, f_s ${s.serverHz / 1e9} GHz, k ${s.users}`;
 }

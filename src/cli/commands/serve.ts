@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDataset } from '../../dag/io.js';
+import { readDatasetArg } from '../dag-arg.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
 import type { LearningTask } from '../../rl/learning-task.js';
@@ -28,7 +28,8 @@ import { checkDeviceName, hashToken, newToken } from '../../services/federation/
 import { startStatusHttpServer } from '../../services/web/http-server.js';
 import { FederationStatusSource } from '../../services/web/federation-status.js';
 import { InputError, UsageError } from '../../util/errors.js';
-import { systemFromOptions, parseNonNegativeInt } from '../options.js';
+import { systemFromOptions, parseIntIn } from '../options.js';
+import { MAX_ITERATIONS } from '../../util/limits.js';
 import {
   addRunOptions,
   addSettingFlags,
@@ -97,7 +98,7 @@ function configFromOptions(opts: ServeOptions, base: ServiceConfig | undefined):
 function evalTasksOf(spec: ServiceConfig['eval']): LearningTask[] {
   if (!spec) return [];
   return spec.dirs.map((dir) => {
-    const ds = readDataset(dir);
+    const ds = readDatasetArg(dir);
     return { name: ds.name, dags: ds.dags, system: spec.system, profile: spec.profile };
   });
 }
@@ -113,6 +114,13 @@ function tokenCommand(): Command {
       if (bad) throw new UsageError(`${name}: ${bad}`);
       const store = StateStore.open(o.state);
       try {
+        // A name taken: the command that gives that device a new token (and re-admits a revoked one).
+        const known = store.device(name);
+        if (known)
+          throw InputError.inFile(
+            store.path,
+            `a device named ${name} exists already${known.revoked ? ' (revoked)' : ''}: \`mrlco serve token rotate ${name} --state ${o.state}\` gives it a new token${known.revoked ? ' and re-admits it' : ''}, or pick another name`,
+          );
         const t = newToken();
         store.addDevice(name, hashToken(t));
         console.log(t);
@@ -188,8 +196,8 @@ export function serveCommand(): Command {
     .option('--eval-data <dirs>', 'held-out datasets θ is evaluated on after each round (comma-separated)')
     .option(
       '--rounds <n>',
-      `rounds of Eq. (22) (default ${DEFAULT_RUN.iterations}; may be raised on a restart)`,
-      parseNonNegativeInt,
+      `rounds of Eq. (22) (default: ${DEFAULT_RUN.iterations}; may be raised on a restart)`,
+      parseIntIn(0, MAX_ITERATIONS),
     )
     .option('--exit-when-done', 'stop the service once the last round is closed');
   addSettingFlags(cmd, SERVICE_FLAGS);

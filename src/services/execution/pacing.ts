@@ -3,6 +3,7 @@
  * not add up over a transfer) and sending a byte stream at a link's rate.
  */
 import { performance } from 'node:perf_hooks';
+import type { TaskTimeline } from '../../mec/simulator.js';
 
 /** Below this much time left, yield to the event loop instead of arming a timer (timers fire 1-2 ms late). */
 const SPIN_MS = 2;
@@ -66,4 +67,19 @@ export async function sendPaced(transfer: PacedTransfer, start = performance.now
     transfer.write(Buffer.alloc(size, transfer.fill), sent === bytes);
   }
   return performance.now();
+}
+
+/**
+ * The shortest wall time a step (a task's run, a transfer) can be paced to: timers fire 1-2 ms late and
+ * each message costs a fraction of a millisecond, so a shorter step is measured longer than predicted.
+ */
+export const PACEABLE_STEP_MS = 2;
+
+/** The shortest non-empty step of a timeline (a run on the UE or the VM, an upload, a download), model ms. */
+export function shortestStepMs(tasks: readonly TaskTimeline[]): number {
+  let shortest = Infinity;
+  for (const t of tasks)
+    for (const iv of [t.ue, t.uplink, t.mec, t.downlink])
+      if (iv && iv.finish > iv.start) shortest = Math.min(shortest, iv.finish - iv.start);
+  return shortest;
 }

@@ -85,6 +85,8 @@ interface OpenRound {
 interface Waiter {
   device: string;
   wake: () => void;
+  /** The device closed the poll (its process ended): it is offline, not just waiting. */
+  gone?: boolean;
 }
 
 const MAX_BACKOFF_ROUNDS = 15;
@@ -167,6 +169,22 @@ export class Coordinator {
     };
   }
 
+  /**
+   * A device whose long poll was cancelled has gone (its process ended, its connection closed): it is
+   * offline at once rather than for the rest of the online window.
+   */
+  leave(device: string): void {
+    // Only a poll still waiting: a call already answered may be reported cancelled as its client closes.
+    let waiting = false;
+    for (const w of [...this.waiters])
+      if (w.device === device) {
+        waiting = true;
+        w.gone = true;
+        w.wake();
+      }
+    if (waiting) this.lastContact.delete(device);
+  }
+
   /** Work for the device now, or after waiting up to waitMs for a round to open (then WAIT). */
   async nextTask(device: string, waitMs: number): Promise<TaskReply> {
     this.touch(device);
@@ -175,18 +193,21 @@ export class Coordinator {
     if (ready) return ready;
     const limit = Math.min(waitMs, this.o.federation.pollTimeoutS * 1000);
     if (limit <= 0) return this.waitReply();
+    let gone = false;
     await new Promise<void>((resolve) => {
       const waiter: Waiter = {
         device,
         wake: () => {
           this.clock.clearTimer(timer);
           this.waiters.delete(waiter);
+          gone = waiter.gone === true;
           resolve();
         },
       };
       const timer = this.clock.setTimer(waiter.wake, limit);
       this.waiters.add(waiter);
     });
+    if (gone) return this.waitReply();
     this.touch(device);
     return this.assignment(device) ?? this.waitReply();
   }

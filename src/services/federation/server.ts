@@ -67,13 +67,17 @@ export async function startFederationServer(o: {
     'grpc.max_send_message_length': limit,
   });
   const guard =
-    <Req, Res>(handler: (device: string, req: Req) => Promise<Res> | Res) =>
+    <Req, Res>(
+      handler: (device: string, req: Req) => Promise<Res> | Res,
+      onCancelled?: (device: string) => void,
+    ) =>
     (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>): void => {
       const auth = authenticate(store, coordinator, call.metadata);
       if (!auth.ok) {
         callback(auth.error);
         return;
       }
+      if (onCancelled) call.on('cancelled', () => onCancelled(auth.device));
       Promise.resolve()
         .then(() => handler(auth.device, call.request))
         .then(
@@ -89,7 +93,11 @@ export async function startFederationServer(o: {
         );
       return coordinator.hello(device, req.taskName);
     }),
-    NextTask: guard((device, req: TaskRequest) => coordinator.nextTask(device, req.waitMs)),
+    // A long poll the device cancels (its process ended) makes it offline at once.
+    NextTask: guard(
+      (device, req: TaskRequest) => coordinator.nextTask(device, req.waitMs),
+      (device) => coordinator.leave(device),
+    ),
     Submit: guard((device, req: UpdateMessage) => coordinator.submit(device, req)),
   });
   const credentials = o.tls

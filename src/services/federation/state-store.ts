@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../util/errors.js';
+import { fsProblem } from '../../util/fs-errors.js';
 import type { RngState } from '../../util/rng.js';
 import type { RoundSummary } from '../web/status.js';
 
@@ -156,6 +157,14 @@ export class StateStore {
       return store;
     } catch (err) {
       if (err instanceof InputError) throw err;
+      // A file-system problem in words (a file where the folder goes, no permission), naming the path.
+      const problem = fsProblem(err);
+      const at = (err as { path?: unknown }).path;
+      if (problem)
+        throw InputError.inFile(
+          typeof at === 'string' ? at : dir,
+          `cannot hold the service state: ${problem}`,
+        );
       throw InputError.inFile(path, `cannot open the service state: ${(err as Error).message}`);
     }
   }
