@@ -13,7 +13,7 @@ import type { Backend } from '../nn/backend.js';
 import type { OffloadingPolicy } from '../policy/policy.js';
 import { adaptPolicy, type AdaptPoint } from '../rl/adapt.js';
 import type { PpoConfig, RunConfig } from '../rl/config.js';
-import { compileTask, type CompiledTask, type LearningTask } from '../rl/learning-task.js';
+import { compileTask, type CompiledTask, type LearningTask, type WorldTask } from '../rl/learning-task.js';
 import { trainPpo, type IterationMetrics, type TrainResult } from '../rl/trainer.js';
 import { greedy, heft } from '../schedulers/earliest-finish.js';
 import { heftRollout } from '../schedulers/heft-rollout.js';
@@ -27,6 +27,8 @@ export interface TaskSpec {
   profile: SimProfile;
   /** The scheduling order's rank weight (default: the profile's). */
   rankWeight?: RankWeight;
+  /** A world the episodes run in, decided online (docs/world.md). */
+  world?: WorldTask;
 }
 
 /** The latency model options of a spec (createProblem's). */
@@ -42,6 +44,7 @@ export function learningTaskOf(spec: TaskSpec): LearningTask {
     system: spec.system,
     profile: spec.profile,
     ...(spec.rankWeight ? { rankWeight: spec.rankWeight } : {}),
+    ...(spec.world ? { world: spec.world } : {}),
   };
 }
 
@@ -97,6 +100,7 @@ export function trainDrl(o: DrlTrainOptions): Promise<TrainResult> {
         profile: s.profile,
         system: s.system,
         rankWeight: s.rankWeight ?? defaultRankWeight(s.profile),
+        ...(s.world ? { world: s.world } : {}),
       })),
     },
   });

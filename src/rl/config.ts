@@ -228,10 +228,10 @@ export const POLICY_SETTINGS: Record<keyof PolicyConfig, Setting> = {
     flag: '--attention <kind>',
     choices: ATTENTION_KINDS,
   },
-  // Set by the learning tasks (a policy trained in a world sees the online observation), not a flag.
   observation: {
     check: oneOf(OBSERVATIONS),
-    help: "what a state-aware policy sees: the latency model's state (model) or, deciding online in a world, the belief and the measurement history (online)",
+    help: "what a state-aware policy sees: the latency model's state (model), or deciding online in a world the belief and the measurement history (online), and the world's context too (online-context); in a world the default is online",
+    flag: '--observation <kind>',
     choices: OBSERVATIONS,
   },
 };

@@ -12,6 +12,25 @@ export const SHIPPED_POLICY_PATH = fileURLToPath(
   new URL('../../../policies/mrlco-default.bin', import.meta.url),
 );
 
+/**
+ * The online policy shipped with the package: an MRLCO meta-policy trained to decide online over the
+ * training worlds of the world experiment, none of its test links (`npm run build:online-policy`). The
+ * default policy wherever a command decides in a world.
+ */
+export const SHIPPED_ONLINE_POLICY_PATH = fileURLToPath(
+  new URL('../../../policies/mrlco-online.bin', import.meta.url),
+);
+
+/** The given checkpoint path, or the shipped online policy's. */
+export function onlinePolicyPathOr(path: string | undefined): string {
+  if (path !== undefined) return path;
+  if (!existsSync(SHIPPED_ONLINE_POLICY_PATH))
+    throw new InputError(
+      `${SHIPPED_ONLINE_POLICY_PATH}: the shipped online policy is missing from this installation; give --policy a checkpoint trained in a world`,
+    );
+  return SHIPPED_ONLINE_POLICY_PATH;
+}
+
 /** The given checkpoint path, or the shipped policy's when none is given. */
 export function policyPathOr(path: string | undefined): string {
   if (path !== undefined) return path;

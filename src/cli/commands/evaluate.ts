@@ -2,12 +2,26 @@ import { Command, Option } from 'commander';
 import { loadDagArg } from '../dag-arg.js';
 import { topologicalOrder } from '../../dag/dag.js';
 import { createProblem, timelineOf } from '../../mec/problem.js';
+import type { Timeline } from '../../mec/simulator.js';
 import { UsageError } from '../../util/errors.js';
-import { addSystemOptions, systemFromOptions, type SystemCliOptions } from '../options.js';
+import {
+  addSystemOptions,
+  parseIntIn,
+  parseSeed,
+  systemFromOptions,
+  type SystemCliOptions,
+} from '../options.js';
 import { formatTable, fixed } from '../table.js';
 import { modelJson } from '../policy-model.js';
+import { MAX_WORLD_REALISATIONS } from '../../util/rng-streams.js';
+import { addWorldOptions, worldGiven, worldSpecFromOptions, type WorldCliOptions } from '../world-options.js';
+import { evaluateInWorld } from './evaluate-world.js';
 
-interface EvaluateOptions extends SystemCliOptions {
+interface EvaluateOptions extends SystemCliOptions, WorldCliOptions {
+  seed: number;
+  dagIndex: number;
+  realisation: number;
+  offset?: number;
   dag: string;
   plan: string;
   order: 'rank' | 'id';
@@ -24,8 +38,27 @@ export function evaluateCommand(): Command {
         .choices(['rank', 'id'])
         .default('rank'),
     )
-    .option('--json', 'print a JSON object with makespanMs and the timeline');
+    .option('--json', 'print a JSON object with makespanMs and the timeline')
+    .option('--seed <seed>', 'with a world: the seed of its realisations', parseSeed, 0)
+    .option(
+      '--dag-index <d>',
+      "with a world: the DAG's index in its run (its realisations' stream)",
+      parseIntIn(0, 1 << 18),
+      0,
+    )
+    .option(
+      '--realisation <r>',
+      'with a world: which realisation',
+      parseIntIn(0, MAX_WORLD_REALISATIONS - 1),
+      0,
+    )
+    .option(
+      '--offset <ms>',
+      "with traces: replay them from this offset instead of the realisation's",
+      parseIntIn(0, 1e9),
+    );
   addSystemOptions(cmd);
+  addWorldOptions(cmd);
   return cmd.action((opts: EvaluateOptions) => {
     const dag = loadDagArg(opts.dag);
     const n = dag.tasks.length;
@@ -35,6 +68,41 @@ export function evaluateCommand(): Command {
       throw new UsageError(`--plan has ${opts.plan.length} digits but ${opts.dag} has ${n} tasks`);
     const plan = Uint8Array.from(opts.plan, (c) => Number(c));
     const { system, model } = systemFromOptions(opts);
+    if (worldGiven(opts)) {
+      if (opts.order !== 'rank')
+        throw new UsageError('in a world, tasks are decided in rank order: --order rank');
+      const r = evaluateInWorld(dag, plan, worldSpecFromOptions(opts), system, model, {
+        seed: opts.seed,
+        dagIndex: opts.dagIndex,
+        realisation: opts.realisation,
+        ...(opts.offset !== undefined ? { offsetMs: opts.offset } : {}),
+      });
+      if (opts.json) {
+        console.log(
+          JSON.stringify(
+            {
+              dag: opts.dag,
+              plan: opts.plan,
+              ...modelJson(system, model),
+              world: r.world,
+              seed: r.seed,
+              dagIndex: r.realisation.dag,
+              realisation: r.realisation.realisation,
+              offsetMs: r.realisation.offsetMs,
+              ...r.timeline,
+            },
+            null,
+            1,
+          ),
+        );
+        return;
+      }
+      printTimeline(r.timeline);
+      console.log(
+        `realised makespan: ${r.timeline.makespanMs.toFixed(2)} ms (${model.profile} profile; seed ${r.seed}, DAG ${r.realisation.dag}, realisation ${r.realisation.realisation}, offset ${r.realisation.offsetMs} ms)`,
+      );
+      return;
+    }
     const problem = createProblem(dag, system, model);
     const order = opts.order === 'rank' ? problem.order : topologicalOrder(dag);
     const timeline = timelineOf(problem, plan, order);
@@ -48,21 +116,26 @@ export function evaluateCommand(): Command {
       );
       return;
     }
-    const span = (i?: { start: number; finish: number }): string | undefined =>
-      i ? `${fixed(i.start)}-${fixed(i.finish)}` : undefined;
-    const rows = timeline.tasks.map((t) => [
-      t.id,
-      t.name,
-      t.location === 'ue' ? 'UE' : 'MEC',
-      span(t.ue),
-      span(t.uplink),
-      span(t.mec),
-      span(t.downlink),
-      fixed(t.finish),
-    ]);
-    console.log(
-      formatTable(['task', 'name', 'where', 'UE CPU', 'uplink', 'MEC VM', 'downlink', 'finish'], rows),
-    );
+    printTimeline(timeline);
     console.log(`makespan: ${timeline.makespanMs.toFixed(2)} ms (${model.profile} profile)`);
   });
+}
+
+/** The timeline as a table: where each task ran and its stages' spans. */
+function printTimeline(timeline: Timeline): void {
+  const span = (i?: { start: number; finish: number }): string | undefined =>
+    i ? `${fixed(i.start)}-${fixed(i.finish)}` : undefined;
+  const rows = timeline.tasks.map((t) => [
+    t.id,
+    t.name,
+    t.location === 'ue' ? 'UE' : 'MEC',
+    span(t.ue),
+    span(t.uplink),
+    span(t.mec),
+    span(t.downlink),
+    fixed(t.finish),
+  ]);
+  console.log(
+    formatTable(['task', 'name', 'where', 'UE CPU', 'uplink', 'MEC VM', 'downlink', 'finish'], rows),
+  );
 }

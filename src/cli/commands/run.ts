@@ -10,11 +10,17 @@ import { compileTask } from '../../rl/learning-task.js';
 import { evaluateGreedy } from '../../rl/sampler.js';
 import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
 import { parseHostPort } from '../../services/grpc/address.js';
-import { runOnExecutor } from '../../services/execution/device-runner.js';
+import { runOnExecutor, runOnlineOnExecutor } from '../../services/execution/device-runner.js';
+import { PolicyDecider } from '../../rl/policy-decider.js';
+import { onlinePolicyPathOr } from '../../rl/shipped-policy.js';
+import { DECIDER_NAMES, deciderByName } from '../../world/deciders.js';
+import { World } from '../../world/world.js';
+import { addWorldOptions, worldGiven, worldSpecFromOptions, type WorldCliOptions } from '../world-options.js';
 import { UsageError } from '../../util/errors.js';
 import {
   addSystemOptions,
   addTimeLimitOption,
+  parseIntIn,
   parseSeed,
   parsePositive,
   systemFromOptions,
@@ -22,7 +28,7 @@ import {
 } from '../options.js';
 import { fixed, formatTable } from '../table.js';
 
-interface RunCliOptions extends SystemCliOptions {
+interface RunCliOptions extends SystemCliOptions, WorldCliOptions {
   timeLimit: number;
   dag: string;
   executor: string;
@@ -33,6 +39,9 @@ interface RunCliOptions extends SystemCliOptions {
   timeScale?: number;
   connectTimeout: number;
   json?: boolean;
+  online?: boolean;
+  decider?: string;
+  offset: number;
 }
 
 export function runCommand(): Command {
@@ -55,10 +64,23 @@ export function runCommand(): Command {
       parsePositive,
     )
     .option('--connect-timeout <seconds>', 'how long to wait for the executor', parsePositive, 10)
-    .option('--json', 'print a JSON object with both makespans and per-task predicted and measured times');
+    .option('--json', 'print a JSON object with both makespans and per-task predicted and measured times')
+    .option(
+      '--online',
+      'decide each task during the run, at its decision time, from what has been measured (default decider: the shipped online policy, or --policy, or --decider)',
+    )
+    .option('--decider <name>', `with --online: a model-based decider instead of a policy (${DECIDER_NAMES})`)
+    .option(
+      '--offset <ms>',
+      "with traces: the trace time of the run's start (the executor must replay the same traces)",
+      parseIntIn(0, 1e9),
+      0,
+    );
   addSystemOptions(cmd);
   addTimeLimitOption(cmd);
+  addWorldOptions(cmd);
   return cmd.action(async (opts: RunCliOptions) => {
+    if (opts.online || worldGiven(opts)) return runInWorld(opts);
     const sources = [opts.scheduler, opts.plan, opts.policy].filter((s) => s !== undefined);
     if (sources.length > 1) throw new UsageError('give one of --scheduler, --plan and --policy');
     parseHostPort(opts.executor, '--executor');
@@ -157,5 +179,97 @@ function warnIfUnpaceable(predicted: readonly TaskTimeline[], timeScale: number)
   const nice = Number((Math.ceil(enough / unit) * unit).toPrecision(1));
   console.error(
     `warning: at time scale ${timeScale} the shortest step lasts ${(shortest * timeScale).toFixed(3)} ms of wall time, below the ${PACEABLE_STEP_MS} ms timers and messages can pace: the measured times cannot follow the prediction (a --time-scale of ${nice} or more can)`,
+  );
+}
+
+/**
+ * A run whose links replay traces (the executor replays the same ones, from --offset), with a fixed plan
+ * or decided online; the prediction is the world's for the same realisation.
+ */
+async function runInWorld(opts: RunCliOptions): Promise<void> {
+  parseHostPort(opts.executor, '--executor');
+  const dag = loadDagArg(opts.dag);
+  const spec = worldGiven(opts) ? worldSpecFromOptions(opts) : {};
+  if (spec.transferLatency || spec.server || spec.noise || spec.links?.kind === 'markov')
+    throw new UsageError(
+      'run replays traces only (an executor emulates no set-up times, shared server, noise or Markov channel): give --uplink-trace/--downlink-trace',
+    );
+  const online = opts.online === true;
+  const sources = [opts.scheduler, opts.plan, opts.decider, opts.policy].filter((s) => s !== undefined);
+  if (sources.length > 1) throw new UsageError('give one of --scheduler, --plan, --policy and --decider');
+  if (!online && (opts.decider !== undefined || opts.policy !== undefined))
+    throw new UsageError('--decider, and a policy in a world, decide online: add --online');
+  const loaded =
+    online && opts.decider === undefined ? loadCheckpoint(onlinePolicyPathOr(opts.policy)) : undefined;
+  const { system, model } = systemFromOptions(opts, loaded ? policyModelDefaults(loaded.state) : {});
+  const world = new World(spec, system);
+  const problem = createProblem(dag, world.nominal, model);
+  const instance = world.instance(problem, 0, opts.seed);
+  instance.realise(0, { offsetMs: opts.offset });
+  const common = {
+    executor: opts.executor,
+    connectTimeoutMs: opts.connectTimeout * 1000,
+    world: instance,
+    ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
+  };
+  let run;
+  let source: string;
+  let decisionTimesMs: number[] | undefined;
+  if (online) {
+    const decider = loaded ? new PolicyDecider(getBackend(), loaded.policy) : deciderByName(opts.decider!);
+    source = loaded
+      ? `policy ${opts.policy ?? '(the shipped online policy)'}, online`
+      : `decider ${opts.decider}`;
+    const r = await runOnlineOnExecutor(problem, decider, common);
+    decisionTimesMs = r.decisionTimesMs;
+    run = r;
+  } else {
+    let plan: Uint8Array;
+    if (opts.plan !== undefined) {
+      if (!/^[01]+$/.test(opts.plan) || opts.plan.length !== dag.tasks.length)
+        throw new UsageError(
+          `--plan must be ${dag.tasks.length} digits of 0 or 1 (one per task), got "${opts.plan}"`,
+        );
+      plan = Uint8Array.from(opts.plan, (c) => Number(c));
+      source = '--plan';
+    } else {
+      const name = opts.scheduler ?? 'heft';
+      plan = schedulerByName(name).schedule(problem, {
+        seed: opts.seed,
+        timeLimitMs: opts.timeLimit * 1000,
+      }).plan;
+      source = `scheduler ${name} (up front, on the nominal model)`;
+    }
+    run = await runOnExecutor(problem, plan, problem.order, common);
+  }
+  const planDigits = run.tasks
+    .slice()
+    .sort((a, b) => a.index - b.index)
+    .map((t) => (t.location === 'ue' ? '0' : '1'))
+    .join('');
+  if (opts.json) {
+    console.log(
+      JSON.stringify(
+        {
+          dag: opts.dag,
+          source,
+          plan: planDigits,
+          offsetMs: opts.offset,
+          world: world.describe(),
+          ...modelJson(world.nominal, model),
+          ...(decisionTimesMs ? { decisionTimesMs } : {}),
+          ...run,
+        },
+        null,
+        1,
+      ),
+    );
+    return;
+  }
+  console.log(
+    `${source}: plan ${planDigits}, ${run.profile} profile, traces from ${opts.offset} ms, time scale ${run.timeScale}`,
+  );
+  console.log(
+    `makespan: the world predicts ${run.predictedMakespanMs.toFixed(2)} ms for this plan, measured ${run.measuredMakespanMs.toFixed(2)} ms (${run.relativeError >= 0 ? '+' : ''}${(100 * run.relativeError).toFixed(2)}%)`,
   );
 }

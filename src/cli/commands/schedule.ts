@@ -7,7 +7,17 @@ import { createProblem } from '../../mec/problem.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { loadCheckpoint } from '../../rl/checkpoint.js';
 import { modelJson, noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
-import { policyPathOr } from '../../rl/shipped-policy.js';
+import { onlinePolicyPathOr, policyPathOr } from '../../rl/shipped-policy.js';
+import { UsageError } from '../../util/errors.js';
+import { loadWorldSpec } from '../../world/spec.js';
+import {
+  addEpisodesOption,
+  addWorldOptions,
+  worldGiven,
+  worldSpecFromOptions,
+  type WorldCliOptions,
+} from '../world-options.js';
+import { scheduleOnline } from './schedule-online.js';
 import { greedy, heft } from '../../schedulers/earliest-finish.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
 import { loadDagArg, readDatasetArg } from '../dag-arg.js';
@@ -19,13 +29,39 @@ import {
   type SystemCliOptions,
 } from '../options.js';
 
-interface ScheduleOptions extends SystemCliOptions {
+interface ScheduleOptions extends SystemCliOptions, WorldCliOptions {
   policy?: string;
   dag: string;
   samples: number;
   polish?: boolean;
   seed: number;
   json?: boolean;
+  online?: boolean;
+  offset?: number;
+  episodes: number;
+}
+
+/** `schedule --online`: the policy decides while each DAG runs in the world (schedule-online.ts). */
+function scheduleOnlineAction(opts: ScheduleOptions): void {
+  if (opts.samples > 0 || opts.polish)
+    throw new UsageError('--samples and --polish plan up front: not with --online');
+  const { policy, state } = loadCheckpoint(onlinePolicyPathOr(opts.policy));
+  const { system, model } = systemFromOptions(opts, policyModelDefaults(state));
+  const folder = !opts.dag.startsWith('example:') && isFolder(opts.dag);
+  const dataset = folder ? readDatasetArg(opts.dag) : undefined;
+  scheduleOnline({
+    be: getBackend(),
+    policy,
+    dags: dataset ? dataset.dags : [loadDagArg(opts.dag)],
+    files: dataset?.files ?? [opts.dag],
+    spec: worldGiven(opts) ? worldSpecFromOptions(opts) : loadWorldSpec('markov'),
+    system,
+    model,
+    seed: opts.seed,
+    episodes: opts.episodes,
+    ...(opts.offset !== undefined ? { offsetMs: opts.offset } : {}),
+    ...(opts.json ? { json: true } : {}),
+  });
 }
 
 export function scheduleCommand(): Command {
@@ -46,9 +82,23 @@ export function scheduleCommand(): Command {
     )
     .option('--polish', 'improve the kept plan by single-task flips')
     .option('--seed <seed>', 'seed of the sampled plans', parseSeed, 1)
-    .option('--json', 'print JSON');
+    .option('--json', 'print JSON')
+    .option(
+      '--online',
+      "decide each task while the DAG runs in a world (--world, traces; default the built-in markov), at the online protocol's decision times; default policy: the shipped online one",
+    )
+    .option(
+      '--offset <ms>',
+      "with --online: replay traces from this offset (default: each realisation's own)",
+      parseIntIn(0, 1e9),
+    );
   addSystemOptions(cmd);
+  addWorldOptions(cmd);
+  addEpisodesOption(cmd, 1);
   return cmd.action((opts: ScheduleOptions) => {
+    if (opts.online) return scheduleOnlineAction(opts);
+    if (worldGiven(opts) || cmd.getOptionValueSource('episodes') !== 'default' || opts.offset !== undefined)
+      throw new UsageError('--world, traces, --episodes and --offset belong to --online');
     const path = policyPathOr(opts.policy);
     const { policy, state } = loadCheckpoint(path);
     // The policy's model unless the flags say otherwise (and then a note says so).

@@ -1,7 +1,14 @@
 import { lockFolder } from '../../util/folder-lock.js';
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { heuristicReferences, modelOf, trainDrl } from '../../experiments/drl.js';
+import { heuristicReferences, learningTaskOf, modelOf, trainDrl } from '../../experiments/drl.js';
+import { runWorldBaselines } from '../../experiments/world-baselines.js';
+import { mergeRunConfig, type RunConfig } from '../../rl/config.js';
+import { compileTask, type WorldTask } from '../../rl/learning-task.js';
+import { EVALUATION_REALISATIONS, TRAINING_REALISATIONS } from '../../rl/sampler.js';
+import { UsageError } from '../../util/errors.js';
+import { deciderByName } from '../../world/deciders.js';
+import { addWorldOptions, worldGiven, worldSpecFromOptions, type WorldCliOptions } from '../world-options.js';
 import { modelJson } from '../policy-model.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { existsSync } from 'node:fs';
@@ -28,7 +35,9 @@ import { progressBar } from '../progress.js';
 import { stopOnSignal } from '../interrupt.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
-interface TrainOptions extends RunCliOptions {
+interface TrainOptions extends RunCliOptions, WorldCliOptions {
+  observation?: string;
+  lookahead?: string;
   workers: number;
   out?: string;
   resume?: boolean;
@@ -48,33 +57,45 @@ export function trainCommand(): Command {
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--json', 'make the last line of output a JSON summary of the run');
   addRunOptions(cmd);
+  addWorldOptions(cmd);
   addWorkersOption(cmd, 'the episodes (sampling and evaluation)');
   return cmd.action(async (opts: TrainOptions) => {
     limitBlasThreadsForWorkers(opts.workers);
     // A resume continues the stored run: its settings and data are the defaults, a differing flag is refused.
     const stored = opts.resume ? storedRunOf(opts.out) : undefined;
-    const config = runConfigFromOptions(opts, stored?.run);
+    const world = !stored && worldGiven(opts) ? worldSpecFromOptions(opts) : undefined;
+    const config = onlineInWorld(runConfigFromOptions(opts, stored?.run), world !== undefined, opts);
     let specs: TaskSpec[];
     if (stored) {
       const datasets = storedDatasets(stored.description, stored.dir);
+      const storedWorld = (datasets[0] as { world?: WorldTask }).world;
+      const worldChange =
+        worldGiven(opts) && JSON.stringify(worldSpecFromOptions(opts)) !== JSON.stringify(storedWorld?.spec)
+          ? [{ option: '--world', stored: storedWorld?.spec ?? 'none', given: 'another world' }]
+          : [];
       refuseChanges(stored.dir, [
         ...settingChanges(stored, config),
         ...dataChanges(datasets, opts.data),
         ...datasets.flatMap((d) => systemChanges(d, opts)),
+        ...worldChange,
       ]);
       specs = datasets.map((d) => ({
         dataset: readDatasetArg(d.dir),
         system: d.system,
         profile: d.profile,
         ...(d.rankWeight ? { rankWeight: d.rankWeight } : {}),
+        ...((d as { world?: WorldTask }).world ? { world: (d as { world?: WorldTask }).world } : {}),
       }));
     } else {
       // A run folder's config.json as --config brings the system it was trained in.
       specs = taskSpecsFromOptions(opts, systemDefaultsOfConfig(opts.config));
+      if (world) specs = specs.map((s) => ({ ...s, world: { spec: world, seed: config.seed } }));
     }
     const outDir = opts.out ?? join('runs', `train-${config.seed}`);
     lockFolder(outDir);
-    const refs = heuristicReferences(specs);
+    const refs = specs[0].world
+      ? worldReferences(specs, config.policy.neighbours)
+      : heuristicReferences(specs);
     const be = getBackend();
     const dags = specs.reduce((n, s) => n + s.dataset.dags.length, 0);
     console.error(
@@ -97,7 +118,7 @@ export function trainCommand(): Command {
         if (m.evalMakespanMs !== undefined) last = m.evalMakespanMs;
         bar.update(
           m.iteration,
-          `policy ${last?.toFixed(1) ?? '-'} ms | HEFT ${refs.heftMs.toFixed(1)} | HEFT-rollout ${refs.heftRolloutMs.toFixed(1)} | Greedy ${refs.greedyMs.toFixed(1)} | ${m.wallS.toFixed(1)} s/it`,
+          `policy ${last?.toFixed(1) ?? '-'} ms | ${referenceText(refs, 1)} | ${m.wallS.toFixed(1)} s/it`,
         );
       },
     });
@@ -118,9 +139,8 @@ export function trainCommand(): Command {
       bestMakespanMs: Number.isFinite(best) ? best : null,
       // The model of the makespans: the datasets' one, or each dataset's.
       ...sharedModel(specs),
-      heftMs: refs.heftMs,
-      heftRolloutMs: refs.heftRolloutMs,
-      greedyMs: refs.greedyMs,
+      ...refs,
+      ...(specs[0].world ? { world: specs[0].world } : {}),
       wallS: (performance.now() - started) / 1000,
       backend: be.name,
     };
@@ -134,9 +154,67 @@ export function trainCommand(): Command {
     if (opts.json) console.log(JSON.stringify(summary));
     else
       console.log(
-        `${result.stoppedAt !== undefined ? 'stopped' : 'done'}: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), HEFT ${refs.heftMs.toFixed(2)}, HEFT-rollout ${refs.heftRolloutMs.toFixed(2)}, Greedy ${refs.greedyMs.toFixed(2)}; ${checkpoint ? `checkpoint ${checkpoint}` : 'no iteration run, no checkpoint written'}`,
+        `${result.stoppedAt !== undefined ? 'stopped' : 'done'}: argmax policy ${summary.finalMakespanMs?.toFixed(2) ?? '-'} ms (best ${summary.bestMakespanMs?.toFixed(2) ?? '-'}), ${referenceText(refs, 2)}; ${checkpoint ? `checkpoint ${checkpoint}` : 'no iteration run, no checkpoint written'}`,
       );
   });
+}
+
+/**
+ * In a world a state-aware policy decides online: its observation defaults to `online` (with HEFT's rule
+ * as its lookahead on the belief, the measured recipe of docs/training.md) unless the flags say.
+ */
+function onlineInWorld(config: RunConfig, inWorld: boolean, opts: TrainOptions): RunConfig {
+  if (!inWorld || config.policy.arch === 'paper' || config.policy.observation !== 'model') return config;
+  if (opts.observation !== undefined)
+    throw new UsageError(
+      '--observation model: a policy that sees the latency model cannot decide in a world',
+    );
+  return mergeRunConfig(
+    config,
+    { policy: { observation: 'online', ...(opts.lookahead === undefined ? { lookahead: 'heft' } : {}) } },
+    'the world',
+  );
+}
+
+/** The anchors of the progress line: the latency model's heuristics, or in a world the deciders'. */
+function referenceText(refs: Record<string, number>, digits: number): string {
+  const names: Record<string, string> = {
+    heftMs: 'HEFT',
+    heftRolloutMs: 'HEFT-rollout',
+    greedyMs: 'Greedy',
+    paperPlanMs: "paper's plan",
+    onlineRuleMs: 'online rule',
+  };
+  return Object.entries(refs)
+    .map(([k, v]) => `${names[k] ?? k} ${v.toFixed(digits)}`)
+    .join(' | ');
+}
+
+/** In a world: the paper's up-front plan and the online rule on the evaluation's episodes. */
+function worldReferences(specs: readonly TaskSpec[], neighbours: number): Record<string, number> {
+  let paper = 0;
+  let online = 0;
+  let count = 0;
+  for (const s of specs) {
+    const task = compileTask(learningTaskOf(s), neighbours);
+    const r = runWorldBaselines(
+      s.dataset,
+      ['heft-rollout', 'online'].map(deciderByName),
+      task.world!,
+      modelOf(s),
+      {
+        episodes: EVALUATION_REALISATIONS,
+        firstRealisation: TRAINING_REALISATIONS,
+        seed: s.world!.seed,
+        timeLimitMs: 0,
+      },
+    );
+    const n = s.dataset.dags.length * EVALUATION_REALISATIONS;
+    paper += r.summaries.find((x) => x.decider === 'heft-rollout')!.meanMakespanMs * n;
+    online += r.summaries.find((x) => x.decider === 'online')!.meanMakespanMs * n;
+    count += n;
+  }
+  return { paperPlanMs: paper / count, onlineRuleMs: online / count };
 }
 
 /** The datasets, systems and profiles a stored run was trained on (its config.json). */
