@@ -2,3 +2,8 @@
 export function defaultDataRoot(): string {
   return process.env.MRLCO_DATA_ROOT ?? '../shared/data/reference';
 }
+
+/** Link traces (Mahimahi's): $MRLCO_TRACES, else ../shared/data/traces/mahimahi beside the checkout. */
+export function defaultTraces(): string {
+  return process.env.MRLCO_TRACES ?? '../shared/data/traces/mahimahi';
+}

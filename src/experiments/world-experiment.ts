@@ -389,7 +389,7 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
   writeFileAtomic(
     join(o.outDir, 'curves.csv'),
     'method,world,step,mean_makespan_ms\n' +
-      curves.map((c) => `${c.method},"${c.world}",${c.step},${c.makespanMs.toFixed(3)}`).join('\n') +
+      curves.map((c) => `"${c.method}","${c.world}",${c.step},${c.makespanMs.toFixed(3)}`).join('\n') +
       '\n',
   );
   writeFileAtomic(

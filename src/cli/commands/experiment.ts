@@ -18,7 +18,9 @@ import {
   MAX_TEST_SETS,
   MAX_TIME_LIMIT_S,
 } from '../../util/limits.js';
-import { defaultDataRoot } from '../data-root.js';
+import { defaultDataRoot, defaultTraces } from '../data-root.js';
+import { runWorldExperiment, worldExperimentSettings } from '../../experiments/world-experiment.js';
+import { UsageError } from '../../util/errors.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 import { addSettingFlags, metaFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../run-options.js';
 
@@ -47,7 +49,10 @@ export function experimentCommand(): Command {
       'a Sec. 5.3 experiment end to end: meta-training, the DRL baseline, adaptation curves, figures (SVG, PNG), Table 3 and the plans behind every number',
     )
     .addArgument(
-      new Argument('<preset>', 'topology, tasks or rates').choices(PRESET_NAMES.filter((p) => p !== 'all')),
+      new Argument(
+        '<preset>',
+        'topology, tasks or rates (Sec. 5.3), or worlds (learning in the world, docs/world.md)',
+      ).choices([...PRESET_NAMES.filter((p) => p !== 'all'), 'worlds']),
     )
     .option('--quick', 'a small version of the same pipeline (seconds: about 5 s on 2 cores)')
     .option('--out <dir>', 'output folder (default: runs/experiment-<preset>[-quick]); rerun to resume')
@@ -55,6 +60,11 @@ export function experimentCommand(): Command {
       '--data-root <dir>',
       'folder with the paper datasets (meta_offloading_20/, meta_offloading_n/)',
       defaultDataRoot(),
+    )
+    .option(
+      '--traces <dir>',
+      "worlds: the folder of Mahimahi's traces (ATT-LTE-driving.up, …)",
+      defaultTraces(),
     )
     .option('--iterations <n>', 'meta-training iterations (default: 100)', parseIntIn(1, MAX_ITERATIONS))
     .option(
@@ -102,11 +112,12 @@ export function experimentCommand(): Command {
     );
   addSettingFlags(cmd, [...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags("the preset's: 10 or 5")]);
   addWorkersOption(cmd, 'the inner loops, the DRL baseline and the adaptations');
-  return cmd.action(async (presetName: PresetName, opts: ExperimentCliOptions) => {
+  return cmd.action(async (presetName: PresetName | 'worlds', opts: ExperimentCliOptions) => {
     limitBlasThreadsForWorkers(opts.workers);
     const patch = settingsPatch(opts, [...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags()]);
     if (opts.iterations !== undefined) patch.iterations = opts.iterations;
     if (opts.seed !== undefined) patch.seed = opts.seed;
+    if (presetName === 'worlds') return worldsExperiment(opts, patch);
     const settings = experimentSettings(presetName, opts.quick === true, patch);
     if (opts.drlIterations !== undefined) settings.drlIterations = opts.drlIterations;
     else if (opts.iterations !== undefined) settings.drlIterations = opts.iterations;
@@ -155,4 +166,51 @@ export function experimentCommand(): Command {
       `wrote ${join(outDir, 'table3.md')}, ${join(outDir, 'plans.jsonl')}, ${join(outDir, 'curves.csv')} and ${table.length} figure(s) fig-*.svg/.png`,
     );
   });
+}
+
+/** `experiment worlds`: learning in the world (experiments/world-experiment.ts). */
+async function worldsExperiment(opts: ExperimentCliOptions, patch: Record<string, unknown>): Promise<void> {
+  const notHere = [
+    'adaptSteps',
+    'samples',
+    'testLimit',
+    'maxDags',
+    'optimalTimeLimit',
+    'comparePaper',
+  ].filter((k) => opts[k] !== undefined);
+  if (notHere.length > 0)
+    throw new UsageError(
+      `experiment worlds has its own scale: ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} do not apply`,
+    );
+  const settings = worldExperimentSettings(opts.quick === true, patch);
+  if (opts.drlIterations !== undefined) settings.drlIterations = opts.drlIterations;
+  const outDir = opts.out ?? join('runs', `experiment-worlds${opts.quick ? '-quick' : ''}`);
+  const be = getBackend();
+  const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+  log(
+    `experiment worlds${opts.quick ? ' (quick)' : ''}: backend ${be.name}, policy ${describePolicy(settings.run.policy)}, ${opts.workers} workers -> ${outDir}`,
+  );
+  const every = Math.max(1, Math.floor(settings.run.iterations / 10));
+  await runWorldExperiment({
+    be,
+    settings,
+    dataRoot: opts.dataRoot,
+    traces: String(opts.traces),
+    outDir,
+    workers: opts.workers,
+    onStage: log,
+    onMetaIteration: (m) => {
+      if (m.iteration % every === 0)
+        log(
+          `  meta ${m.iteration}/${settings.run.iterations}: test worlds ${m.testMakespanMs?.toFixed(1) ?? '-'} ms`,
+        );
+    },
+    onDrlIteration: (m) => {
+      if (m.iteration % every === 0)
+        log(`  drl ${m.iteration}/${settings.drlIterations}: ${m.evalMakespanMs?.toFixed(1) ?? '-'} ms`);
+    },
+  });
+  console.log(
+    `wrote ${join(outDir, 'results.md')}, ${join(outDir, 'curves.csv')}, ${join(outDir, 'decisions.jsonl')}, ${join(outDir, 'summary.json')} and one figure per test world (fig-*.svg/.png)`,
+  );
 }
