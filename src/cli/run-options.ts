@@ -188,6 +188,11 @@ function runFlags({
   ];
 }
 
+/** Every flag of a learning command with an outer loop (iterations, seed, policy, PPO, meta). */
+export function learningFlags(): SettingFlag[] {
+  return runFlags({ meta: '' });
+}
+
 /** The configuration: `base`, then --config FILE, then flags. */
 export function runConfigFromOptions(
   opts: RunCliOptions,

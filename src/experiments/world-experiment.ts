@@ -186,6 +186,24 @@ function learningTaskOf(w: WorldTaskPreset, dags: Dag[], seed: number): Learning
   };
 }
 
+/** The training worlds' learning tasks (the experiment's, and the shipped online policy's). */
+export function worldTrainingTasks(
+  settings: WorldExperimentSettings,
+  dataRoot: string,
+  traces: string,
+): { train: LearningTask[]; test: LearningTask[] } {
+  const { run } = settings;
+  const preset = worldExperimentPreset(traces);
+  const trainWorlds = preset.train.slice(0, settings.trainWorlds ?? preset.train.length);
+  const testWorlds = preset.test.slice(0, settings.testWorlds ?? preset.test.length);
+  const trainDags = loadDags(dataRoot, preset.trainSets, settings.trainDagsPerSet);
+  const testDags = loadDags(dataRoot, preset.testSets, settings.testDagsPerSet);
+  return {
+    train: trainWorlds.map((w, k) => learningTaskOf(w, trainDags.dags, worldSeed(run, 'train', k))),
+    test: testWorlds.map((w, k) => learningTaskOf(w, testDags.dags, worldSeed(run, 'test', k))),
+  };
+}
+
 export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ curves: WorldCurveRow[] }> {
   const { settings } = o;
   const { run } = settings;

@@ -10,16 +10,31 @@ import { checkpointPathOf } from '../../rl/run-folder.js';
 import { sharedSystem } from '../../rl/checkpoint.js';
 import { parseIntIn } from '../options.js';
 import { UsageError } from '../../util/errors.js';
-import { recordedChanges, recordedPreset, refuseChanges, settingChanges, storedRunOf } from '../resume.js';
+import {
+  recordedChanges,
+  recordedPreset,
+  refuseChanges,
+  settingChanges,
+  storedRunOf,
+  type StoredRun,
+} from '../resume.js';
 import { MAX_DATASET_DAGS } from '../../util/limits.js';
 import { progressBar } from '../progress.js';
 import { stopOnSignal } from '../interrupt.js';
-import { addRunOptions, runConfigFromOptions, type RunCliOptions } from '../run-options.js';
-import { defaultDataRoot } from '../data-root.js';
+import {
+  addRunOptions,
+  learningFlags,
+  runConfigFromOptions,
+  settingsPatch,
+  type RunCliOptions,
+} from '../run-options.js';
+import { defaultDataRoot, defaultTraces } from '../data-root.js';
+import { worldExperimentSettings, worldTrainingTasks } from '../../experiments/world-experiment.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
 interface MetaTrainOptions extends RunCliOptions {
-  preset?: PresetName;
+  preset?: PresetName | 'worlds';
+  traces?: string;
   out?: string;
   resume?: boolean;
   dataRoot: string;
@@ -35,8 +50,9 @@ export function metaTrainCommand(): Command {
       new Option(
         '--preset <name>',
         'the experiment whose training tasks to use (required unless resuming)',
-      ).choices(PRESET_NAMES),
+      ).choices([...PRESET_NAMES, 'worlds']),
     )
+    .option('--traces <dir>', "worlds: the folder of Mahimahi's traces", defaultTraces())
     .option('--out <dir>', 'run folder (default: runs/meta-<preset>-<seed>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option(
@@ -54,9 +70,10 @@ export function metaTrainCommand(): Command {
     const stored = opts.resume ? storedRunOf(opts.out) : undefined;
     const recorded = stored?.description ?? {};
     const presetName =
-      opts.preset ?? (stored ? recordedPreset(recorded, stored.dir, PRESET_NAMES) : undefined);
+      opts.preset ?? (stored ? recordedPreset(recorded, stored.dir, [...PRESET_NAMES, 'worlds']) : undefined);
     if (!presetName) throw new UsageError('--preset is required: the experiment whose training tasks to use');
-    const preset = PRESETS[presetName];
+    if (presetName === 'worlds') return metaTrainWorlds(opts, stored);
+    const preset = PRESETS[presetName as PresetName];
     const dataRoot =
       stored &&
       command.getOptionValueSource('dataRoot') === 'default' &&
@@ -135,4 +152,50 @@ export function metaTrainCommand(): Command {
     else
       console.log(`${result.stoppedAt !== undefined ? 'stopped' : 'done'}: checkpoint ${summary.checkpoint}`);
   });
+}
+
+/**
+ * `meta-train --preset worlds`: MRLCO over the training worlds of `experiment worlds`, with its settings
+ * (the same policy as that experiment's MRLCO stage; the shipped online policy, npm run build:online-policy).
+ */
+async function metaTrainWorlds(opts: MetaTrainOptions, stored: StoredRun | undefined): Promise<void> {
+  const patch = settingsPatch(opts, learningFlags());
+  const settings = worldExperimentSettings(false, patch);
+  const config = stored ? mergeRunConfig(stored.run, patch, 'command line') : settings.run;
+  const traces =
+    typeof stored?.description.traces === 'string' ? stored.description.traces : String(opts.traces);
+  const dataRoot =
+    typeof stored?.description.dataRoot === 'string' ? stored.description.dataRoot : opts.dataRoot;
+  const description = { preset: 'worlds', dataRoot, traces };
+  if (stored) refuseChanges(stored.dir, settingChanges(stored, config));
+  const { train, test } = worldTrainingTasks(settings, dataRoot, traces);
+  const outDir = opts.out ?? join('runs', `meta-worlds-${config.seed}`);
+  lockFolder(outDir);
+  console.error(
+    `meta-training on ${train.length} training worlds, meta-batch ${config.meta.metaBatch}, ${opts.workers} workers -> ${outDir}`,
+  );
+  const bar = progressBar('meta-train', config.iterations);
+  const stop = stopOnSignal(`mrlco meta-train --out ${outDir} --resume`);
+  const result = await metaTrain({
+    be: getBackend(),
+    config,
+    trainTasks: train,
+    testTasks: test,
+    workers: opts.workers,
+    outDir,
+    ...(opts.resume ? { resume: true } : {}),
+    description,
+    shouldStop: stop.requested,
+    onIteration: (m) =>
+      bar.update(
+        m.iteration,
+        `meta policy train worlds ${m.trainMakespanMs?.toFixed(1) ?? '-'} test worlds ${m.testMakespanMs?.toFixed(1) ?? '-'} ms | ${m.wallS.toFixed(1)} s/it`,
+      ),
+  });
+  stop.dispose();
+  bar.stop();
+  if (result.stoppedAt !== undefined) process.exitCode = 130;
+  console.log(
+    `${result.stoppedAt !== undefined ? 'stopped' : 'done'}: checkpoint ${checkpointPathOf(outDir)}`,
+  );
 }
