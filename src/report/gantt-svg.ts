@@ -13,6 +13,17 @@ export interface GanttSvgOptions {
   title?: string;
   /** Width of the whole figure in px (default 960). The figure grows wider only if the task graph needs it. */
   width?: number;
+  /**
+   * A world's links (docs/world.md): their capacity over time, drawn as a shaded profile inside the
+   * uplink and downlink lanes, under the bars (each lane scaled to its own peak, named in its label).
+   */
+  capacity?: LinkCapacity;
+}
+
+/** Samples of the links' capacity: [time ms, Mbit/s] pairs, each the mean over the step that follows. */
+export interface LinkCapacity {
+  uplink: [number, number][];
+  downlink: [number, number][];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -255,6 +266,43 @@ function renderLanes(g: GanttGeometry): string[] {
   return out;
 }
 
+/** The links' capacity inside their lanes: a step profile from the lane's bottom, up to its peak. */
+function renderCapacity(g: GanttGeometry, capacity: LinkCapacity): string[] {
+  const out: string[] = [];
+  for (const [key, samples] of [
+    ['uplink', capacity.uplink],
+    ['downlink', capacity.downlink],
+  ] as const) {
+    const k = LANES.findIndex((l) => l.key === key);
+    const visible = samples.filter(([t]) => t <= g.ticks.max);
+    if (k < 0 || visible.length === 0) continue;
+    const peak = Math.max(...visible.map(([, c]) => c));
+    if (!(peak > 0)) continue;
+    const [y, h] = [g.laneY[k], g.laneH[k]];
+    const bottom = y + h;
+    const yOf = (c: number) => bottom - (c / peak) * (h - 2);
+    let d = `M${num(timeX(g, visible[0][0]))},${num(bottom)}`;
+    const stepMs = visible.length > 1 ? visible[1][0] - visible[0][0] : 0;
+    let end = visible[0][0];
+    visible.forEach(([t, c], i) => {
+      end = Math.min(g.ticks.max, i + 1 < visible.length ? visible[i + 1][0] : t + stepMs);
+      d += ` L${num(timeX(g, t))},${num(yOf(c))} L${num(timeX(g, end))},${num(yOf(c))}`;
+    });
+    d += ` L${num(timeX(g, end))},${num(bottom)} Z`;
+    out.push(
+      `<path ${attrs({ class: 'capacity', d, fill: '#9fc5e8', 'fill-opacity': 0.55, stroke: 'none' })}><title>${escapeXml(`${key} capacity, peak ${peak.toFixed(1)} Mbit/s`)}</title></path>`,
+    );
+    out.push(
+      text(g.plotLeft - 8, y + h - 4, `≤ ${peak.toFixed(1)} Mbit/s`, {
+        'text-anchor': 'end',
+        'font-size': 9,
+        fill: '#555555',
+      }),
+    );
+  }
+  return out;
+}
+
 /** Grid lines, the axis line, tick marks and labels, and the axis title. */
 function renderAxis(g: GanttGeometry): string[] {
   const top = g.laneY[0];
@@ -373,11 +421,12 @@ function renderLegend(g: GanttGeometry): string[] {
   return out;
 }
 
-function renderGantt(g: GanttGeometry, timeline: Timeline, title: string): string[] {
+function renderGantt(g: GanttGeometry, timeline: Timeline, title: string, capacity?: LinkCapacity): string[] {
   return [
     `<g class="gantt">`,
     text(g.box.x, g.box.y + 18, title, { 'font-size': 15, 'font-weight': 'bold' }),
     ...renderLanes(g),
+    ...(capacity ? renderCapacity(g, capacity) : []),
     ...renderAxis(g),
     ...renderBars(g),
     ...renderMakespan(g, timeline.makespanMs),
@@ -736,7 +785,7 @@ export function renderGanttSvg(dag: Dag, timeline: Timeline, options: GanttSvgOp
     const gantt = ganttGeometry({ x: PAD, y: PAD, width: width - 3 * PAD - beside.width }, timeline);
     svgHeight = PAD + Math.max(gantt.height, TITLE_H + beside.height) + PAD;
     parts = [
-      ...renderGantt(gantt, timeline, title),
+      ...renderGantt(gantt, timeline, title, options.capacity),
       ...renderGraph(dag, layout, beside, width - PAD - beside.width, PAD + TITLE_H, locationOf),
     ];
   } else {
@@ -750,7 +799,7 @@ export function renderGanttSvg(dag: Dag, timeline: Timeline, options: GanttSvgOp
     const graphY = PAD + gantt.height + PAD;
     svgHeight = graphY + below.height + PAD;
     parts = [
-      ...renderGantt(gantt, timeline, title),
+      ...renderGantt(gantt, timeline, title, options.capacity),
       ...renderGraph(dag, layout, below, PAD + (svgWidth - 2 * PAD - below.width) / 2, graphY, locationOf),
     ];
   }

@@ -19,7 +19,7 @@
  * "jumps"?: [[…]]}`. Trace files are relative to the specification's folder.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { isObject } from '../util/is-object.js';
 import type { MarkovState } from './markov.js';
@@ -303,4 +303,21 @@ export function isStatic(spec: WorldSpec): boolean {
     (spec.server === undefined || spec.server.arrivalsPerS === 0) &&
     (spec.noise === undefined || spec.noise.sigma === 0)
   );
+}
+
+/** A world in a few words (its name, or what it is made of). */
+export function describeWorldSpec(spec: WorldSpec): string {
+  if (spec.name) return spec.name;
+  const parts: string[] = [];
+  const links = spec.links;
+  if (links?.kind === 'trace')
+    parts.push(
+      `${[...new Set([links.uplink, links.downlink].filter(Boolean).map((f) => basename(f!).replace(/\.(up|down)$/, '')))].join(' / ')}${links.meanMbps ? ` at ${links.meanMbps} Mbit/s` : ''}`,
+    );
+  else if (links?.kind === 'markov') parts.push(`Markov channel of ${links.states.length} states`);
+  else parts.push('constant rates');
+  if (spec.transferLatency) parts.push(`${spec.transferLatency.ms} ms per transfer`);
+  if (spec.server) parts.push(`shared server (${spec.server.arrivalsPerS}/s, ${spec.server.meanHoldMs} ms)`);
+  if (spec.noise) parts.push(`noise σ ${spec.noise.sigma} per ${spec.noise.per}`);
+  return parts.join(', ');
 }

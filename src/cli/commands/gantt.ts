@@ -11,15 +11,30 @@ import { decideOffloading } from '../../services/offloading-scheduler.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { loadDagArg } from '../dag-arg.js';
+import { simulateTimeline } from '../../mec/simulator.js';
+import { PolicyDecider } from '../../rl/policy-decider.js';
+import { MAX_WORLD_REALISATIONS } from '../../util/rng-streams.js';
+import { DECIDER_NAMES, deciderByName } from '../../world/deciders.js';
+import { OnlineEpisode } from '../../world/online.js';
+import { World } from '../../world/world.js';
+import { describeWorldSpec } from '../../world/spec.js';
+import { addWorldOptions, worldGiven, worldSpecFromOptions, type WorldCliOptions } from '../world-options.js';
 import {
   addSystemOptions,
   addTimeLimitOption,
+  parseIntIn,
+  parseSeed,
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
 import { noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 
-interface GanttOptions extends SystemCliOptions {
+interface GanttOptions extends SystemCliOptions, WorldCliOptions {
+  decider?: string;
+  seed: number;
+  dagIndex: number;
+  realisation: number;
+  offset?: number;
   dag: string;
   scheduler?: string;
   policy?: string;
@@ -43,13 +58,39 @@ export function ganttCommand(): Command {
       'the policy of --scheduler policy (default: the shipped policy; alone, it implies --scheduler policy)',
     )
     .option('--plan <digits>', 'draw this plan instead (one 0/1 digit per task in id order)')
-    .option('--out <file>', 'the chart: .svg, or .png (rendered by resvg)', 'schedule.svg');
+    .option('--out <file>', 'the chart: .svg, or .png (rendered by resvg)', 'schedule.svg')
+    .option(
+      '--decider <name>',
+      `with a world: a world decider's realised timeline (${DECIDER_NAMES}); --policy: a policy trained in a world, deciding online`,
+    )
+    .option('--seed <seed>', 'with a world: the seed of its realisations', parseSeed, 0)
+    .option(
+      '--dag-index <d>',
+      "with a world: the DAG's index (its realisations' stream)",
+      parseIntIn(0, 1 << 18),
+      0,
+    )
+    .option(
+      '--realisation <r>',
+      'with a world: which realisation',
+      parseIntIn(0, MAX_WORLD_REALISATIONS - 1),
+      0,
+    )
+    .option(
+      '--offset <ms>',
+      "with traces: replay them from this offset instead of the realisation's",
+      parseIntIn(0, 1e9),
+    );
   addSystemOptions(cmd);
   addTimeLimitOption(cmd);
+  addWorldOptions(cmd);
   return cmd.action((opts: GanttOptions) => {
     const format = extname(opts.out).toLowerCase();
     if (format !== '.svg' && format !== '.png')
       throw new UsageError(`--out must name an .svg or a .png file, got "${opts.out}"`);
+    if (worldGiven(opts)) return ganttInWorld(opts, format);
+    if (opts.decider !== undefined)
+      throw new UsageError('--decider decides in a world: add --world (or a trace)');
     if (opts.plan !== undefined && (opts.scheduler !== undefined || opts.policy !== undefined))
       throw new UsageError('give either --plan or --scheduler/--policy, not both');
     const scheduler = opts.scheduler ?? (opts.policy !== undefined ? 'policy' : 'heft');
@@ -107,4 +148,55 @@ function pngOf(svg: string, out: string): Uint8Array {
       throw InputError.inFile(out, `${err.message}; write an .svg instead`);
     throw err;
   }
+}
+
+/**
+ * The realised timeline of one realisation of a world, with the links' capacity under their lanes: a
+ * plan (--plan, or a scheduler's up front on the nominal model) or a decider deciding online (--decider,
+ * or --policy for a policy trained in a world).
+ */
+function ganttInWorld(opts: GanttOptions, format: string): void {
+  const sources = [opts.plan, opts.scheduler, opts.decider, opts.policy].filter((s) => s !== undefined);
+  if (sources.length > 1) throw new UsageError('give one of --plan, --scheduler, --decider and --policy');
+  const dag = loadDagArg(opts.dag);
+  const loaded = opts.policy !== undefined ? loadCheckpoint(opts.policy) : undefined;
+  const { system, model } = systemFromOptions(opts, loaded ? policyModelDefaults(loaded.state) : {});
+  const world = new World(worldSpecFromOptions(opts), system);
+  const problem = createProblem(dag, world.nominal, model);
+  const instance = world.instance(problem, opts.dagIndex, opts.seed);
+  const info = instance.realise(opts.realisation, opts.offset === undefined ? {} : { offsetMs: opts.offset });
+  let plan: Uint8Array;
+  let label: string;
+  if (opts.plan !== undefined) {
+    if (!/^[01]+$/.test(opts.plan) || opts.plan.length !== dag.tasks.length)
+      throw new UsageError(`--plan must be ${dag.tasks.length} digits of 0 or 1, got "${opts.plan}"`);
+    plan = Uint8Array.from(opts.plan, (c) => Number(c));
+    label = `plan ${opts.plan}`;
+  } else {
+    const name = opts.decider ?? (loaded ? 'policy' : (opts.scheduler ?? 'heft-rollout'));
+    const decider = loaded ? new PolicyDecider(getBackend(), loaded.policy) : deciderByName(name);
+    const ctx = { instance, realisation: opts.realisation, timeLimitMs: opts.timeLimit * 1000 };
+    decider.start(ctx);
+    const episode = new OnlineEpisode(instance);
+    episode.reset();
+    while (!episode.done) episode.decide(decider.decide(episode));
+    plan = new Uint8Array(dag.tasks.length);
+    problem.order.forEach((task, k) => (plan[task] = episode.actions[k]));
+    label =
+      name === 'heft-rollout' && opts.scheduler === undefined
+        ? "the paper's plan (heft-rollout, up front)"
+        : name;
+  }
+  const timeline = simulateTimeline(dag, instance.sim, problem.order, plan);
+  // Past the makespan too, to the axis' last tick.
+  const span = Math.max(1, timeline.makespanMs * 1.5);
+  // Windows of a few pixels: a trace's capacity per millisecond is a packet or none.
+  const step = Math.max(10, span / 80);
+  const series = instance.capacitySeries(0, span, step);
+  const svg = renderGanttSvg(dag, timeline, {
+    title: `${dag.name}: ${label}; ${describeWorldSpec(world.spec)}, offset ${info.offsetMs} ms`,
+    capacity: { uplink: series.map((p) => [p.t, p.up]), downlink: series.map((p) => [p.t, p.down]) },
+  });
+  writeFileAtomic(opts.out, format === '.png' ? pngOf(svg, opts.out) : svg);
+  console.log(`${label}: realised makespan ${timeline.makespanMs.toFixed(2)} ms; wrote ${opts.out}`);
 }

@@ -13,7 +13,7 @@ import { getBackend } from '../../nn/select-backend.js';
 import { decidesOnline, type OffloadingPolicy } from '../../policy/policy.js';
 import { PolicyDecider } from '../../rl/policy-decider.js';
 import { World } from '../../world/world.js';
-import type { WorldSpec } from '../../world/spec.js';
+import { describeWorldSpec, type WorldSpec } from '../../world/spec.js';
 import { progressBar, progressLine, type ProgressBar } from '../progress.js';
 import { fixed, formatCsv, type Cell } from '../table.js';
 
@@ -68,7 +68,7 @@ export function worldBaselines(run: WorldBaselinesRun): void {
     const n = world.nominal;
     console.log(
       `${dataset.name}: ${dataset.dags.length} DAGs × ${run.episodes} realisations, ${model.profile} profile; ` +
-        `world: ${run.spec.name ?? describeSpec(run.spec)}; nominal ${fixed(n.uplinkBps / 1e6)}/${fixed(n.downlinkBps / 1e6)} Mbit/s; seed ${run.seed}`,
+        `world: ${run.spec.name ?? describeWorldSpec(run.spec)}; nominal ${fixed(n.uplinkBps / 1e6)}/${fixed(n.downlinkBps / 1e6)} Mbit/s; seed ${run.seed}`,
     );
     console.log(line(COLUMNS.map(([t]) => t)));
     console.log(line(COLUMNS.map(([, w]) => '-'.repeat(w))));
@@ -130,21 +130,6 @@ export function worldBaselines(run: WorldBaselinesRun): void {
     return;
   }
   process.stdout.write(formatCsv(CSV_HEADER, report.summaries.map(cellsOf)));
-}
-
-function describeSpec(spec: WorldSpec): string {
-  const parts: string[] = [];
-  const links = spec.links;
-  if (links?.kind === 'trace')
-    parts.push(
-      `traces ${[links.uplink, links.downlink].filter(Boolean).join(' / ')}${links.meanMbps ? ` at ${links.meanMbps} Mbit/s` : ''}`,
-    );
-  else if (links?.kind === 'markov') parts.push(`Markov channel of ${links.states.length} states`);
-  else parts.push('constant rates');
-  if (spec.transferLatency) parts.push(`${spec.transferLatency.ms} ms per transfer`);
-  if (spec.server) parts.push(`shared server (${spec.server.arrivalsPerS}/s, ${spec.server.meanHoldMs} ms)`);
-  if (spec.noise) parts.push(`noise σ ${spec.noise.sigma} per ${spec.noise.per}`);
-  return parts.join(', ');
 }
 
 const COLUMNS: [string, number][] = [
