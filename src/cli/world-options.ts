@@ -14,6 +14,7 @@ import {
 } from '../world/spec.js';
 import { TRACE_FORMATS, type TraceFormat } from '../world/trace.js';
 import { boundedNumber, boundedInt } from './bounded.js';
+import { parseIntIn, parseSeed } from './options.js';
 
 export interface WorldCliOptions {
   world?: string;
@@ -27,11 +28,20 @@ export interface WorldCliOptions {
 export const DEFAULT_EPISODES = 10;
 
 export function addWorldOptions(cmd: Command): Command {
+  cmd.option(
+    '--world <name|file>',
+    `the world a plan meets: a built-in (${Object.keys(BUILTIN_WORLDS).join(', ')}) or a JSON file (docs/world.md)`,
+  );
+  return addTraceOptions(cmd).option(
+    '--transfer-latency <ms>',
+    'a fixed set-up time per transfer, ms',
+    boundedNumber(0, WORLD_LIMITS.latencyMs),
+  );
+}
+
+/** The link traces to replay (every command that takes a world, and the executor). */
+export function addTraceOptions(cmd: Command): Command {
   return cmd
-    .option(
-      '--world <name|file>',
-      `the world a plan meets: a built-in (${Object.keys(BUILTIN_WORLDS).join(', ')}) or a JSON file (docs/world.md)`,
-    )
     .option(
       '--uplink-trace <file>',
       "replay this trace on the uplink (Mahimahi's format or 'seconds Mbit/s')",
@@ -44,11 +54,36 @@ export function addWorldOptions(cmd: Command): Command {
     )
     .addOption(
       new Option('--trace-format <format>', "the traces' format (default: detected)").choices(TRACE_FORMATS),
+    );
+}
+
+/** Which realisation of a world (evaluate, gantt): its stream, or a trace offset alone. */
+export interface RealisationCliOptions {
+  seed: number;
+  dagIndex: number;
+  realisation: number;
+  offset?: number;
+}
+
+export function addRealisationOptions(cmd: Command): Command {
+  return cmd
+    .option('--seed <seed>', 'with a world: the seed of its realisations', parseSeed, 0)
+    .option(
+      '--dag-index <d>',
+      "with a world: the DAG's index in its run (its realisations' stream)",
+      parseIntIn(0, 1 << 18),
+      0,
     )
     .option(
-      '--transfer-latency <ms>',
-      'a fixed set-up time per transfer, ms',
-      boundedNumber(0, WORLD_LIMITS.latencyMs),
+      '--realisation <r>',
+      'with a world: which realisation',
+      parseIntIn(0, MAX_WORLD_REALISATIONS - 1),
+      0,
+    )
+    .option(
+      '--offset <ms>',
+      "with traces: replay them from this offset instead of the realisation's",
+      parseIntIn(0, 1e9),
     );
 }
 

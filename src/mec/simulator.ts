@@ -172,22 +172,11 @@ export class LatencySimulator {
   /** Finish time (end of the download) of task i if it were offloaded now, without changing the state. */
   offloadFinish(i: number): number {
     const { start, list } = this.parents;
-    let ulStart = this.ulFree;
+    const ulStart = this.uploadReady(i);
     let mecReady = 0;
-    const ref = this.uploadWaitsForParentUpload;
     const queued = this.queuedDownlink;
-    for (let k = start[i]; k < start[i + 1]; k++) {
-      const j = list[k];
-      const dep = ref
-        ? this.ftUe[j] > this.ftUl[j]
-          ? this.ftUe[j]
-          : this.ftUl[j]
-        : this.ftUe[j] > this.ftDl[j]
-          ? this.ftUe[j]
-          : this.ftDl[j];
-      if (dep > ulStart) ulStart = dep;
-      if (this.ftMec[j] > mecReady) mecReady = this.ftMec[j];
-    }
+    for (let k = start[i]; k < start[i + 1]; k++)
+      if (this.ftMec[list[k]] > mecReady) mecReady = this.ftMec[list[k]];
     const ulFinish = this.ulEnd(i, ulStart);
     let mecStart = this.mecFree > ulFinish ? this.mecFree : ulFinish;
     if (mecReady > mecStart) mecStart = mecReady;

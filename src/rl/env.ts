@@ -59,38 +59,72 @@ function simulatorsFor(problem: OffloadingProblem, count: number): LatencySimula
   return pool;
 }
 
-export class OffloadingVectorEnv {
+/**
+ * What every vectorised environment holds: B episodes in lockstep, the batch the policy reads (encoded
+ * DAGs, time-major, and the step features as played), rewards and actions [B × T] batch-major.
+ */
+export abstract class VectorEpisodes {
   readonly B: number;
   readonly T: number;
-  /** The batch the policy reads: encoded DAGs (time-major), lengths, mask, and the step features as played. */
   readonly obs: ObservationBatch;
-  /** [B × T] rewards, batch-major. */
   readonly rewards: Float32Array;
-  /** [B × T] actions taken, batch-major, scheduling order. */
   readonly actions: Uint8Array;
   readonly actionSpace: DiscreteSpace = { kind: 'discrete', n: 2 };
   readonly observationSpace: { tasks: BoxSpace; steps: BoxSpace };
-  private readonly sims: LatencySimulator[];
-  private readonly problems: OffloadingProblem[];
-  private readonly scales: Float64Array;
-  private readonly timeScales: Float64Array;
-  private readonly writer: StepFeatureWriter;
-  private t = 0;
+  /** The decision step all rows are at. */
+  protected t = 0;
 
   constructor(
     readonly refs: readonly DagRef[],
-    readonly settings: ObservationSettings,
+    stepFeatures: number,
   ) {
     this.B = refs.length;
     const features = refs.length > 0 ? refs[0].task.features : 0;
     this.obs = batchObservations(
       refs.map((r) => r.task.encoded[r.dag]),
       features,
-      settings.stepFeatures,
+      stepFeatures,
     );
     this.T = this.obs.T;
     this.rewards = new Float32Array(this.B * this.T);
     this.actions = new Uint8Array(this.B * this.T);
+    this.observationSpace = {
+      tasks: { kind: 'box', shape: [this.T, features] },
+      steps: { kind: 'box', shape: [stepFeatures] },
+    };
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** [B × S]: the step features of the current step (rows past their DAG's end are zero). */
+  currentFeatures(): Float32Array {
+    const S = this.obs.stepFeatures;
+    return this.obs.steps.subarray(this.t * this.B * S, (this.t + 1) * this.B * S);
+  }
+
+  /** Row b's plan in task-index order (after the episode). */
+  planOf(b: number): Uint8Array {
+    const order = this.refs[b].task.problems[this.refs[b].dag].order;
+    const plan = new Uint8Array(order.length);
+    order.forEach((task, k) => (plan[task] = this.actions[b * this.T + k]));
+    return plan;
+  }
+}
+
+export class OffloadingVectorEnv extends VectorEpisodes {
+  private readonly sims: LatencySimulator[];
+  private readonly problems: OffloadingProblem[];
+  private readonly scales: Float64Array;
+  private readonly timeScales: Float64Array;
+  private readonly writer: StepFeatureWriter;
+
+  constructor(
+    refs: readonly DagRef[],
+    readonly settings: ObservationSettings,
+  ) {
+    super(refs, settings.stepFeatures);
     this.problems = refs.map((r) => r.task.problems[r.dag]);
     this.scales = Float64Array.from(refs, (r) => r.task.scales[r.dag]);
     this.timeScales = Float64Array.from(refs, (r) => r.task.timeScales[r.dag]);
@@ -105,15 +139,6 @@ export class OffloadingVectorEnv {
       throw new Error(
         `step features: the policy reads ${settings.stepFeatures}, the environment writes ${this.writer.count}`,
       );
-    this.observationSpace = {
-      tasks: { kind: 'box', shape: [this.T, features] },
-      steps: { kind: 'box', shape: [settings.stepFeatures] },
-    };
-  }
-
-  /** The decision step all rows are at. */
-  get step(): number {
-    return this.t;
   }
 
   /** Starts every episode; returns the step features of step 0 ([B × S], a view into obs.steps). */
@@ -124,12 +149,6 @@ export class OffloadingVectorEnv {
     this.t = 0;
     this.writeFeatures();
     return this.currentFeatures();
-  }
-
-  /** [B × S]: the step features of the current step (rows past their DAG's end are zero). */
-  currentFeatures(): Float32Array {
-    const S = this.settings.stepFeatures;
-    return this.obs.steps.subarray(this.t * this.B * S, (this.t + 1) * this.B * S);
   }
 
   /**
@@ -163,14 +182,6 @@ export class OffloadingVectorEnv {
   /** Row b's simulator (its state is the row's partial plan). */
   simulatorOf(b: number): LatencySimulator {
     return this.sims[b];
-  }
-
-  /** Row b's plan in task-index order (after the episode). */
-  planOf(b: number): Uint8Array {
-    const order = this.problems[b].order;
-    const plan = new Uint8Array(order.length);
-    order.forEach((task, k) => (plan[task] = this.actions[b * this.T + k]));
-    return plan;
   }
 
   private writeFeatures(): void {

@@ -10,13 +10,12 @@
  * stores each step's features in the batch, as PPO's teacher-forced pass needs them.
  */
 import type { OffloadingProblem } from '../mec/problem.js';
-import { batchObservations, type ObservationBatch } from '../policy/observation.js';
 import type { Lookahead } from '../policy/step-features.js';
 import { Belief } from '../world/belief.js';
 import { LinkEstimator } from '../world/estimators.js';
 import { OnlineEpisode } from '../world/online.js';
 import type { WorldInstance } from '../world/world.js';
-import type { BoxSpace, DagRef, DiscreteSpace } from './env.js';
+import { VectorEpisodes, type BoxSpace, type DagRef, type DiscreteSpace } from './env.js';
 import { ONLINE_FEATURE_COUNT, OnlineFeatureWriter } from './online-features.js';
 import { CONTEXT_FEATURE_COUNT, historyContext, SUMMARY_SIZE, summariseRun } from './world-context.js';
 
@@ -67,14 +66,7 @@ function rowsFor(ref: DagRef, lookahead: Lookahead, count: number): Row[] {
   return pool;
 }
 
-export class OnlineVectorEnv {
-  readonly B: number;
-  readonly T: number;
-  readonly obs: ObservationBatch;
-  readonly rewards: Float32Array;
-  readonly actions: Uint8Array;
-  readonly actionSpace: DiscreteSpace = { kind: 'discrete', n: 2 };
-  readonly observationSpace: { tasks: BoxSpace; steps: BoxSpace };
+export class OnlineVectorEnv extends VectorEpisodes {
   private readonly rows: Row[];
   private readonly scales: Float64Array;
   private readonly timeScales: Float64Array;
@@ -84,27 +76,17 @@ export class OnlineVectorEnv {
   private readonly contexts: Float32Array;
   /** [B × SUMMARY_SIZE]: each row's episode summarised once it has ended (world-context.ts). */
   readonly summaries: Float64Array;
-  private t = 0;
 
   constructor(
-    readonly refs: readonly DagRef[],
+    refs: readonly DagRef[],
     readonly settings: OnlineSettings,
   ) {
+    super(refs, settings.stepFeatures);
     const S = settings.stepFeatures;
     if (S !== 0 && S !== ONLINE_FEATURE_COUNT && S !== ONLINE_CONTEXT_FEATURE_COUNT)
       throw new Error(
         `online features: the policy reads ${S}, the environment writes ${ONLINE_FEATURE_COUNT} (${ONLINE_CONTEXT_FEATURE_COUNT} with the context)`,
       );
-    this.B = refs.length;
-    const features = refs.length > 0 ? refs[0].task.features : 0;
-    this.obs = batchObservations(
-      refs.map((r) => r.task.encoded[r.dag]),
-      features,
-      settings.stepFeatures,
-    );
-    this.T = this.obs.T;
-    this.rewards = new Float32Array(this.B * this.T);
-    this.actions = new Uint8Array(this.B * this.T);
     this.scales = Float64Array.from(refs, (r) => r.task.scales[r.dag]);
     this.timeScales = Float64Array.from(refs, (r) => r.task.timeScales[r.dag]);
     this.nominalUp = Float64Array.from(refs, (r) => 8e3 / r.task.world!.nominal.uplinkBps);
@@ -116,10 +98,6 @@ export class OnlineVectorEnv {
       used.set(problem, k + 1);
       return rowsFor(r, settings.lookahead, k + 1)[k];
     });
-    this.observationSpace = {
-      tasks: { kind: 'box', shape: [this.T, features] },
-      steps: { kind: 'box', shape: [settings.stepFeatures] },
-    };
     this.summaries = new Float64Array(this.B * SUMMARY_SIZE);
     this.contexts = new Float32Array(S === ONLINE_CONTEXT_FEATURE_COUNT ? this.B * CONTEXT_FEATURE_COUNT : 0);
     if (this.contexts.length > 0)
@@ -128,10 +106,6 @@ export class OnlineVectorEnv {
         if (r.context) this.contexts.set(r.context.subarray(0, CONTEXT_FEATURE_COUNT), at);
         else historyContext(r.task, r.dag, r.contextEpisodes ?? 0, this.contexts, at);
       });
-  }
-
-  get step(): number {
-    return this.t;
   }
 
   /** Starts every row's episode in its realisation; returns the features of step 0 ([B × S]). */
@@ -151,11 +125,6 @@ export class OnlineVectorEnv {
     this.t = 0;
     this.writeFeatures();
     return this.currentFeatures();
-  }
-
-  currentFeatures(): Float32Array {
-    const S = this.settings.stepFeatures;
-    return this.obs.steps.subarray(this.t * this.B * S, (this.t + 1) * this.B * S);
   }
 
   /** One action per row ([B]; ignored past a row's end); returns the next step's features. */
@@ -197,13 +166,6 @@ export class OnlineVectorEnv {
   /** Row b's episode (its decision times and measurement log). */
   episodeOf(b: number): OnlineEpisode {
     return this.rows[b].episode;
-  }
-
-  planOf(b: number): Uint8Array {
-    const order = this.refs[b].task.problems[this.refs[b].dag].order;
-    const plan = new Uint8Array(order.length);
-    order.forEach((task, k) => (plan[task] = this.actions[b * this.T + k]));
-    return plan;
   }
 
   private writeFeatures(): void {

@@ -19,6 +19,7 @@ import type { TaskTimes } from '../mec/system.js';
 import type { LinkEstimator } from './estimators.js';
 import type { OnlineView } from './online.js';
 import { ConstantPath } from './paths.js';
+import { nominalWork } from './world.js';
 
 /** The links a prediction uses, and the set-up time it predicts for a transfer whose bytes are not flowing yet. */
 export interface PredictionLinks {
@@ -178,19 +179,13 @@ export class Belief implements PredictionLinks {
   constructor(readonly problem: OffloadingProblem) {
     const dag = problem.dag;
     const n = dag.tasks.length;
-    this.cycles = Float64Array.from(dag.tasks, (t) => t.cycles);
+    this.work = nominalWork(dag);
+    this.cycles = this.work.cycles;
     this.times = {
       local: Float64Array.from(problem.times.local),
       uplink: new Float64Array(n),
       mec: Float64Array.from(problem.times.mec),
       downlink: new Float64Array(n),
-    };
-    this.work = {
-      cycles: this.cycles,
-      uploadBytes: Float64Array.from(dag.tasks, (t) => t.uploadBytes),
-      resultBytes: Float64Array.from(dag.tasks, (t) => t.resultBytes),
-      uplinkLatency: new Float64Array(n),
-      downlinkLatency: new Float64Array(n),
     };
     const dynamics: Dynamics = {
       paths: { ue: null, uplink: this.uplink, mec: null, downlink: this.downlink },

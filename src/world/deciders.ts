@@ -41,7 +41,7 @@ import {
 import { identifyModel } from './identify.js';
 import { MarkovStates } from './markov.js';
 import type { OnlineView } from './online.js';
-import { MAX_REALISATIONS, type WorldInstance } from './world.js';
+import { MAX_REALISATIONS, nominalWork, type WorldInstance } from './world.js';
 
 /** What a decider is told before an episode. */
 export interface EpisodeContext {
@@ -209,15 +209,8 @@ class LawDecider implements Decider {
     if (this.instance?.problem !== instance.problem) {
       const problem = instance.problem;
       const dag = problem.dag;
-      const n = dag.tasks.length;
       this.markov = new MarkovStates(links, new Rng(0));
-      this.work = {
-        cycles: Float64Array.from(dag.tasks, (t) => t.cycles),
-        uploadBytes: Float64Array.from(dag.tasks, (t) => t.uploadBytes),
-        resultBytes: Float64Array.from(dag.tasks, (t) => t.resultBytes),
-        uplinkLatency: new Float64Array(n),
-        downlinkLatency: new Float64Array(n),
-      };
+      this.work = nominalWork(dag);
       const times: TaskTimes = {
         local: problem.times.local,
         uplink: problem.times.uplink,

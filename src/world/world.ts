@@ -8,6 +8,7 @@
  * are drawn up front from that stream (the channel and the load from seeds drawn there), so every
  * method meets the same realisations (common random numbers), whatever it reads of them.
  */
+import type { Dag } from '../dag/dag.js';
 import type { Dynamics, ResourcePaths, TaskWork } from '../mec/capacity.js';
 import type { OffloadingProblem } from '../mec/problem.js';
 import { LatencySimulator } from '../mec/simulator.js';
@@ -167,13 +168,7 @@ export class WorldInstance {
       mec: Float64Array.from(this.base.mec),
       downlink: Float64Array.from(this.base.downlink),
     };
-    this.work = {
-      cycles: Float64Array.from(dag.tasks, (t) => t.cycles),
-      uploadBytes: Float64Array.from(dag.tasks, (t) => t.uploadBytes),
-      resultBytes: Float64Array.from(dag.tasks, (t) => t.resultBytes),
-      uplinkLatency: new Float64Array(n),
-      downlinkLatency: new Float64Array(n),
-    };
+    this.work = nominalWork(dag);
     const spec = world.spec;
     if (spec.links?.kind === 'trace') {
       if (world.uplinkTrace) this.uplinkPath = new TracePath(world.uplinkTrace, world.traceScale);
@@ -328,4 +323,16 @@ export class WorldInstance {
 /** A log-normal factor with mean 1: exp(σZ − σ²/2). */
 export function logNormal(rng: Rng, sigma: number): number {
   return Math.exp(sigma * rng.normal() - (sigma * sigma) / 2);
+}
+
+/** A DAG's nominal work per task (cycles, bytes up and down), no set-up times: buffers to fill. */
+export function nominalWork(dag: Dag): TaskWork {
+  const n = dag.tasks.length;
+  return {
+    cycles: Float64Array.from(dag.tasks, (t) => t.cycles),
+    uploadBytes: Float64Array.from(dag.tasks, (t) => t.uploadBytes),
+    resultBytes: Float64Array.from(dag.tasks, (t) => t.resultBytes),
+    uplinkLatency: new Float64Array(n),
+    downlinkLatency: new Float64Array(n),
+  };
 }

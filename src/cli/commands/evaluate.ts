@@ -4,24 +4,20 @@ import { topologicalOrder } from '../../dag/dag.js';
 import { createProblem, timelineOf } from '../../mec/problem.js';
 import type { Timeline } from '../../mec/simulator.js';
 import { UsageError } from '../../util/errors.js';
-import {
-  addSystemOptions,
-  parseIntIn,
-  parseSeed,
-  systemFromOptions,
-  type SystemCliOptions,
-} from '../options.js';
+import { addSystemOptions, systemFromOptions, type SystemCliOptions } from '../options.js';
 import { formatTable, fixed } from '../table.js';
 import { modelJson } from '../policy-model.js';
-import { MAX_WORLD_REALISATIONS } from '../../util/rng-streams.js';
-import { addWorldOptions, worldGiven, worldSpecFromOptions, type WorldCliOptions } from '../world-options.js';
+import {
+  addRealisationOptions,
+  addWorldOptions,
+  type RealisationCliOptions,
+  worldGiven,
+  worldSpecFromOptions,
+  type WorldCliOptions,
+} from '../world-options.js';
 import { evaluateInWorld } from './evaluate-world.js';
 
-interface EvaluateOptions extends SystemCliOptions, WorldCliOptions {
-  seed: number;
-  dagIndex: number;
-  realisation: number;
-  offset?: number;
+interface EvaluateOptions extends SystemCliOptions, WorldCliOptions, RealisationCliOptions {
   dag: string;
   plan: string;
   order: 'rank' | 'id';
@@ -38,27 +34,10 @@ export function evaluateCommand(): Command {
         .choices(['rank', 'id'])
         .default('rank'),
     )
-    .option('--json', 'print a JSON object with makespanMs and the timeline')
-    .option('--seed <seed>', 'with a world: the seed of its realisations', parseSeed, 0)
-    .option(
-      '--dag-index <d>',
-      "with a world: the DAG's index in its run (its realisations' stream)",
-      parseIntIn(0, 1 << 18),
-      0,
-    )
-    .option(
-      '--realisation <r>',
-      'with a world: which realisation',
-      parseIntIn(0, MAX_WORLD_REALISATIONS - 1),
-      0,
-    )
-    .option(
-      '--offset <ms>',
-      "with traces: replay them from this offset instead of the realisation's",
-      parseIntIn(0, 1e9),
-    );
+    .option('--json', 'print a JSON object with makespanMs and the timeline');
   addSystemOptions(cmd);
   addWorldOptions(cmd);
+  addRealisationOptions(cmd);
   return cmd.action((opts: EvaluateOptions) => {
     const dag = loadDagArg(opts.dag);
     const n = dag.tasks.length;

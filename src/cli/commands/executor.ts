@@ -1,10 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_SYSTEM } from '../../mec/system.js';
 import { UsageError } from '../../util/errors.js';
-import { validateWorldSpec, WORLD_LIMITS } from '../../world/spec.js';
-import { TRACE_FORMATS, type TraceFormat } from '../../world/trace.js';
+import { validateWorldSpec } from '../../world/spec.js';
+import type { TraceFormat } from '../../world/trace.js';
 import { World } from '../../world/world.js';
-import { boundedNumber } from '../bounded.js';
+import { addTraceOptions } from '../world-options.js';
 import { startExecutor } from '../../services/execution/executor-server.js';
 import { parsePositive, serverGhzOption, usersOption } from '../options.js';
 
@@ -21,7 +21,7 @@ interface ExecutorCliOptions {
 }
 
 export function executorCommand(): Command {
-  return new Command('executor')
+  const cmd = new Command('executor')
     .description(
       'the remote execution service: runs offloaded tasks on emulated VMs (f_vm = f_s / k) and streams their results back (gRPC)',
     )
@@ -34,63 +34,51 @@ export function executorCommand(): Command {
       parsePositive,
       1,
     )
-    .option('--quiet', 'do not log sessions')
-    .option(
-      '--uplink-trace <file>',
-      "replay this trace on the uplink (Mahimahi's format or 'seconds Mbit/s')",
-    )
-    .option('--downlink-trace <file>', 'replay this trace on the downlink')
-    .option(
-      '--trace-mean <mbps>',
-      'scale the traces by the factor that gives the uplink trace (or the only one) this mean',
-      boundedNumber(0, WORLD_LIMITS.rateMbps, { exclusiveLow: true }),
-    )
-    .addOption(
-      new Option('--trace-format <format>', "the traces' format (default: detected)").choices(TRACE_FORMATS),
-    )
-    .action(async (opts: ExecutorCliOptions) => {
-      if ((opts.traceMean !== undefined || opts.traceFormat) && !opts.uplinkTrace && !opts.downlinkTrace)
-        throw new UsageError(
-          '--trace-mean and --trace-format apply to traces: give --uplink-trace or --downlink-trace',
-        );
-      // The traces as a world reads them (the same scaling as `run --uplink-trace … --trace-mean`).
-      const world =
-        opts.uplinkTrace || opts.downlinkTrace
-          ? new World(
-              validateWorldSpec(
-                {
-                  links: {
-                    kind: 'trace',
-                    ...(opts.uplinkTrace ? { uplink: opts.uplinkTrace } : {}),
-                    ...(opts.downlinkTrace ? { downlink: opts.downlinkTrace } : {}),
-                    ...(opts.traceMean !== undefined ? { meanMbps: opts.traceMean } : {}),
-                    ...(opts.traceFormat ? { format: opts.traceFormat } : {}),
-                  },
-                },
-                'the trace options',
-              ),
-              DEFAULT_SYSTEM,
-            )
-          : undefined;
-      const executor = await startExecutor({
-        listen: opts.listen,
-        serverHz: opts.serverGhz * 1e9,
-        users: opts.users,
-        timeScale: opts.timeScale,
-        ...(world
-          ? { traces: { uplink: world.uplinkTrace, downlink: world.downlinkTrace, scale: world.traceScale } }
-          : {}),
-        ...(opts.quiet ? {} : { log: (line: string) => console.log(line) }),
-      });
-      // Tests and scripts read the actual port from this line (--listen HOST:0).
-      console.log(
-        `executor listening on ${executor.address} (${opts.users} VM(s) of ${executor.vmHz / 1e9} GHz, time scale ${opts.timeScale})`,
+    .option('--quiet', 'do not log sessions');
+  addTraceOptions(cmd);
+  return cmd.action(async (opts: ExecutorCliOptions) => {
+    if ((opts.traceMean !== undefined || opts.traceFormat) && !opts.uplinkTrace && !opts.downlinkTrace)
+      throw new UsageError(
+        '--trace-mean and --trace-format apply to traces: give --uplink-trace or --downlink-trace',
       );
-      const signal = await new Promise<string>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      });
-      await executor.close();
-      console.log(`executor stopped (${signal})`);
+    // The traces as a world reads them (the same scaling as `run --uplink-trace … --trace-mean`).
+    const world =
+      opts.uplinkTrace || opts.downlinkTrace
+        ? new World(
+            validateWorldSpec(
+              {
+                links: {
+                  kind: 'trace',
+                  ...(opts.uplinkTrace ? { uplink: opts.uplinkTrace } : {}),
+                  ...(opts.downlinkTrace ? { downlink: opts.downlinkTrace } : {}),
+                  ...(opts.traceMean !== undefined ? { meanMbps: opts.traceMean } : {}),
+                  ...(opts.traceFormat ? { format: opts.traceFormat } : {}),
+                },
+              },
+              'the trace options',
+            ),
+            DEFAULT_SYSTEM,
+          )
+        : undefined;
+    const executor = await startExecutor({
+      listen: opts.listen,
+      serverHz: opts.serverGhz * 1e9,
+      users: opts.users,
+      timeScale: opts.timeScale,
+      ...(world
+        ? { traces: { uplink: world.uplinkTrace, downlink: world.downlinkTrace, scale: world.traceScale } }
+        : {}),
+      ...(opts.quiet ? {} : { log: (line: string) => console.log(line) }),
     });
+    // Tests and scripts read the actual port from this line (--listen HOST:0).
+    console.log(
+      `executor listening on ${executor.address} (${opts.users} VM(s) of ${executor.vmHz / 1e9} GHz, time scale ${opts.timeScale})`,
+    );
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    await executor.close();
+    console.log(`executor stopped (${signal})`);
+  });
 }

@@ -13,28 +13,28 @@ import { InputError, UsageError } from '../../util/errors.js';
 import { loadDagArg } from '../dag-arg.js';
 import { simulateTimeline } from '../../mec/simulator.js';
 import { PolicyDecider } from '../../rl/policy-decider.js';
-import { MAX_WORLD_REALISATIONS } from '../../util/rng-streams.js';
 import { DECIDER_NAMES, deciderByName } from '../../world/deciders.js';
 import { OnlineEpisode } from '../../world/online.js';
 import { World } from '../../world/world.js';
 import { describeWorldSpec } from '../../world/spec.js';
-import { addWorldOptions, worldGiven, worldSpecFromOptions, type WorldCliOptions } from '../world-options.js';
+import {
+  addRealisationOptions,
+  addWorldOptions,
+  type RealisationCliOptions,
+  worldGiven,
+  worldSpecFromOptions,
+  type WorldCliOptions,
+} from '../world-options.js';
 import {
   addSystemOptions,
   addTimeLimitOption,
-  parseIntIn,
-  parseSeed,
   systemFromOptions,
   type SystemCliOptions,
 } from '../options.js';
 import { noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
 
-interface GanttOptions extends SystemCliOptions, WorldCliOptions {
+interface GanttOptions extends SystemCliOptions, WorldCliOptions, RealisationCliOptions {
   decider?: string;
-  seed: number;
-  dagIndex: number;
-  realisation: number;
-  offset?: number;
   dag: string;
   scheduler?: string;
   policy?: string;
@@ -62,28 +62,11 @@ export function ganttCommand(): Command {
     .option(
       '--decider <name>',
       `with a world: a world decider's realised timeline (${DECIDER_NAMES}); --policy: a policy trained in a world, deciding online`,
-    )
-    .option('--seed <seed>', 'with a world: the seed of its realisations', parseSeed, 0)
-    .option(
-      '--dag-index <d>',
-      "with a world: the DAG's index (its realisations' stream)",
-      parseIntIn(0, 1 << 18),
-      0,
-    )
-    .option(
-      '--realisation <r>',
-      'with a world: which realisation',
-      parseIntIn(0, MAX_WORLD_REALISATIONS - 1),
-      0,
-    )
-    .option(
-      '--offset <ms>',
-      "with traces: replay them from this offset instead of the realisation's",
-      parseIntIn(0, 1e9),
     );
   addSystemOptions(cmd);
   addTimeLimitOption(cmd);
   addWorldOptions(cmd);
+  addRealisationOptions(cmd);
   return cmd.action((opts: GanttOptions) => {
     const format = extname(opts.out).toLowerCase();
     if (format !== '.svg' && format !== '.png')
