@@ -2,7 +2,8 @@
  * The world's speed: simulated task steps per second in each kind of world (the latency model, a
  * replayed trace, a Markov channel), and the time per online decision of the online rule, re-planning
  * and the law-aware decider at n = 20, 50 and 100, side by side in one run (medians over the DAGs).
- * Targets (issue 18): an online-rule decision ≤ 0.05 ms and a re-planning one ≤ 1 ms at n = 50.
+ * Targets: an online-rule decision ≤ 0.05 ms and a re-planning one ≤ 1 ms at n = 50 (issue 18); one
+ * online decision of the policy (batch 1) ≤ 0.2 ms at n = 20 (issue 16).
  *
  *   npm run bench:world [-- --traces DIR] [--dags 20]
  */
@@ -12,6 +13,13 @@ import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../src/dag/generate.js';
 import { createProblem } from '../src/mec/problem.js';
 import { DEFAULT_SYSTEM } from '../src/mec/system.js';
 import { Rng } from '../src/util/rng.js';
+import { existsSync } from 'node:fs';
+import { getBackend } from '../src/nn/select-backend.js';
+import { createPolicy } from '../src/policy/create.js';
+import { DEFAULT_POLICY } from '../src/policy/policy.js';
+import { loadCheckpoint } from '../src/rl/checkpoint.js';
+import { PolicyDecider } from '../src/rl/policy-decider.js';
+import { SHIPPED_ONLINE_POLICY_PATH } from '../src/rl/shipped-policy.js';
 import { deciderByName } from '../src/world/deciders.js';
 import { OnlineEpisode } from '../src/world/online.js';
 import { BUILTIN_WORLDS, type WorldSpec } from '../src/world/spec.js';
@@ -27,6 +35,11 @@ const traces = arg(
   fileURLToPath(new URL('../../../shared/data/traces/mahimahi/', import.meta.url)),
 );
 const count = Number(arg('dags', '20'));
+
+// The shipped online policy (batch-1 decisions: belief, features, network), or one of its shape.
+const onlinePolicy = existsSync(SHIPPED_ONLINE_POLICY_PATH)
+  ? loadCheckpoint(SHIPPED_ONLINE_POLICY_PATH).policy
+  : createPolicy({ ...DEFAULT_POLICY, observation: 'online', lookahead: 'heft' }, 1);
 
 const worlds: [string, WorldSpec][] = [
   ['static', {}],
@@ -82,7 +95,7 @@ const header = ['n', ...worlds.map(([w]) => w)];
 console.log(`  ${'decider'.padEnd(14)} ${header.map((h) => h.padStart(h === 'n' ? 4 : 28)).join('')}`);
 for (const n of [20, 50, 100]) {
   const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n }, Math.max(4, Math.round(count / (n / 20))));
-  for (const name of ['online', 'online:live', 'replan', 'law:16']) {
+  for (const name of ['online', 'online:live', 'replan', 'law:16', 'policy']) {
     const cells: string[] = [];
     for (const [, spec] of worlds) {
       if (name.startsWith('law') && spec.links?.kind !== 'markov') {
@@ -90,7 +103,7 @@ for (const n of [20, 50, 100]) {
         continue;
       }
       const world = new World(spec, DEFAULT_SYSTEM);
-      const decider = deciderByName(name);
+      const decider = name === 'policy' ? new PolicyDecider(getBackend(), onlinePolicy) : deciderByName(name);
       const perDag: number[] = [];
       dags.forEach((dag, d) => {
         const inst = world.instance(createProblem(dag, world.nominal, { profile: 'reference' }), d, 1);

@@ -2,13 +2,16 @@
 # The anchor table of docs/results.md ("The world"): one `mrlco baselines` command per row, on the
 # reference sets 8, 12 and 24 (300 DAGs, n = 20) with 10 realisations each, reference profile, seed 1.
 # Writes docs/results/world/<row>.json. Usage: scripts/world-anchors.sh [ROW...] (default: every row).
+# DECIDERS, EPISODES and OUT override the deciders, the realisations per DAG and the output folder (the
+# shipped online policy's zero-shot check: DECIDERS=local,online,policy EPISODES=3 OUT=docs/results/world-policy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${TRACES:-../shared/data/traces/mahimahi}
 R=${REFERENCE:-../shared/data/reference/meta_offloading_20}
 SETS=$R/offload_random20_8,$R/offload_random20_12,$R/offload_random20_24
-OUT=docs/results/world
-DECIDERS=clairvoyant,local,heft,heft-rollout,heft-rollout:2,identified:heft-rollout,online,online:last,online:live,online:ewma:1.25,online:last:1.25,online:live:1.25,replan,replan:live,true-state
+OUT=${OUT:-docs/results/world}
+EPISODES=${EPISODES:-10}
+DECIDERS=${DECIDERS:-clairvoyant,local,heft,heft-rollout,heft-rollout:2,identified:heft-rollout,online,online:last,online:live,online:ewma:1.25,online:last:1.25,online:live:1.25,replan,replan:live,true-state}
 mkdir -p "$OUT"
 declare -A ROWS=(
   [att-lte-7]="--uplink-trace $T/ATT-LTE-driving.up --downlink-trace $T/ATT-LTE-driving.down --trace-mean 7"
@@ -39,9 +42,9 @@ rows=("$@")
 [ ${#rows[@]} -eq 0 ] && rows=("${ORDER[@]}")
 for row in "${rows[@]}"; do
   extra=""
-  case "$row" in markov*) extra=",law" ;; esac
+  case "$row" in markov*) [ -z "${NO_LAW:-}" ] && extra=",law" ;; esac
   # shellcheck disable=SC2086
-  node bin/mrlco.js baselines "$SETS" --profile reference --rate 7 --episodes 10 --seed 1 \
+  node bin/mrlco.js baselines "$SETS" --profile reference --rate 7 --episodes $EPISODES --seed 1 \
     --schedulers "$DECIDERS$extra" ${ROWS[$row]} --json > "$OUT/$row.json.tmp"
   mv "$OUT/$row.json.tmp" "$OUT/$row.json"
   echo "$row done"

@@ -7,7 +7,7 @@ import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
 import { addPlansRow, runBaselines, type BaselineSummary } from '../../experiments/baselines.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { loadCheckpoint } from '../../rl/checkpoint.js';
-import { policyPathOr } from '../../rl/shipped-policy.js';
+import { onlinePolicyPathOr, policyPathOr } from '../../rl/shipped-policy.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
 import { DEEP_ROLLOUT_DEFAULT_MAX_TASKS, rolloutDepthOf } from '../../schedulers/heft-rollout.js';
 import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
@@ -108,7 +108,9 @@ export function baselinesCommand(): Command {
                 .filter((s) => s !== ''),
             }
           : {}),
-        ...(opts.policy ? { policy: loadCheckpoint(opts.policy).policy } : {}),
+        ...(opts.policy !== undefined || explicitPolicy(opts.schedulers)
+          ? { policy: loadCheckpoint(onlinePolicyPathOr(opts.policy)).policy }
+          : {}),
         episodes: opts.episodes,
         seed: opts.seed,
         timeLimitS: opts.timeLimit,
@@ -351,4 +353,9 @@ function streamedTable(): {
       console.log(line(cells.map((c) => (c === undefined ? '' : String(c)))));
     },
   };
+}
+
+/** Does a --schedulers list name the policy? */
+function explicitPolicy(list: string): boolean {
+  return list.split(',').some((s) => s.trim() === 'policy');
 }

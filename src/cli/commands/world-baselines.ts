@@ -55,7 +55,7 @@ export function worldBaselines(run: WorldBaselinesRun): void {
   const deciders = names.map((name) => {
     if (name !== 'policy') return deciderByName(name);
     if (!run.policy)
-      throw new UsageError('the policy decider needs --policy CHECKPOINT (a policy trained in a world)');
+      throw new UsageError('the policy decider needs a policy trained in a world (--policy CHECKPOINT)');
     if (run.policy.stepFeatures > 0 && !decidesOnline(run.policy.config))
       throw new UsageError(
         "--policy: this policy sees the latency model's state and decides up front; in a world, give one trained there (train --world)",
