@@ -101,6 +101,8 @@ export function addEpisodesOption(cmd: Command, fallback = DEFAULT_EPISODES): Co
 export function worldGiven(opts: WorldCliOptions): boolean {
   return (
     opts.world !== undefined ||
+    opts.traceMean !== undefined ||
+    opts.traceFormat !== undefined ||
     opts.uplinkTrace !== undefined ||
     opts.downlinkTrace !== undefined ||
     opts.transferLatency !== undefined

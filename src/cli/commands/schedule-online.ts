@@ -33,6 +33,8 @@ export interface OnlineScheduleRun {
 export interface DecisionLog {
   file: string;
   dag: number;
+  /** The latency model's profile (the world's rules of when a stage starts). */
+  profile: string;
   world: WorldSpec;
   seed: number;
   realisation: number;
@@ -76,6 +78,7 @@ export function scheduleOnline(run: OnlineScheduleRun): DecisionLog[] {
       logs.push({
         file: run.files[d],
         dag: d,
+        profile: run.model.profile,
         world: run.spec,
         seed: run.seed,
         realisation,
