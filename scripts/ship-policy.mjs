@@ -13,7 +13,10 @@ const { policy, state } = loadCheckpoint(from);
 saveCheckpoint(to, policy, undefined, {
   ...state,
   rng: {},
-  info: { ...state.info, shippedBy: to.includes('online') ? 'npm run build:online-policy' : 'npm run build:policy' },
+  info: {
+    ...state.info,
+    shippedBy: to.includes('online') ? 'npm run build:online-policy' : 'npm run build:policy',
+  },
 });
 console.log(
   `wrote ${to} (${policy.params.size} parameters, ${policy.config.arch}, iteration ${state.iteration})`,
