@@ -186,12 +186,17 @@ function learningTaskOf(w: WorldTaskPreset, dags: Dag[], seed: number): Learning
   };
 }
 
-/** The training worlds' learning tasks (the experiment's, and the shipped online policy's). */
-export function worldTrainingTasks(
+/** The experiment's worlds, DAGs and learning tasks (the shipped online policy's training tasks too). */
+export function worldTasks(
   settings: WorldExperimentSettings,
   dataRoot: string,
   traces: string,
-): { train: LearningTask[]; test: LearningTask[] } {
+): {
+  testWorlds: WorldTaskPreset[];
+  testDags: LoadedDags;
+  train: LearningTask[];
+  test: LearningTask[];
+} {
   const { run } = settings;
   const preset = worldExperimentPreset(traces);
   const trainWorlds = preset.train.slice(0, settings.trainWorlds ?? preset.train.length);
@@ -199,6 +204,8 @@ export function worldTrainingTasks(
   const trainDags = loadDags(dataRoot, preset.trainSets, settings.trainDagsPerSet);
   const testDags = loadDags(dataRoot, preset.testSets, settings.testDagsPerSet);
   return {
+    testWorlds,
+    testDags,
     train: trainWorlds.map((w, k) => learningTaskOf(w, trainDags.dags, worldSeed(run, 'train', k))),
     test: testWorlds.map((w, k) => learningTaskOf(w, testDags.dags, worldSeed(run, 'test', k))),
   };
@@ -208,14 +215,13 @@ export async function runWorldExperiment(o: WorldExperimentOptions): Promise<{ c
   const { settings } = o;
   const { run } = settings;
   const stage = (m: string) => o.onStage?.(m);
-  const preset = worldExperimentPreset(o.traces);
-  const trainWorlds = preset.train.slice(0, settings.trainWorlds ?? preset.train.length);
-  const testWorlds = preset.test.slice(0, settings.testWorlds ?? preset.test.length);
   // Everything is read and checked before anything is written.
-  const trainDags = loadDags(o.dataRoot, preset.trainSets, settings.trainDagsPerSet);
-  const testDags = loadDags(o.dataRoot, preset.testSets, settings.testDagsPerSet);
-  const trainTasks = trainWorlds.map((w, k) => learningTaskOf(w, trainDags.dags, worldSeed(run, 'train', k)));
-  const testTasks = testWorlds.map((w, k) => learningTaskOf(w, testDags.dags, worldSeed(run, 'test', k)));
+  const {
+    testWorlds,
+    testDags,
+    train: trainTasks,
+    test: testTasks,
+  } = worldTasks(settings, o.dataRoot, o.traces);
   const compiledTest = testTasks.map((t) => compileTask(t, run.policy.neighbours));
   if (!decidesOnline(run.policy))
     throw new InputError(

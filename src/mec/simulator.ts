@@ -164,6 +164,11 @@ export class LatencySimulator {
     return ready;
   }
 
+  /** HEFT's choice for task i now (the earlier finish; a tie goes to offload), without adding it. */
+  earliestAction(i: number): number {
+    return this.localFinish(i) < this.offloadFinish(i) ? LOCAL : OFFLOAD;
+  }
+
   /** Finish time of task i if it ran locally now, without changing the state. */
   localFinish(i: number): number {
     return this.ueEnd(i, this.localReady(i));

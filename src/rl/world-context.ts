@@ -1,7 +1,7 @@
 /**
  * What a device has learnt of its world from the episodes it has played there: running statistics of
  * every finished transfer, the in-context alternative to adapting by gradient steps (issue 16, item 4).
- * An episode is summarised at its end (`summariseEpisode`, 8 numbers); a world's context folds the
+ * An episode is summarised at its end from its transfers (`summariseRun`, 8 numbers); a world's context folds the
  * summaries of the episodes before the current one, and a policy whose observation is `online-context`
  * reads CONTEXT_FEATURES of it at every step of the next episode.
  *
@@ -11,10 +11,7 @@
  */
 import type { OffloadingProblem } from '../mec/problem.js';
 import { OFFLOAD } from '../mec/simulator.js';
-import { heftRolloutPlan } from '../schedulers/heft-rollout.js';
-import { streamRng } from '../util/rng-streams.js';
-import { MAX_HISTORY } from '../world/identify.js';
-import { DOWNLINK, UPLINK, type MeasurementLog } from '../world/online.js';
+import { historyEpisodes } from '../world/identify.js';
 import type { WorldInstance } from '../world/world.js';
 import type { CompiledTask } from './learning-task.js';
 
@@ -66,17 +63,13 @@ export function historySummaries(task: CompiledTask, dag: number): Float64Array 
   const cached = histories.get(problem);
   if (cached) return cached;
   const world = task.world!;
-  const seed = task.task.world!.seed;
-  const instance = world.instance(problem, dag, seed);
-  const plan = heftRolloutPlan(problem, 1).plan;
+  const instance = world.instance(problem, dag, task.task.world!.seed);
   const out = new Float64Array(MAX_CONTEXT_EPISODES * SUMMARY_SIZE);
   const up = 8e3 / world.nominal.uplinkBps;
   const down = 8e3 / world.nominal.downlinkBps;
-  for (let h = 0; h < MAX_CONTEXT_EPISODES; h++) {
-    instance.drawFrom(streamRng(seed, 'worldHistory', dag * MAX_HISTORY + h));
-    instance.sim.run(problem.order, plan);
-    summariseRun(instance, plan, up, down, out, h * SUMMARY_SIZE);
-  }
+  historyEpisodes(instance, MAX_CONTEXT_EPISODES, (plan, h) =>
+    summariseRun(instance, plan, up, down, out, h * SUMMARY_SIZE),
+  );
   histories.set(problem, out);
   return out;
 }
@@ -110,24 +103,6 @@ export function summariseRun(
     const dl = sim.ftDl[i] - sim.stDl[i] - work.downlinkLatency[i];
     addTransfer(out, at, true, work.uploadBytes[i], ul, nominalUpMsPerByte);
     addTransfer(out, at, false, work.resultBytes[i], dl, nominalDownMsPerByte);
-  }
-}
-
-/** Writes an episode's summary (its measured transfers) to out[at..at + SUMMARY_SIZE). */
-export function summariseEpisode(
-  log: MeasurementLog,
-  nominalUpMsPerByte: number,
-  nominalDownMsPerByte: number,
-  out: Float64Array,
-  at: number,
-): void {
-  out.fill(0, at, at + SUMMARY_SIZE);
-  for (let k = 0; k < log.count; k++) {
-    const kind = log.kind[k];
-    if (kind !== UPLINK && kind !== DOWNLINK) continue;
-    const flowing = log.end[k] - log.start[k] - log.latency[k];
-    const nominal = kind === UPLINK ? nominalUpMsPerByte : nominalDownMsPerByte;
-    addTransfer(out, at, kind === UPLINK, log.work[k], flowing, nominal);
   }
 }
 

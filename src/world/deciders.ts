@@ -19,6 +19,7 @@ import {
   RolloutCompleter,
   saveResources,
 } from '../mec/completion.js';
+import type { TaskWork } from '../mec/capacity.js';
 import type { OffloadingProblem } from '../mec/problem.js';
 import { LatencySimulator, LOCAL, OFFLOAD } from '../mec/simulator.js';
 import type { TaskTimes } from '../mec/system.js';
@@ -137,7 +138,7 @@ class EstimateDecider implements Decider {
     this.belief.setFromEstimator(this.estimator);
     this.belief.observe(view);
     const sim = this.belief.sim;
-    if (this.depth === 0) return sim.localFinish(view.task) < sim.offloadFinish(view.task) ? LOCAL : OFFLOAD;
+    if (this.depth === 0) return sim.earliestAction(view.task);
     return this.rollout.decide(sim, view.problem.order, view.position, this.depth);
   }
 }
@@ -163,8 +164,7 @@ class TrueStateDecider implements Decider {
     const perByte = (r: number) => (r > 1e-12 ? 1 / r : 1e12);
     this.belief.setEstimates(perByte(rates.up), perByte(rates.down), setUp, setUp, 1 / rates.mec);
     this.belief.observe(view);
-    const sim = this.belief.sim;
-    return sim.localFinish(view.task) < sim.offloadFinish(view.task) ? LOCAL : OFFLOAD;
+    return this.belief.sim.earliestAction(view.task);
   }
 }
 
@@ -182,13 +182,7 @@ class LawDecider implements Decider {
   private rng!: Rng;
   private markov?: MarkovStates;
   private sim?: LatencySimulator;
-  private work?: {
-    cycles: Float64Array;
-    uploadBytes: Float64Array;
-    resultBytes: Float64Array;
-    uplinkLatency: Float64Array;
-    downlinkLatency: Float64Array;
-  };
+  private work?: TaskWork;
   private readonly estimators = new WeakMap<OffloadingProblem, LinkEstimator>();
   private estimator!: LinkEstimator;
   private readonly saved = newResourceState();

@@ -47,22 +47,40 @@ export function fitLatencyAndRate(
   return { latencyMs: 0, msPerByte: xx > 0 ? xy / xx : fallbackMsPerByte, samples: m };
 }
 
+/**
+ * A DAG's earlier episodes: the paper's plan (HEFT-rollout on the nominal model) run in the DAG's
+ * history realisations (their own stream), `visit` called after each with the plan; the instance is
+ * left in the realisation it was in. What the identified model is fitted on and a training context
+ * (rl/world-context.ts) is made of.
+ */
+export function historyEpisodes(
+  instance: WorldInstance,
+  episodes: number,
+  visit: (plan: Uint8Array, episode: number) => void,
+): void {
+  const problem = instance.problem;
+  const plan = heftRolloutPlan(problem, 1).plan;
+  const current = instance.realisation;
+  const currentOffset = instance.offsetMs;
+  for (let h = 0; h < Math.min(episodes, MAX_HISTORY); h++) {
+    instance.drawFrom(streamRng(instance.seed, 'worldHistory', instance.dagIndex * MAX_HISTORY + h));
+    instance.sim.run(problem.order, plan);
+    visit(plan, h);
+  }
+  if (current >= 0) instance.realise(current, { offsetMs: currentOffset });
+}
+
 /** The model fitted on `episodes` earlier episodes; the instance is left in the realisation it was in. */
 export function identifyModel(instance: WorldInstance, episodes: number): OffloadingProblem {
   const problem = instance.problem;
   const dag = problem.dag;
   const n = dag.tasks.length;
-  const plan = heftRolloutPlan(problem, 1).plan;
   const up: [number[], number[]] = [[], []];
   const down: [number[], number[]] = [[], []];
   let mecMs = 0;
   let mecCycles = 0;
-  const current = instance.realisation;
-  const currentOffset = instance.offsetMs;
   const sim = instance.sim;
-  for (let h = 0; h < Math.min(episodes, MAX_HISTORY); h++) {
-    instance.drawFrom(streamRng(instance.seed, 'worldHistory', instance.dagIndex * MAX_HISTORY + h));
-    sim.run(problem.order, plan);
+  historyEpisodes(instance, episodes, (plan) => {
     const work = instance.actualWork;
     for (let i = 0; i < n; i++) {
       if (plan[i] !== OFFLOAD) continue;
@@ -73,8 +91,7 @@ export function identifyModel(instance: WorldInstance, episodes: number): Offloa
       mecMs += sim.ftMec[i] - sim.stMec[i];
       mecCycles += dag.tasks[i].cycles;
     }
-  }
-  if (current >= 0) instance.realise(current, { offsetMs: currentOffset });
+  });
   const nominal = instance.world.nominal;
   const fitUp = fitLatencyAndRate(up[0], up[1], 8e3 / nominal.uplinkBps);
   const fitDown = fitLatencyAndRate(down[0], down[1], 8e3 / nominal.downlinkBps);

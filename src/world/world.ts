@@ -313,11 +313,6 @@ export class WorldInstance {
     const bps = link === 'uplink' ? this.world.system.uplinkBps : this.world.system.downlinkBps;
     return to > from ? ((to - from) * bps) / 8 / 1e3 : 0;
   }
-
-  /** The Markov channel's state at t (for the decider that knows the law), or -1. */
-  markovState(t: number): number {
-    return this.markov ? this.markov.stateAt(t) : -1;
-  }
 }
 
 /** A log-normal factor with mean 1: exp(σZ − σ²/2). */

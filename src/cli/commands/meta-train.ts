@@ -5,7 +5,8 @@ import { metaTrain } from '../../meta/meta-trainer.js';
 import { learningTaskOf } from '../../experiments/drl.js';
 import { loadPresetTasks, PRESET_NAMES, PRESETS, type PresetName } from '../../experiments/presets.js';
 import { getBackend } from '../../nn/select-backend.js';
-import { DEFAULT_RUN, mergeRunConfig } from '../../rl/config.js';
+import { DEFAULT_RUN, mergeRunConfig, type RunConfig } from '../../rl/config.js';
+import type { LearningTask } from '../../rl/learning-task.js';
 import { checkpointPathOf } from '../../rl/run-folder.js';
 import { sharedSystem } from '../../rl/checkpoint.js';
 import { parseIntIn } from '../options.js';
@@ -29,7 +30,7 @@ import {
   type RunCliOptions,
 } from '../run-options.js';
 import { defaultDataRoot, defaultTraces } from '../data-root.js';
-import { worldExperimentSettings, worldTrainingTasks } from '../../experiments/world-experiment.js';
+import { worldExperimentSettings, worldTasks } from '../../experiments/world-experiment.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 
 interface MetaTrainOptions extends RunCliOptions {
@@ -72,7 +73,7 @@ export function metaTrainCommand(): Command {
     const presetName =
       opts.preset ?? (stored ? recordedPreset(recorded, stored.dir, [...PRESET_NAMES, 'worlds']) : undefined);
     if (!presetName) throw new UsageError('--preset is required: the experiment whose training tasks to use');
-    if (presetName === 'worlds') return metaTrainWorlds(opts, stored);
+    if (presetName === 'worlds') return metaTrainWorlds(opts, stored, command);
     const preset = PRESETS[presetName as PresetName];
     const dataRoot =
       stored &&
@@ -99,58 +100,14 @@ export function metaTrainCommand(): Command {
       ]);
     const train = loadPresetTasks(preset.train, dataRoot, maxDags);
     const test = loadPresetTasks(preset.test, dataRoot, maxDags);
-    const outDir = opts.out ?? join('runs', `meta-${preset.name}-${config.seed}`);
-    lockFolder(outDir);
-    const be = getBackend();
-    console.error(
-      `meta-training on ${train.length} tasks of preset ${preset.name}, meta-batch ${config.meta.metaBatch}, backend ${be.name}, ${opts.workers} workers -> ${outDir}`,
-    );
-    const bar = progressBar('meta-train', config.iterations);
-    const started = performance.now();
-    const resumeHint = `mrlco meta-train --out ${outDir} --resume`;
-    const stop = stopOnSignal(resumeHint);
-    const result = await metaTrain({
-      be,
+    await trainAndReport(opts, {
       config,
-      trainTasks: train.map(learningTaskOf),
-      testTasks: test.map(learningTaskOf),
-      workers: opts.workers,
-      outDir,
-      ...(opts.resume ? { resume: true } : {}),
+      train: train.map(learningTaskOf),
+      test: test.map(learningTaskOf),
       description,
-      shouldStop: stop.requested,
-      onIteration: (m) =>
-        bar.update(
-          m.iteration,
-          `inner sampled ${m.innerSampledMakespanMs.toFixed(1)} ms | meta policy train ${m.trainMakespanMs?.toFixed(1) ?? '-'} test ${m.testMakespanMs?.toFixed(1) ?? '-'} ms | ${m.wallS.toFixed(1)} s/it`,
-        ),
+      outDir: opts.out ?? join('runs', `meta-${preset.name}-${config.seed}`),
+      label: `${train.length} tasks of preset ${preset.name}`,
     });
-    stop.dispose();
-    bar.stop();
-    const last = result.metrics[result.metrics.length - 1];
-    const summary = {
-      outDir,
-      checkpoint: checkpointPathOf(outDir),
-      iterations: config.iterations,
-      resumedFrom: result.resumedFrom ?? null,
-      stoppedAt: result.stoppedAt ?? null,
-      trainMakespanMs: last?.trainMakespanMs ?? null,
-      testMakespanMs: last?.testMakespanMs ?? null,
-      // The model of those makespans: the preset's tasks share a profile; their systems (rates) differ.
-      preset: preset.name,
-      profile: train[0]?.profile ?? null,
-      system: sharedSystem([...train, ...test].map((t) => t.system)),
-      wallS: (performance.now() - started) / 1000,
-    };
-    if (result.stoppedAt !== undefined) {
-      process.exitCode = 130;
-      console.error(
-        `stopped after iteration ${result.stoppedAt} of ${config.iterations}; continue with: ${resumeHint}`,
-      );
-    }
-    if (opts.json) console.log(JSON.stringify(summary));
-    else
-      console.log(`${result.stoppedAt !== undefined ? 'stopped' : 'done'}: checkpoint ${summary.checkpoint}`);
   });
 }
 
@@ -158,44 +115,107 @@ export function metaTrainCommand(): Command {
  * `meta-train --preset worlds`: MRLCO over the training worlds of `experiment worlds`, with its settings
  * (the same policy as that experiment's MRLCO stage; the shipped online policy, npm run build:online-policy).
  */
-async function metaTrainWorlds(opts: MetaTrainOptions, stored: StoredRun | undefined): Promise<void> {
+async function metaTrainWorlds(
+  opts: MetaTrainOptions,
+  stored: StoredRun | undefined,
+  command: Command,
+): Promise<void> {
+  if (opts.maxDags !== undefined)
+    throw new UsageError('--max-dags: the worlds preset takes its own DAGs (those of experiment worlds)');
   const patch = settingsPatch(opts, learningFlags());
   const settings = worldExperimentSettings(false, patch);
   const config = stored ? mergeRunConfig(stored.run, patch, 'command line') : settings.run;
-  const traces =
-    typeof stored?.description.traces === 'string' ? stored.description.traces : String(opts.traces);
-  const dataRoot =
-    typeof stored?.description.dataRoot === 'string' ? stored.description.dataRoot : opts.dataRoot;
-  const description = { preset: 'worlds', dataRoot, traces };
-  if (stored) refuseChanges(stored.dir, settingChanges(stored, config));
-  const { train, test } = worldTrainingTasks(settings, dataRoot, traces);
-  const outDir = opts.out ?? join('runs', `meta-worlds-${config.seed}`);
+  // A resume keeps where its data and traces are unless a flag says otherwise (then it must agree).
+  const recorded = stored?.description ?? {};
+  const kept = (option: 'dataRoot' | 'traces', given: string): string =>
+    stored && command.getOptionValueSource(option) === 'default' && typeof recorded[option] === 'string'
+      ? (recorded[option] as string)
+      : given;
+  const description = {
+    preset: 'worlds',
+    dataRoot: kept('dataRoot', opts.dataRoot),
+    traces: kept('traces', String(opts.traces)),
+  };
+  if (stored)
+    refuseChanges(stored.dir, [
+      ...settingChanges(stored, config),
+      ...recordedChanges(recorded, description, { dataRoot: '--data-root', traces: '--traces' }),
+    ]);
+  const { dataRoot, traces } = description;
+  // The worlds' seeds derive from the run's seed: the stored one on a resume.
+  const { train, test } = worldTasks({ ...settings, run: config }, dataRoot, traces);
+  await trainAndReport(opts, {
+    config,
+    train,
+    test,
+    description,
+    outDir: opts.out ?? join('runs', `meta-worlds-${config.seed}`),
+    label: `${train.length} training worlds`,
+  });
+}
+
+/** Meta-trains on the tasks into a run folder, with a progress bar, Ctrl-C handling and the summary. */
+async function trainAndReport(
+  opts: MetaTrainOptions,
+  run: {
+    config: RunConfig;
+    train: LearningTask[];
+    test: LearningTask[];
+    description: Record<string, unknown>;
+    outDir: string;
+    label: string;
+  },
+): Promise<void> {
+  const { config, train, test, outDir } = run;
   lockFolder(outDir);
+  const be = getBackend();
   console.error(
-    `meta-training on ${train.length} training worlds, meta-batch ${config.meta.metaBatch}, ${opts.workers} workers -> ${outDir}`,
+    `meta-training on ${run.label}, meta-batch ${config.meta.metaBatch}, backend ${be.name}, ${opts.workers} workers -> ${outDir}`,
   );
   const bar = progressBar('meta-train', config.iterations);
-  const stop = stopOnSignal(`mrlco meta-train --out ${outDir} --resume`);
+  const started = performance.now();
+  const resumeHint = `mrlco meta-train --out ${outDir} --resume`;
+  const stop = stopOnSignal(resumeHint);
   const result = await metaTrain({
-    be: getBackend(),
+    be,
     config,
     trainTasks: train,
     testTasks: test,
     workers: opts.workers,
     outDir,
     ...(opts.resume ? { resume: true } : {}),
-    description,
+    description: run.description,
     shouldStop: stop.requested,
     onIteration: (m) =>
       bar.update(
         m.iteration,
-        `meta policy train worlds ${m.trainMakespanMs?.toFixed(1) ?? '-'} test worlds ${m.testMakespanMs?.toFixed(1) ?? '-'} ms | ${m.wallS.toFixed(1)} s/it`,
+        `inner sampled ${m.innerSampledMakespanMs.toFixed(1)} ms | meta policy train ${m.trainMakespanMs?.toFixed(1) ?? '-'} test ${m.testMakespanMs?.toFixed(1) ?? '-'} ms | ${m.wallS.toFixed(1)} s/it`,
       ),
   });
   stop.dispose();
   bar.stop();
-  if (result.stoppedAt !== undefined) process.exitCode = 130;
-  console.log(
-    `${result.stoppedAt !== undefined ? 'stopped' : 'done'}: checkpoint ${checkpointPathOf(outDir)}`,
-  );
+  const last = result.metrics[result.metrics.length - 1];
+  const summary = {
+    outDir,
+    checkpoint: checkpointPathOf(outDir),
+    iterations: config.iterations,
+    resumedFrom: result.resumedFrom ?? null,
+    stoppedAt: result.stoppedAt ?? null,
+    trainMakespanMs: last?.trainMakespanMs ?? null,
+    testMakespanMs: last?.testMakespanMs ?? null,
+    // The model of those makespans: the tasks share a profile; their systems (rates) may differ.
+    preset: run.description.preset,
+    profile: train[0]?.profile ?? null,
+    system: sharedSystem([...train, ...test].map((t) => t.system)),
+    wallS: (performance.now() - started) / 1000,
+  };
+  if (result.stoppedAt !== undefined) {
+    process.exitCode = 130;
+    console.error(
+      `stopped after iteration ${result.stoppedAt} of ${config.iterations}; continue with: ${resumeHint}`,
+    );
+  }
+  if (opts.json) console.log(JSON.stringify(summary));
+  else
+    console.log(`${result.stoppedAt !== undefined ? 'stopped' : 'done'}: checkpoint ${summary.checkpoint}`);
 }
