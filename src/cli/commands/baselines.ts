@@ -37,8 +37,15 @@ import {
   type WorldCliOptions,
 } from '../world-options.js';
 import { worldBaselines } from './world-baselines.js';
+import {
+  addPlacementOptions,
+  placementFromOptions,
+  placementGiven,
+  type PlacementCliOptions,
+} from '../system-spec-options.js';
+import { systemBaselines } from './system-baselines.js';
 
-interface BaselinesOptions extends SystemCliOptions, WorldCliOptions {
+interface BaselinesOptions extends SystemCliOptions, WorldCliOptions, PlacementCliOptions {
   episodes: number;
   plans?: string;
   schedulers: string;
@@ -77,6 +84,7 @@ export function baselinesCommand(): Command {
     .option('--json', 'print one JSON object: the model, and each scheduler by name')
     .option('--csv', 'print CSV');
   addSystemOptions(cmd);
+  addPlacementOptions(cmd);
   addTimeLimitOption(cmd);
   addWorldOptions(cmd);
   addEpisodesOption(cmd);
@@ -86,6 +94,44 @@ export function baselinesCommand(): Command {
   );
   return cmd.action((dir: string | undefined, opts: BaselinesOptions, command: Command) => {
     if (opts.json && opts.csv) throw new UsageError('give either --json or --csv, not both');
+    if (placementGiven(opts)) {
+      if (worldGiven(opts))
+        throw new UsageError(
+          'a world over a system of several places is not built yet: give either --world (or traces) or --system/--objective',
+        );
+      if (cmd.getOptionValueSource('episodes') !== 'default' || opts.plans !== undefined)
+        throw new UsageError('--episodes and --plans belong to a world: add --world (or a trace)');
+      const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+      const names = opts.schedulers
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      if (names.length === 0) throw new UsageError('--schedulers is empty');
+      if (!names.includes('policy') && (opts.policy !== undefined || opts.samples > 0))
+        throw new UsageError(
+          '--policy and --samples belong to the policy scheduler: add policy to --schedulers',
+        );
+      return systemBaselines({
+        dataset: dir
+          ? readDatasetArg(dir)
+          : {
+              name: 'generated',
+              dir: '(built-in)',
+              dags: generateDags({ ...DEFAULT_GENERATOR_PARAMS }, 100),
+            },
+        spec,
+        objective,
+        profile: opts.profile ?? 'paper',
+        ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+        names,
+        ...(names.includes('policy') ? { policy: loadCheckpoint(policyPathOr(opts.policy)).policy } : {}),
+        samples: opts.samples,
+        seed: opts.seed,
+        timeLimitS: opts.timeLimit,
+        ...(opts.json ? { json: true } : {}),
+        ...(opts.csv ? { csv: true } : {}),
+      });
+    }
     if (worldGiven(opts)) {
       const { system, model } = systemFromOptions(opts);
       const explicit = cmd.getOptionValueSource('schedulers') !== 'default';

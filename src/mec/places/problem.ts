@@ -80,7 +80,11 @@ export function scorePlan(
   const sim = problem.simulator;
   const makespanMs = sim.run(order, plan);
   const energyMj = sim.totalEnergy(order);
-  return { makespanMs, energyMj, objective: objectiveValue(problem.objective, makespanMs, energyMj, problem.local) };
+  return {
+    makespanMs,
+    energyMj,
+    objective: objectiveValue(problem.objective, makespanMs, energyMj, problem.local),
+  };
 }
 
 /** The simulator's objective now, after the tasks `added`. */

@@ -195,7 +195,13 @@ export class PlaceSimulator {
         const j = list[k];
         const at = this.where[j];
         const onDevice = this.ftLocal[j] > this.ftDown[j] ? this.ftLocal[j] : this.ftDown[j];
-        const dep = !ref ? onDevice : at === DEVICE ? this.ftLocal[j] : at === p ? this.ftUp[j] : this.ftDown[j];
+        const dep = !ref
+          ? onDevice
+          : at === DEVICE
+            ? this.ftLocal[j]
+            : at === p
+              ? this.ftUp[j]
+              : this.ftDown[j];
         if (dep > ulStart) ulStart = dep;
         if (at === p && this.ftCpu[j] > cpuReady) cpuReady = this.ftCpu[j];
       }
@@ -301,9 +307,7 @@ export class PlaceSimulator {
       uplink: { start: this.stUp[i], finish: this.ftUp[i] },
       ...(cloud ? { backhaulUp: { start: this.stBhUp[i], finish: this.stBhUp[i] + t.bhUp[x] } } : {}),
       cpu: { start: this.stCpu[i], finish: this.ftCpu[i] },
-      ...(cloud
-        ? { backhaulDown: { start: this.stBhDown[i], finish: this.stBhDown[i] + t.bhDown[x] } }
-        : {}),
+      ...(cloud ? { backhaulDown: { start: this.stBhDown[i], finish: this.stBhDown[i] + t.bhDown[x] } } : {}),
       downlink: { start: this.stDown[i], finish: this.ftDown[i] },
       finish: this.ftDown[i],
       energyMj: this.energyAt(i, p),

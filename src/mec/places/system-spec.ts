@@ -14,10 +14,12 @@
  * computing power ρ·f^ζ. DRLTO's code computes local time at another speed than its energy formula;
  * here there is one, and the `energy` preset takes DRLTO's 0.8 GHz for both.
  */
+import { readFileSync } from 'node:fs';
 import { InputError } from '../../util/errors.js';
 import { isObject } from '../../util/is-object.js';
 import { MAX_USERS } from '../../util/limits.js';
 import type { SystemParams } from '../system.js';
+import { OBJECTIVE_KINDS, type ObjectiveKind } from './objective.js';
 
 /** The device's power draw, W. Computing is `computeW`, or ρ·f^ζ from the device's clock f. */
 export interface DevicePower {
@@ -56,11 +58,20 @@ export interface CloudSpec {
   readonly backhaulLatencyMs: number;
 }
 
+/** The goal a system's users have, unless a command's --objective says otherwise. */
+export interface ObjectiveSpec {
+  readonly kind: ObjectiveKind;
+  readonly lambdaT?: number;
+  readonly lambdaE?: number;
+}
+
 export interface SystemSpec {
   readonly name?: string;
   readonly device: DeviceSpec;
   readonly servers: readonly ServerSpec[];
   readonly cloud?: CloudSpec;
+  /** Default: latency. */
+  readonly objective?: ObjectiveSpec;
 }
 
 /** DRLTO's device constants (linkpark/RLTaskOffloading): ρ, ζ and the radio's powers. */
@@ -90,11 +101,15 @@ export const BUILTIN_SYSTEMS: Readonly<Record<string, SystemSpec>> = {
     ],
     cloud: { name: 'cloud', ghz: 40, via: 'near', backhaulMbps: 50, backhaulLatencyMs: 40 },
   },
-  /** DRLTO's constants: f = 0.8 GHz for time and power (6.4 W computing), its radio, one server. */
+  /**
+   * DRLTO's constants and goal: f = 0.8 GHz for time and power (6.4 W computing), its radio, one
+   * server, the weighted QoE with λ_t = λ_e = 0.5.
+   */
   energy: {
     name: 'energy',
     device: { ghz: 0.8, power: DRLTO_POWER },
     servers: [{ name: 'edge', ghz: 10, users: 1, upMbps: 7, downMbps: 7 }],
+    objective: { kind: 'qoe', lambdaT: 0.5, lambdaE: 0.5 },
   },
 };
 
@@ -111,6 +126,19 @@ export function systemSpecFromParams(p: SystemParams, power: DevicePower = DRLTO
         downMbps: p.downlinkBps / 1e6,
       },
     ],
+  };
+}
+
+/** The paper's SystemParams of a one-server system without a cloud (a two-way policy's), else undefined. */
+export function oneServerParams(spec: SystemSpec): SystemParams | undefined {
+  if (spec.servers.length !== 1 || spec.cloud) return undefined;
+  const s = spec.servers[0];
+  return {
+    ueHz: spec.device.ghz * 1e9,
+    serverHz: s.ghz * 1e9,
+    users: s.users,
+    uplinkBps: s.upMbps * 1e6,
+    downlinkBps: s.downMbps * 1e6,
   };
 }
 
@@ -148,7 +176,7 @@ export function validateSystemSpec(doc: unknown, origin: string): SystemSpec {
     throw InputError.inFile(origin, problem);
   };
   if (!isObject(doc)) return fail('a system must be a JSON object');
-  known(doc, ['name', 'device', 'servers', 'cloud'], '', fail);
+  known(doc, ['name', 'device', 'servers', 'cloud', 'objective'], '', fail);
   if (doc.name !== undefined && typeof doc.name !== 'string') fail('"name" must be a string');
   const device = deviceOf(doc.device, fail);
   if (!Array.isArray(doc.servers) || doc.servers.length === 0 || doc.servers.length > MAX_SERVERS)
@@ -164,8 +192,55 @@ export function validateSystemSpec(doc: unknown, origin: string): SystemSpec {
     device,
     servers,
     ...(doc.cloud !== undefined ? { cloud: cloudOf(doc.cloud, servers, names, fail) } : {}),
+    ...(doc.objective !== undefined ? { objective: objectiveSpecOf(doc.objective, fail) } : {}),
   };
   return spec;
+}
+
+function objectiveSpecOf(v: unknown, fail: (p: string) => never): ObjectiveSpec {
+  if (!isObject(v)) return fail('"objective" must be an object {"kind", "lambdaT"?, "lambdaE"?}');
+  known(v, ['kind', 'lambdaT', 'lambdaE'], 'objective.', fail);
+  if (!(OBJECTIVE_KINDS as readonly unknown[]).includes(v.kind))
+    fail(`"objective.kind" must be one of ${OBJECTIVE_KINDS.join(', ')}, got ${JSON.stringify(v.kind)}`);
+  return {
+    kind: v.kind as ObjectiveKind,
+    ...(v.lambdaT !== undefined ? { lambdaT: num(v.lambdaT, 'objective.lambdaT', 0, 1e3, fail) } : {}),
+    ...(v.lambdaE !== undefined ? { lambdaE: num(v.lambdaE, 'objective.lambdaE', 0, 1e3, fail) } : {}),
+  };
+}
+
+/**
+ * Reads `--system`: a built-in name, a JSON file, or the JSON itself (starting with `{`, as outputs
+ * record it).
+ */
+export function loadSystemSpec(nameOrFile: string): SystemSpec {
+  const builtin = BUILTIN_SYSTEMS[nameOrFile];
+  if (builtin) return structuredClone(builtin);
+  const inline = nameOrFile.trim().startsWith('{');
+  const origin = inline ? '--system' : nameOrFile;
+  let text = nameOrFile;
+  if (!inline) {
+    try {
+      text = readFileSync(nameOrFile, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw InputError.inFile(
+        nameOrFile,
+        code === 'ENOENT'
+          ? `no such system file (built-in systems: ${Object.keys(BUILTIN_SYSTEMS).join(', ')})`
+          : code === 'EISDIR'
+            ? 'is a folder, not a system file'
+            : `cannot read the system file (${code ?? (err as Error).message})`,
+      );
+    }
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw InputError.inFile(origin, `malformed JSON: ${(err as Error).message}`);
+  }
+  return validateSystemSpec(doc, origin);
 }
 
 function deviceOf(v: unknown, fail: (p: string) => never): DeviceSpec {

@@ -60,9 +60,7 @@ export function bestPlace(problem: PlacementProblem, i: number): number {
   for (let q = 1; q <= P; q++) {
     const p = q === P ? DEVICE : q;
     const f = sim.finishAt(i, p);
-    const score = latency
-      ? f
-      : objectiveValue(o, f > ms ? f : ms, e + sim.energyAt(i, p), problem.local);
+    const score = latency ? f : objectiveValue(o, f > ms ? f : ms, e + sim.energyAt(i, p), problem.local);
     if (score < bestScore || (score === bestScore && f < bestFinish)) {
       best = p;
       bestScore = score;
@@ -88,7 +86,11 @@ export function completeBest(
   }
 }
 
-function earliestObjective(name: string, problem: PlacementProblem, order: readonly number[]): PlacementResult {
+function earliestObjective(
+  name: string,
+  problem: PlacementProblem,
+  order: readonly number[],
+): PlacementResult {
   problem.simulator.reset();
   const plan = new Uint8Array(order.length);
   completeBest(problem, order, 0, plan);
@@ -103,7 +105,8 @@ export const placeGreedy: PlacementScheduler = {
 
 export const placeHeft: PlacementScheduler = {
   name: 'heft',
-  description: 'least objective so far (latency: earliest finish) at every place, tasks in descending upward rank',
+  description:
+    'least objective so far (latency: earliest finish) at every place, tasks in descending upward rank',
   schedule: (problem) => earliestObjective('heft', problem, problem.order),
 };
 

@@ -19,7 +19,12 @@
 import { objectiveValue } from '../../mec/places/objective.js';
 import { objectiveNow, type PlacementProblem } from '../../mec/places/problem.js';
 import { DEVICE } from '../../mec/places/simulator.js';
-import { placeHeft, placementResult, type PlacementResult, type PlacementScheduleOptions } from './heuristics.js';
+import {
+  placeHeft,
+  placementResult,
+  type PlacementResult,
+  type PlacementScheduleOptions,
+} from './heuristics.js';
 import { placeRolloutPlan } from './rollout.js';
 
 /** The largest DAG whose first incumbent is a rollout (P·n²/2 steps); above it, HEFT's plan. */

@@ -39,6 +39,10 @@ export function placementSchedulerByName(name: string, extra: readonly string[] 
       throw new InputError(`scheduler "${name}": rollout depth must be 1 to ${MAX_ROLLOUT_DEPTH}`);
     return placeRollout(d);
   }
-  const known = [...PLACEMENT_SCHEDULERS.map((s) => s.name), `heft-rollout:D (D = 1 to ${MAX_ROLLOUT_DEPTH})`, ...extra];
+  const known = [
+    ...PLACEMENT_SCHEDULERS.map((s) => s.name),
+    `heft-rollout:D (D = 1 to ${MAX_ROLLOUT_DEPTH})`,
+    ...extra,
+  ];
   throw new InputError(`unknown scheduler "${name}" (known: ${known.join(', ')})`);
 }

@@ -9,7 +9,12 @@ import { MAX_ROLLOUT_DEPTH } from '../../mec/completion.js';
 import { objectiveNow, type PlacementProblem } from '../../mec/places/problem.js';
 import { DEVICE } from '../../mec/places/simulator.js';
 import { InputError } from '../../util/errors.js';
-import { completeBest, placementResult, type PlacementResult, type PlacementScheduler } from './heuristics.js';
+import {
+  completeBest,
+  placementResult,
+  type PlacementResult,
+  type PlacementScheduler,
+} from './heuristics.js';
 
 export class PlaceRollout {
   /** Model steps taken: the cost measure of rollouts. */

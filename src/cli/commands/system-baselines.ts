@@ -1,0 +1,202 @@
+/**
+ * `baselines --system S --objective O`: the ladder of schedulers on a system of several places, with
+ * each row's objective, makespan, device energy, gap to the optimum and where it put the tasks.
+ */
+import type { Dataset } from '../../dag/io.js';
+import { describeObjective, type Objective } from '../../mec/places/objective.js';
+import {
+  placeNames,
+  describeSystemSpec,
+  oneServerParams,
+  type SystemSpec,
+} from '../../mec/places/system-spec.js';
+import type { SimProfile } from '../../mec/profiles.js';
+import type { RankWeight } from '../../mec/rank.js';
+import {
+  addPlacementPlansRow,
+  placementProblems,
+  runPlacementBaselines,
+  type PlacementSummary,
+} from '../../experiments/system-baselines.js';
+import { getBackend } from '../../nn/select-backend.js';
+import type { OffloadingPolicy } from '../../policy/policy.js';
+import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
+import { placementSchedulerByName } from '../../schedulers/places/registry.js';
+import { UsageError } from '../../util/errors.js';
+import { streamRng } from '../../util/rng-streams.js';
+import { formatCsv, type Cell } from '../table.js';
+
+export interface SystemBaselinesArgs {
+  dataset: Dataset;
+  spec: SystemSpec;
+  objective: Objective;
+  profile: SimProfile;
+  rankWeight?: RankWeight;
+  names: readonly string[];
+  policy?: OffloadingPolicy;
+  samples: number;
+  seed: number;
+  timeLimitS: number;
+  json?: boolean;
+  csv?: boolean;
+}
+
+export function systemBaselines(a: SystemBaselinesArgs): void {
+  const schedulers = a.names
+    .filter((n) => n !== 'policy')
+    .map((n) => placementSchedulerByName(n, ['policy']));
+  const places = placeNames(a.spec);
+  const params = oneServerParams(a.spec);
+  if (a.policy && !params)
+    throw new UsageError(
+      `the policy decides between the device and one server; ${a.spec.name ?? 'this system'} has ${places.length} places (${places.join(', ')}): leave policy out of --schedulers`,
+    );
+  const model = {
+    profile: a.profile,
+    objective: a.objective,
+    ...(a.rankWeight ? { rankWeight: a.rankWeight } : {}),
+  };
+  const problems = placementProblems(a.dataset, a.spec, model);
+  const stream = !a.json && !a.csv;
+  const gapUnit = a.objective.kind === 'qoe' ? 'pp' : '%';
+  if (stream) {
+    console.log(
+      `${a.dataset.name}: ${a.dataset.dags.length} DAGs; ${describeSystemSpec(a.spec)}; ${a.profile} profile; objective ${describeObjective(a.objective)}`,
+    );
+  }
+  // Optimal first, so that every later row shows its gap to the optimum as it is printed.
+  const runOrder = [...schedulers].sort(
+    (x, y) => Number(y.name === 'optimal') - Number(x.name === 'optimal'),
+  );
+  const table = stream ? streamedTable(places, gapUnit) : undefined;
+  const report = runPlacementBaselines(problems, runOrder, a.objective, {
+    seed: a.seed,
+    timeLimitMs: a.timeLimitS * 1000,
+    onSummary: (s) => table?.row(s),
+  });
+  if (a.policy && params) {
+    const started = performance.now();
+    const decisions = decideOffloadingAll(
+      getBackend(),
+      a.policy,
+      a.dataset.dags,
+      params,
+      { profile: a.profile, ...(a.rankWeight ? { rankWeight: a.rankWeight } : {}) },
+      { samples: a.samples, polish: false, rng: streamRng(a.seed, 'inferenceSamples') },
+    );
+    const row = addPlacementPlansRow(
+      report,
+      problems,
+      'policy',
+      decisions.map((d) => d.plan),
+      performance.now() - started,
+    );
+    table?.row(row);
+  }
+  const opt = report.summaries.find((s) => s.scheduler === 'optimal');
+  if (stream) {
+    if (opt && opt.proven !== opt.dags)
+      console.log(
+        `optimal: proven on ${opt.proven} of ${opt.dags} DAGs within ${a.timeLimitS} s each; on the others the gaps are to the best plan it found`,
+      );
+    return;
+  }
+  report.summaries.sort((x, y) => a.names.indexOf(x.scheduler) - a.names.indexOf(y.scheduler));
+  if (a.json) {
+    console.log(
+      JSON.stringify(
+        {
+          dataset: a.dataset.name,
+          dags: a.dataset.dags.length,
+          system: a.spec,
+          places,
+          profile: a.profile,
+          objective: a.objective,
+          ...(opt ? { gapTo: opt.proven === opt.dags ? 'optimum' : 'best found (not proven)' } : {}),
+          schedulers: Object.fromEntries(report.summaries.map(({ scheduler, ...rest }) => [scheduler, rest])),
+          plans: report.plans,
+        },
+        null,
+        1,
+      ),
+    );
+    return;
+  }
+  process.stdout.write(
+    formatCsv(
+      csvHeader(places),
+      report.summaries.map((s) => cellsOf(s, gapUnit)),
+    ),
+  );
+}
+
+function csvHeader(places: readonly string[]): string[] {
+  return [
+    'scheduler',
+    'mean_objective',
+    'gap_to_optimum',
+    'mean_makespan_ms',
+    'mean_energy_j',
+    ...places.map((p) => `share_${p}`),
+    'ms_per_dag',
+    'proven',
+  ];
+}
+
+function cellsOf(s: PlacementSummary, gapUnit: string): Cell[] {
+  return [
+    s.scheduler,
+    s.meanObjective.toFixed(gapUnit === 'pp' ? 4 : 2),
+    s.meanGapToOptimum === undefined ? undefined : (100 * s.meanGapToOptimum).toFixed(2),
+    s.meanMakespanMs.toFixed(2),
+    s.meanEnergyJ.toFixed(3),
+    ...s.placeShares.map((x) => x.toFixed(3)),
+    (s.wallMs / s.dags).toFixed(3),
+    s.proven === undefined ? undefined : `${s.proven}/${s.dags}`,
+  ];
+}
+
+/** The ladder a row at a time, as each scheduler finishes. */
+function streamedTable(places: readonly string[], gapUnit: string): { row(s: PlacementSummary): void } {
+  const columns: [string, number][] = [
+    ['scheduler', 16],
+    ['objective', 10],
+    [`gap to opt. (${gapUnit})`, 17],
+    ['makespan (ms)', 13],
+    ['energy (J)', 10],
+    [`places (% ${places.join('/')})`, Math.max(20, places.length * 4 + 12)],
+    ['ms/DAG', 10],
+    ['proven', 8],
+  ];
+  let started = false;
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, k) => (k === 0 ? c.padEnd(columns[k][1]) : c.padStart(columns[k][1])))
+      .join('  ')
+      .trimEnd();
+  return {
+    row(s) {
+      if (!started) {
+        started = true;
+        console.log(line(columns.map(([t]) => t)));
+        console.log(line(columns.map(([, w]) => '-'.repeat(w))));
+      }
+      const cells = cellsOf(s, gapUnit);
+      const shares = s.placeShares.map((x) => Math.round(100 * x)).join('/');
+      console.log(
+        line(
+          [
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            shares,
+            cells[cells.length - 2],
+            cells[cells.length - 1],
+          ].map((c) => (c === undefined ? '' : String(c))),
+        ),
+      );
+    },
+  };
+}
