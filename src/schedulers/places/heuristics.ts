@@ -1,17 +1,11 @@
 /**
  * Schedulers over several places (one interface, as for the paper's two): every task placed at the
  * place its rule prefers, judged by the problem's objective.
- *
- * The earliest-objective rule generalises HEFT's earliest finish: each task in turn goes where the
- * objective of the plan so far (its makespan and active energy with this task added) is least, a tie
- * broken by the earlier finish. For the latency objective that is the earliest finish itself. Places
- * are tried servers first, then the cloud, then the device, and a later place must be strictly better:
- * with one server, a tie goes to the edge server as in the paper's experiments.
+ * Greedy and HEFT use the earliest-objective rule (mec/places/completion.ts).
  */
 import { topologicalOrder } from '../../dag/dag.js';
-import { objectiveValue } from '../../mec/places/objective.js';
+import { completeBest } from '../../mec/places/completion.js';
 import { scorePlan, type PlacementProblem, type PlanScore } from '../../mec/places/problem.js';
-import { DEVICE } from '../../mec/places/simulator.js';
 import { Rng } from '../../util/rng.js';
 
 export interface PlacementResult extends PlanScore {
@@ -41,49 +35,6 @@ export function placementResult(
   order: readonly number[] = problem.order,
 ): PlacementResult {
   return { scheduler, plan, order, ...scorePlan(problem, plan, order), ...(stats ? { stats } : {}) };
-}
-
-/**
- * The place the earliest-objective rule gives task i now (without adding it). The score ignores idle
- * power (it depends on the whole plan's gaps); a final objective includes it.
- */
-export function bestPlace(problem: PlacementProblem, i: number): number {
-  const sim = problem.simulator;
-  const P = problem.places.length;
-  const o = problem.objective;
-  const latency = o.kind === 'latency';
-  const ms = sim.makespan;
-  const e = sim.activeEnergy;
-  let best = -1;
-  let bestScore = Infinity;
-  let bestFinish = Infinity;
-  for (let q = 1; q <= P; q++) {
-    const p = q === P ? DEVICE : q;
-    const f = sim.finishAt(i, p);
-    const score = latency ? f : objectiveValue(o, f > ms ? f : ms, e + sim.energyAt(i, p), problem.local);
-    if (score < bestScore || (score === bestScore && f < bestFinish)) {
-      best = p;
-      bestScore = score;
-      bestFinish = f;
-    }
-  }
-  return best;
-}
-
-/** Adds order[from..] by the earliest-objective rule, writing the places into `plan` when given. */
-export function completeBest(
-  problem: PlacementProblem,
-  order: ArrayLike<number>,
-  from: number,
-  plan?: Uint8Array,
-): void {
-  const sim = problem.simulator;
-  for (let k = from; k < order.length; k++) {
-    const i = order[k];
-    const p = bestPlace(problem, i);
-    sim.step(i, p);
-    if (plan) plan[i] = p;
-  }
 }
 
 function earliestObjective(

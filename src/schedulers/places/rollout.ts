@@ -9,8 +9,8 @@ import { MAX_ROLLOUT_DEPTH } from '../../mec/completion.js';
 import { objectiveNow, type PlacementProblem } from '../../mec/places/problem.js';
 import { DEVICE } from '../../mec/places/simulator.js';
 import { InputError } from '../../util/errors.js';
+import { completeBest } from '../../mec/places/completion.js';
 import {
-  completeBest,
   placementResult,
   type PlacementResult,
   type PlacementScheduler,
