@@ -28,7 +28,7 @@ import { optimal } from '../src/schedulers/optimal.js';
 import { PLACEMENT_SCHEDULERS, placementSchedulerByName } from '../src/schedulers/places/registry.js';
 import type { Scheduler } from '../src/schedulers/scheduler.js';
 import { Rng } from '../src/util/rng.js';
-import { cliPath, referenceData } from './helpers/paths.js';
+import { cliPath, referenceData, repoRoot } from './helpers/paths.js';
 import { tempDir } from './helpers/tmp.js';
 
 const SETS = [

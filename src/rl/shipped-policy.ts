@@ -40,3 +40,22 @@ export function policyPathOr(path: string | undefined): string {
     );
   return SHIPPED_POLICY_PATH;
 }
+
+/**
+ * The policy over places shipped with the package: the MRLCO meta-policy of `experiment systems`
+ * (meta-trained on random systems, none of the presets; `npm run build:places-policy` rebuilds it).
+ * The default of the `policy` row of `baselines --system`.
+ */
+export const SHIPPED_PLACES_POLICY_PATH = fileURLToPath(
+  new URL('../../../policies/mrlco-places.bin', import.meta.url),
+);
+
+/** The given policy path, or the shipped policy over places. */
+export function placesPolicyPathOr(path: string | undefined): string {
+  if (path !== undefined) return path;
+  if (!existsSync(SHIPPED_PLACES_POLICY_PATH))
+    throw new InputError(
+      `${SHIPPED_PLACES_POLICY_PATH}: the shipped policy over places is missing from this installation; give --policy a place policy`,
+    );
+  return SHIPPED_PLACES_POLICY_PATH;
+}

@@ -7,7 +7,7 @@ import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
 import { addPlansRow, runBaselines, type BaselineSummary } from '../../experiments/baselines.js';
 import { getBackend } from '../../nn/select-backend.js';
 import { loadCheckpoint } from '../../rl/checkpoint.js';
-import { onlinePolicyPathOr, policyPathOr } from '../../rl/shipped-policy.js';
+import { onlinePolicyPathOr, placesPolicyPathOr, policyPathOr } from '../../rl/shipped-policy.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
 import { DEEP_ROLLOUT_DEFAULT_MAX_TASKS, rolloutDepthOf } from '../../schedulers/heft-rollout.js';
 import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
@@ -73,7 +73,10 @@ export function baselinesCommand(): Command {
       `comma-separated: ${knownSchedulerNames(["policy (a trained policy's plans)"])}; the default leaves out rollouts of depth 2 or more on DAGs above ${DEEP_ROLLOUT_DEFAULT_MAX_TASKS} tasks`,
       DEFAULT_SCHEDULERS,
     )
-    .option('--policy <checkpoint>', 'the policy of the `policy` scheduler (default: the shipped policy)')
+    .option(
+      '--policy <checkpoint>',
+      'the policy of the `policy` scheduler (default: the shipped policy; with --system or --objective, the shipped policy over places)',
+    )
     .option(
       '--samples <k>',
       "policy: also sample k plans per DAG and keep the best (0: argmax, the paper's inference)",
@@ -124,7 +127,7 @@ export function baselinesCommand(): Command {
         profile: opts.profile ?? 'paper',
         ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
         names,
-        ...(names.includes('policy') ? { policy: loadCheckpoint(policyPathOr(opts.policy)).policy } : {}),
+        ...(names.includes('policy') ? { policyPath: placesPolicyPathOr(opts.policy) } : {}),
         samples: opts.samples,
         seed: opts.seed,
         timeLimitS: opts.timeLimit,

@@ -21,6 +21,11 @@ import {
 import { defaultDataRoot, defaultTraces } from '../data-root.js';
 import { runWorldExperiment, worldExperimentSettings } from '../../experiments/world-experiment.js';
 import { UsageError } from '../../util/errors.js';
+import { existsSync } from 'node:fs';
+import { readDataset } from '../../dag/io.js';
+import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../../dag/generate.js';
+import { runSystemsExperiment, systemsExperimentSettings } from '../../experiments/systems-experiment.js';
+import { lockFolder } from '../../util/folder-lock.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
 import { addSettingFlags, metaFlags, POLICY_FLAGS, PPO_FLAGS, settingsPatch } from '../run-options.js';
 
@@ -51,8 +56,8 @@ export function experimentCommand(): Command {
     .addArgument(
       new Argument(
         '<preset>',
-        'topology, tasks or rates (Sec. 5.3), or worlds (learning in the world, docs/world.md)',
-      ).choices([...PRESET_NAMES.filter((p) => p !== 'all'), 'worlds']),
+        'topology, tasks or rates (Sec. 5.3), worlds (learning in the world, docs/world.md) or systems (several servers, a cloud, energy: docs/system.md)',
+      ).choices([...PRESET_NAMES.filter((p) => p !== 'all'), 'worlds', 'systems']),
     )
     .option('--quick', 'a small version of the same pipeline (seconds: about 5 s on 2 cores)')
     .option('--out <dir>', 'output folder (default: runs/experiment-<preset>[-quick]); rerun to resume')
@@ -112,7 +117,8 @@ export function experimentCommand(): Command {
     );
   addSettingFlags(cmd, [...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags("the preset's: 10 or 5")]);
   addWorkersOption(cmd, 'the inner loops, the DRL baseline and the adaptations');
-  return cmd.action(async (presetName: PresetName | 'worlds', opts: ExperimentCliOptions) => {
+  return cmd.action(async (presetName: PresetName | 'worlds' | 'systems', opts: ExperimentCliOptions) => {
+    if (presetName === 'systems') return systemsExperiment(cmd, opts);
     limitBlasThreadsForWorkers(opts.workers);
     const patch = settingsPatch(opts, [...POLICY_FLAGS, ...PPO_FLAGS, ...metaFlags()]);
     if (opts.iterations !== undefined) patch.iterations = opts.iterations;
@@ -212,5 +218,51 @@ async function worldsExperiment(opts: ExperimentCliOptions, patch: Record<string
   });
   console.log(
     `wrote ${join(outDir, 'results.md')}, ${join(outDir, 'curves.csv')}, ${join(outDir, 'decisions.jsonl')}, ${join(outDir, 'summary.json')} and one figure per test world (fig-*.svg/.png)`,
+  );
+}
+
+/** `experiment systems`: learning over systems of places (experiments/systems-experiment.ts). */
+function systemsExperiment(cmd: Command, opts: ExperimentCliOptions): void {
+  const allowed = new Set([
+    'quick',
+    'out',
+    'seed',
+    'iterations',
+    'adaptSteps',
+    'maxDags',
+    'optimalTimeLimit',
+    'dataRoot',
+    'workers',
+    'traces',
+    'paperTestLimit',
+    'paperHidden',
+  ]);
+  const notHere = cmd.options
+    .map((o) => o.attributeName())
+    .filter((k) => !allowed.has(k) && cmd.getOptionValueSource(k) === 'cli');
+  if (notHere.length > 0)
+    throw new UsageError(
+      `experiment systems has its own settings: ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} do not apply (it takes --quick, --out, --seed, --iterations, --adapt-steps, --max-dags, --optimal-time-limit, --data-root)`,
+    );
+  const settings = systemsExperimentSettings(opts.quick === true, opts.seed ?? 1);
+  if (opts.iterations !== undefined) settings.meta = { ...settings.meta, iterations: opts.iterations };
+  if (opts.adaptSteps !== undefined) settings.adaptSteps = opts.adaptSteps;
+  if (opts.maxDags !== undefined) settings.evalDags = opts.maxDags;
+  if (opts.optimalTimeLimit !== undefined) settings.optimalTimeLimitMs = opts.optimalTimeLimit * 1000;
+  // The evaluation DAGs: the paper's first Table 3 set when the data root has it, else generated ones.
+  const setDir = join(opts.dataRoot, 'meta_offloading_20', 'offload_random20_8');
+  const fromRoot = existsSync(setDir);
+  const evalDags = fromRoot
+    ? readDataset(setDir, settings.evalDags).dags
+    : generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 20, seed: 99 }, settings.evalDags);
+  const evalName = fromRoot ? 'offload_random20_8' : 'generated DAGs (n = 20, seed 99)';
+  const outDir = opts.out ?? join('runs', `experiment-systems${opts.quick ? '-quick' : ''}`);
+  const be = getBackend();
+  const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+  log(`experiment systems${opts.quick ? ' (quick)' : ''}: backend ${be.name} -> ${outDir}`);
+  lockFolder(outDir);
+  runSystemsExperiment({ be, settings, evalDags, evalName, outDir, onStage: log });
+  console.log(
+    `wrote ${join(outDir, 'results.md')}, ${join(outDir, 'results.json')} (every plan) and the policies mrlco-places.bin, drl-places.bin`,
   );
 }

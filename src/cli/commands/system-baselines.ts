@@ -19,7 +19,9 @@ import {
   type PlacementSummary,
 } from '../../experiments/system-baselines.js';
 import { getBackend } from '../../nn/select-backend.js';
-import type { OffloadingPolicy } from '../../policy/policy.js';
+import { loadCheckpoint } from '../../rl/checkpoint.js';
+import { isPlacePolicyFile, loadPlacePolicy } from '../../rl/place-checkpoint.js';
+import { placePolicyPlans } from '../../rl/place-ppo.js';
 import { decideOffloadingAll } from '../../services/offloading-scheduler.js';
 import { placementSchedulerByName } from '../../schedulers/places/registry.js';
 import { UsageError } from '../../util/errors.js';
@@ -33,7 +35,8 @@ export interface SystemBaselinesArgs {
   profile: SimProfile;
   rankWeight?: RankWeight;
   names: readonly string[];
-  policy?: OffloadingPolicy;
+  /** The `policy` row's file: a policy over places, or a two-way policy (one-server systems only). */
+  policyPath?: string;
   samples: number;
   seed: number;
   timeLimitS: number;
@@ -47,9 +50,12 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
     .map((n) => placementSchedulerByName(n, ['policy']));
   const places = placeNames(a.spec);
   const params = oneServerParams(a.spec);
-  if (a.policy && !params)
+  const placePolicy =
+    a.policyPath !== undefined && isPlacePolicyFile(a.policyPath) ? loadPlacePolicy(a.policyPath) : undefined;
+  const twoWay = a.policyPath !== undefined && !placePolicy ? loadCheckpoint(a.policyPath).policy : undefined;
+  if (twoWay && !params)
     throw new UsageError(
-      `the policy decides between the device and one server; ${a.spec.name ?? 'this system'} has ${places.length} places (${places.join(', ')}): leave policy out of --schedulers`,
+      `${a.policyPath}: this policy decides between the device and one server; ${a.spec.name ?? 'this system'} has ${places.length} places (${places.join(', ')}): give a policy over places (policies/mrlco-places.bin)`,
     );
   const model = {
     profile: a.profile,
@@ -74,11 +80,16 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
     timeLimitMs: a.timeLimitS * 1000,
     onSummary: (s) => table?.row(s),
   });
-  if (a.policy && params) {
+  if (placePolicy) {
+    const started = performance.now();
+    const plans = placePolicyPlans(getBackend(), placePolicy, problems);
+    table?.row(addPlacementPlansRow(report, problems, 'policy', plans, performance.now() - started));
+  }
+  if (twoWay && params) {
     const started = performance.now();
     const decisions = decideOffloadingAll(
       getBackend(),
-      a.policy,
+      twoWay,
       a.dataset.dags,
       params,
       { profile: a.profile, ...(a.rankWeight ? { rankWeight: a.rankWeight } : {}) },

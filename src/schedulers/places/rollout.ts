@@ -10,11 +10,7 @@ import { objectiveNow, type PlacementProblem } from '../../mec/places/problem.js
 import { DEVICE } from '../../mec/places/simulator.js';
 import { InputError } from '../../util/errors.js';
 import { completeBest } from '../../mec/places/completion.js';
-import {
-  placementResult,
-  type PlacementResult,
-  type PlacementScheduler,
-} from './heuristics.js';
+import { placementResult, type PlacementResult, type PlacementScheduler } from './heuristics.js';
 
 export class PlaceRollout {
   /** Model steps taken: the cost measure of rollouts. */
