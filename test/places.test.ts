@@ -4,10 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDag, type Dag } from '../src/dag/dag.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../src/dag/generate.js';
 import { readDataset } from '../src/dag/io.js';
+import { loadDagArg as readDag } from '../src/cli/dag-arg.js';
 import { createProblem } from '../src/mec/problem.js';
 import { SIM_PROFILES } from '../src/mec/simulator.js';
 import { DEFAULT_SYSTEM, type SystemParams } from '../src/mec/system.js';
@@ -332,20 +334,115 @@ test('baselines --system three-servers-cloud --objective qoe prints the ladder w
   );
   for (const s of ['heft', 'heft-rollout', 'optimal'])
     assert.ok(Math.abs(a.schedulers[s].meanMakespanMs - b.schedulers[s].meanMakespanMs) < 1e-9, s);
-  // The energy preset carries DRLTO's goal; a two-way policy runs on it, not on five places.
+  // The energy preset carries DRLTO's goal. The shipped policy over places runs on every system; a
+  // two-way policy on a one-server system, and is refused on five places.
   const e = JSON.parse(
-    mrlco('baselines', data, '--system', 'energy', '--schedulers', 'heft,policy', '--json').stdout,
+    mrlco('baselines', data, '--system', 'energy', '--schedulers', 'heft,heft-rollout,policy', '--json')
+      .stdout,
   );
   assert.deepEqual(e.objective, { kind: 'qoe', lambdaT: 0.5, lambdaE: 0.5 });
   assert.ok(e.schedulers.policy.meanEnergyJ > 0);
-  const refused = mrlco('baselines', data, '--system', 'three-servers-cloud', '--schedulers', 'heft,policy');
+  const two = join(repoRoot, 'policies', 'mrlco-default.bin');
+  const e2 = JSON.parse(
+    mrlco('baselines', data, '--system', 'energy', '--schedulers', 'policy', '--policy', two, '--json')
+      .stdout,
+  );
+  assert.equal(e2.plans.policy.length, 3);
+  const p5 = JSON.parse(
+    mrlco(
+      'baselines',
+      data,
+      '--system',
+      'three-servers-cloud',
+      '--schedulers',
+      'heft-rollout,policy',
+      '--json',
+    ).stdout,
+  );
+  assert.ok(p5.plans.policy.flat().some((place: number) => place > 1));
+  const refused = mrlco(
+    'baselines',
+    data,
+    '--system',
+    'three-servers-cloud',
+    '--schedulers',
+    'heft,policy',
+    '--policy',
+    two,
+  );
   assert.equal(refused.code, 2);
   assert.match(
     refused.stderr,
-    /the policy decides between the device and one server; three-servers-cloud has 5 places/,
+    /this policy decides between the device and one server; three-servers-cloud has 5 places/,
   );
   const clash = mrlco('baselines', data, '--system', 'paper', '--rate', '9');
   assert.notEqual(clash.code, 0);
   assert.match(clash.stderr, /--rate describes the paper's one-server system/);
   assert.equal(clash.stderr.trim().split('\n').length, 1);
+});
+
+test('evaluate and gantt over places: a plan by place index, its energy and objective, a lane per link and server; bad plans refused', () => {
+  const dir = tempDir('places-gantt');
+  const r = mrlco(
+    'evaluate',
+    '--dag',
+    'example:face-recognition',
+    '--plan',
+    '01234012340',
+    '--system',
+    'three-servers-cloud',
+    '--objective',
+    'qoe',
+    '--json',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const spec = loadSystemSpec('three-servers-cloud');
+  const dag = readDag('example:face-recognition');
+  const p = createPlacementProblem(dag, spec, { profile: 'paper', objective: objectiveOf('qoe') });
+  const s = scorePlan(p, [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0]);
+  assert.equal(j.makespanMs, s.makespanMs);
+  assert.equal(j.energyMj, s.energyMj);
+  assert.equal(j.objectiveValue, s.objective);
+  assert.equal(
+    j.tasks.find((t: { placeName: string }) => t.placeName === 'cloud').backhaulUp !== undefined,
+    true,
+  );
+  const out = join(dir, 'g.svg');
+  const g = mrlco(
+    'gantt',
+    '--dag',
+    'example:face-recognition',
+    '--system',
+    'three-servers-cloud',
+    '--scheduler',
+    'heft-rollout',
+    '--out',
+    out,
+  );
+  assert.equal(g.code, 0, g.stderr);
+  const svg = readFileSync(out, 'utf8');
+  for (const lane of [
+    'device CPU',
+    'near uplink',
+    'mid VM',
+    'far downlink',
+    'cloud backhaul up',
+    'cloud CPU',
+  ])
+    assert.ok(svg.includes(lane), lane);
+  const bad = mrlco(
+    'evaluate',
+    '--dag',
+    'example:face-recognition',
+    '--plan',
+    '01234012349',
+    '--system',
+    'three-servers-cloud',
+  );
+  assert.equal(bad.code, 2);
+  assert.match(
+    bad.stderr,
+    /--plan: "9" is not a place of this system \(places: 0 device, 1 near, 2 mid, 3 far, 4 cloud\)/,
+  );
 });

@@ -1,3 +1,4 @@
+/* global performance */
 import { generateDags, DEFAULT_GENERATOR_PARAMS } from '/work/main/dist/src/dag/generate.js';
 import { readDataset } from '/work/main/dist/src/dag/io.js';
 import { createPlacementProblem } from '/work/main/dist/src/mec/places/problem.js';

@@ -16,8 +16,19 @@ import {
   type WorldCliOptions,
 } from '../world-options.js';
 import { evaluateInWorld } from './evaluate-world.js';
+import type { Dag } from '../../dag/dag.js';
+import { describeObjective } from '../../mec/places/objective.js';
+import { createPlacementProblem, placeTimeline, scorePlan } from '../../mec/places/problem.js';
+import { parsePlacePlan } from '../places-plan.js';
+import {
+  addPlacementOptions,
+  placementFromOptions,
+  placementGiven,
+  type PlacementCliOptions,
+} from '../system-spec-options.js';
 
-interface EvaluateOptions extends SystemCliOptions, WorldCliOptions, RealisationCliOptions {
+interface EvaluateOptions
+  extends SystemCliOptions, WorldCliOptions, RealisationCliOptions, PlacementCliOptions {
   dag: string;
   plan: string;
   order: 'rank' | 'id';
@@ -28,7 +39,10 @@ export function evaluateCommand(): Command {
   const cmd = new Command('evaluate')
     .description('makespan and timeline of one offloading plan for one DAG')
     .requiredOption('--dag <file>', 'DAG file (.gv, .dot, .json) or example:KEY')
-    .requiredOption('--plan <digits>', 'one digit per task in task-id order: 0 = on the device, 1 = offload')
+    .requiredOption(
+      '--plan <digits>',
+      "one digit per task in task-id order: 0 = on the device, 1 = offload (with --system: the place's index)",
+    )
     .addOption(
       new Option('--order <order>', 'scheduling sequence: descending rank, or task id')
         .choices(['rank', 'id'])
@@ -36,11 +50,13 @@ export function evaluateCommand(): Command {
     )
     .option('--json', 'print a JSON object with makespanMs and the timeline');
   addSystemOptions(cmd);
+  addPlacementOptions(cmd);
   addWorldOptions(cmd);
   addRealisationOptions(cmd);
   return cmd.action((opts: EvaluateOptions) => {
     const dag = loadDagArg(opts.dag);
     const n = dag.tasks.length;
+    if (placementGiven(opts)) return evaluatePlaces(dag, opts);
     if (!/^[01]+$/.test(opts.plan))
       throw new UsageError(`--plan must be a string of 0s and 1s, got "${opts.plan}"`);
     if (opts.plan.length !== n)
@@ -98,6 +114,81 @@ export function evaluateCommand(): Command {
     printTimeline(timeline);
     console.log(`makespan: ${timeline.makespanMs.toFixed(2)} ms (${model.profile} profile)`);
   });
+}
+
+/** A plan over the places of a system: its timeline, makespan, device energy and objective. */
+function evaluatePlaces(dag: Dag, opts: EvaluateOptions): void {
+  if (worldGiven(opts))
+    throw new UsageError(
+      'a world over a system of several places is not built yet: give either --world or --system/--objective',
+    );
+  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const problem = createPlacementProblem(dag, spec, {
+    profile: opts.profile ?? 'paper',
+    objective,
+    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+  });
+  const plan = parsePlacePlan(opts.plan, dag.tasks.length, problem.places);
+  const order = opts.order === 'rank' ? problem.order : topologicalOrder(dag);
+  const score = scorePlan(problem, plan, order);
+  const tasks = placeTimeline(problem, plan, order);
+  if (opts.json) {
+    console.log(
+      JSON.stringify(
+        {
+          dag: opts.dag,
+          plan: Array.from(plan),
+          order: opts.order,
+          system: spec,
+          places: problem.places,
+          profile: problem.profile,
+          objective,
+          makespanMs: score.makespanMs,
+          energyMj: score.energyMj,
+          objectiveValue: score.objective,
+          local: problem.local,
+          tasks: tasks.map((t) => ({ ...t, id: dag.tasks[t.index].id, placeName: problem.places[t.place] })),
+        },
+        null,
+        1,
+      ),
+    );
+    return;
+  }
+  const span = (i?: { start: number; finish: number }): string | undefined =>
+    i ? `${fixed(i.start)}-${fixed(i.finish)}` : undefined;
+  const rows = tasks.map((t) => [
+    dag.tasks[t.index].id,
+    problem.places[t.place],
+    span(t.local),
+    span(t.uplink),
+    span(t.backhaulUp),
+    span(t.cpu),
+    span(t.backhaulDown),
+    span(t.downlink),
+    fixed(t.finish),
+    (t.energyMj / 1000).toFixed(4),
+  ]);
+  console.log(
+    formatTable(
+      [
+        'task',
+        'place',
+        'device CPU',
+        'uplink',
+        'backhaul up',
+        'remote CPU',
+        'backhaul down',
+        'downlink',
+        'finish',
+        'energy (J)',
+      ],
+      rows,
+    ),
+  );
+  console.log(
+    `makespan: ${score.makespanMs.toFixed(2)} ms; device energy: ${(score.energyMj / 1000).toFixed(4)} J; objective ${describeObjective(objective)}: ${score.objective.toFixed(objective.kind === 'qoe' ? 4 : 2)} (all local: ${problem.local.makespanMs.toFixed(2)} ms, ${(problem.local.energyMj / 1000).toFixed(4)} J; ${spec.name ?? 'system'}, ${problem.profile} profile)`,
+  );
 }
 
 /** The timeline as a table: where each task ran and its stages' spans. */

@@ -5,7 +5,7 @@ import { getBackend } from '../../nn/select-backend.js';
 import { renderGanttSvg } from '../../report/gantt-svg.js';
 import { PngUnavailableError, svgToPng } from '../../report/png.js';
 import { loadCheckpoint } from '../../rl/checkpoint.js';
-import { policyPathOr } from '../../rl/shipped-policy.js';
+import { placesPolicyPathOr, policyPathOr } from '../../rl/shipped-policy.js';
 import { knownSchedulerNames, schedulerByName } from '../../schedulers/registry.js';
 import { decideOffloading } from '../../services/offloading-scheduler.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -32,8 +32,21 @@ import {
   type SystemCliOptions,
 } from '../options.js';
 import { noteLookaheadCost, notePolicyModel, policyModelDefaults } from '../policy-model.js';
+import { describeObjective } from '../../mec/places/objective.js';
+import { createPlacementProblem, placeTimeline, scorePlan } from '../../mec/places/problem.js';
+import { renderPlacesGanttSvg } from '../../report/places-gantt-svg.js';
+import { loadPlacePolicy } from '../../rl/place-checkpoint.js';
+import { placePolicyPlans } from '../../rl/place-ppo.js';
+import { placementSchedulerByName } from '../../schedulers/places/registry.js';
+import { parsePlacePlan } from '../places-plan.js';
+import {
+  addPlacementOptions,
+  placementFromOptions,
+  placementGiven,
+  type PlacementCliOptions,
+} from '../system-spec-options.js';
 
-interface GanttOptions extends SystemCliOptions, WorldCliOptions, RealisationCliOptions {
+interface GanttOptions extends SystemCliOptions, WorldCliOptions, RealisationCliOptions, PlacementCliOptions {
   decider?: string;
   dag: string;
   scheduler?: string;
@@ -64,6 +77,7 @@ export function ganttCommand(): Command {
       `with a world: a world decider's realised timeline (${DECIDER_NAMES}); --policy: a policy trained in a world, deciding online`,
     );
   addSystemOptions(cmd);
+  addPlacementOptions(cmd);
   addTimeLimitOption(cmd);
   addWorldOptions(cmd);
   addRealisationOptions(cmd);
@@ -71,6 +85,7 @@ export function ganttCommand(): Command {
     const format = extname(opts.out).toLowerCase();
     if (format !== '.svg' && format !== '.png')
       throw new UsageError(`--out must name an .svg or a .png file, got "${opts.out}"`);
+    if (placementGiven(opts)) return ganttPlaces(opts, format);
     if (worldGiven(opts)) return ganttInWorld(opts, format);
     if (opts.decider !== undefined)
       throw new UsageError('--decider decides in a world: add --world (or a trace)');
@@ -120,6 +135,63 @@ export function ganttCommand(): Command {
     writeFileAtomic(opts.out, format === '.png' ? pngOf(svg, opts.out) : svg);
     console.log(`${label}: makespan ${timeline.makespanMs.toFixed(2)} ms; wrote ${opts.out}`);
   });
+}
+
+/** A schedule over the places of a system (--system/--objective): a lane per link, server and backhaul. */
+function ganttPlaces(opts: GanttOptions, format: string): void {
+  if (worldGiven(opts))
+    throw new UsageError(
+      'a world over a system of several places is not built yet: give either --world or --system/--objective',
+    );
+  if (opts.decider !== undefined)
+    throw new UsageError('--decider decides in a world: add --world (or a trace)');
+  if (opts.plan !== undefined && (opts.scheduler !== undefined || opts.policy !== undefined))
+    throw new UsageError('give either --plan or --scheduler/--policy, not both');
+  const scheduler = opts.scheduler ?? (opts.policy !== undefined ? 'policy' : 'heft');
+  if (opts.policy !== undefined && scheduler !== 'policy')
+    throw new UsageError('--policy belongs to --scheduler policy');
+  const dag = loadDagArg(opts.dag);
+  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const problem = createPlacementProblem(dag, spec, {
+    profile: opts.profile ?? 'paper',
+    objective,
+    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+  });
+  let plan: Uint8Array;
+  let order: readonly number[] = problem.order;
+  let label: string;
+  if (opts.plan !== undefined) {
+    plan = parsePlacePlan(opts.plan, dag.tasks.length, problem.places);
+    label = `plan ${opts.plan}`;
+  } else if (scheduler === 'policy') {
+    plan = placePolicyPlans(getBackend(), loadPlacePolicy(placesPolicyPathOr(opts.policy)), [problem])[0];
+    label = `policy ${opts.policy ?? '(shipped, over places)'}`;
+  } else {
+    const r = placementSchedulerByName(scheduler, ['policy']).schedule(problem, {
+      timeLimitMs: opts.timeLimit * 1000,
+    });
+    plan = r.plan;
+    order = r.order;
+    label =
+      r.stats?.proven === false
+        ? `${scheduler}: best found (not proven within ${opts.timeLimit} s)`
+        : scheduler;
+  }
+  const score = scorePlan(problem, plan, order);
+  const svg = renderPlacesGanttSvg({
+    spec,
+    places: problem.places,
+    taskIds: dag.tasks.map((t) => t.id),
+    tasks: placeTimeline(problem, plan, order),
+    makespanMs: score.makespanMs,
+    energyJ: score.energyMj / 1000,
+    objective: `${describeObjective(objective)} ${score.objective.toFixed(objective.kind === 'qoe' ? 4 : 2)}`,
+    title: `${dag.name}: ${label}, ${spec.name ?? 'system'}, ${problem.profile} profile`,
+  });
+  writeFileAtomic(opts.out, format === '.png' ? pngOf(svg, opts.out) : svg);
+  console.log(
+    `${label}: makespan ${score.makespanMs.toFixed(2)} ms, device energy ${(score.energyMj / 1000).toFixed(4)} J, objective ${score.objective.toFixed(4)}; wrote ${opts.out}`,
+  );
 }
 
 /** The chart as PNG; where resvg cannot load, one line saying so (an .svg still works). */
