@@ -27,11 +27,23 @@ import {
   type SystemCliOptions,
 } from '../options.js';
 import { fixed, formatTable } from '../table.js';
+import { createPlacementProblem, scorePlan } from '../../mec/places/problem.js';
+import { placementSchedulerByName } from '../../schedulers/places/registry.js';
+import { runPlacesOnExecutors } from '../../services/execution/places-runner.js';
+import { parsePlacePlan } from '../places-plan.js';
+import {
+  addPlacementOptions,
+  placementFromOptions,
+  placementGiven,
+  type PlacementCliOptions,
+} from '../system-spec-options.js';
 
-interface RunCliOptions extends SystemCliOptions, WorldCliOptions {
+interface RunCliOptions extends SystemCliOptions, WorldCliOptions, PlacementCliOptions {
   timeLimit: number;
   dag: string;
+  /** Checked present unless --system (a commander option, not required in the declaration). */
   executor: string;
+  executors?: string;
   scheduler?: string;
   plan?: string;
   policy?: string;
@@ -50,7 +62,11 @@ export function runCommand(): Command {
       'execute a DAG for real: local tasks on this device, offloaded ones on an executor (mrlco executor), links paced at R_ul/R_dl; prints the measured makespan next to the simulator',
     )
     .requiredOption('--dag <file>', 'DAG file (.gv, .dot, .json) or example:KEY')
-    .requiredOption('--executor <host:port>', 'address of a running `mrlco executor`')
+    .option('--executor <host:port>', "address of a running `mrlco executor` (the paper's one server)")
+    .option(
+      '--executors <list>',
+      "with --system: one executor per server the plan uses, NAME=HOST:PORT,… (each started with that server's --server-ghz and --users)",
+    )
     .option('--scheduler <name>', `plan from a scheduler (default: heft): ${knownSchedulerNames()}`)
     .option(
       '--plan <digits>',
@@ -77,9 +93,15 @@ export function runCommand(): Command {
       0,
     );
   addSystemOptions(cmd);
+  addPlacementOptions(cmd);
   addTimeLimitOption(cmd);
   addWorldOptions(cmd);
   return cmd.action(async (opts: RunCliOptions) => {
+    if (placementGiven(opts)) return runPlaces(opts);
+    if (opts.executors !== undefined)
+      throw new UsageError('--executors belongs to a system of places: add --system');
+    if (opts.executor === undefined)
+      throw new UsageError("required option '--executor <host:port>' not specified");
     if (opts.online || worldGiven(opts)) return runInWorld(opts);
     const sources = [opts.scheduler, opts.plan, opts.policy].filter((s) => s !== undefined);
     if (sources.length > 1) throw new UsageError('give one of --scheduler, --plan and --policy');
@@ -271,5 +293,101 @@ async function runInWorld(opts: RunCliOptions): Promise<void> {
   );
   console.log(
     `makespan: the world predicts ${run.predictedMakespanMs.toFixed(2)} ms for this plan, measured ${run.measuredMakespanMs.toFixed(2)} ms (${run.relativeError >= 0 ? '+' : ''}${(100 * run.relativeError).toFixed(2)}%)`,
+  );
+}
+
+/** A plan over several servers, each on its own executor (--system, --executors NAME=HOST:PORT,…). */
+async function runPlaces(opts: RunCliOptions): Promise<void> {
+  if (worldGiven(opts) || opts.online)
+    throw new UsageError(
+      'a world over a system of several places is not built yet: give either --world/--online or --system/--objective',
+    );
+  if (opts.executor !== undefined)
+    throw new UsageError('with --system, give each server its executor: --executors NAME=HOST:PORT,…');
+  if (opts.executors === undefined)
+    throw new UsageError('with --system, give --executors NAME=HOST:PORT,… (one per server the plan uses)');
+  if (opts.policy !== undefined) throw new UsageError('run --system takes --scheduler or --plan');
+  if (opts.plan !== undefined && opts.scheduler !== undefined)
+    throw new UsageError('give either --scheduler or --plan');
+  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const executors: Record<string, string> = {};
+  for (const item of opts.executors
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
+    const m = /^([^=]+)=(.+)$/.exec(item);
+    if (!m) throw new UsageError(`--executors: "${item}" is not NAME=HOST:PORT`);
+    if (!spec.servers.some((s) => s.name === m[1]))
+      throw new UsageError(
+        `--executors: "${m[1]}" is not a server of this system (${spec.servers.map((s) => s.name).join(', ')})`,
+      );
+    parseHostPort(m[2], `--executors ${m[1]}`);
+    executors[m[1]] = m[2];
+  }
+  const dag = loadDagArg(opts.dag);
+  const problem = createPlacementProblem(dag, spec, {
+    profile: opts.profile ?? 'paper',
+    objective,
+    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+  });
+  let plan: Uint8Array;
+  let order: readonly number[] = problem.order;
+  let source: string;
+  if (opts.plan !== undefined) {
+    plan = parsePlacePlan(opts.plan, dag.tasks.length, problem.places);
+    source = '--plan';
+  } else {
+    const name = opts.scheduler ?? 'heft';
+    const r = placementSchedulerByName(name).schedule(problem, {
+      seed: opts.seed,
+      timeLimitMs: opts.timeLimit * 1000,
+    });
+    plan = r.plan;
+    order = r.order;
+    source = `scheduler ${name}`;
+  }
+  const score = scorePlan(problem, plan, order);
+  const run = await runPlacesOnExecutors(problem, plan, order, {
+    executors,
+    connectTimeoutMs: opts.connectTimeout * 1000,
+    ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}),
+  });
+  if (opts.json) {
+    console.log(
+      JSON.stringify(
+        {
+          dag: opts.dag,
+          source,
+          plan: Array.from(plan),
+          system: spec,
+          places: problem.places,
+          objective,
+          energyMj: score.energyMj,
+          objectiveValue: score.objective,
+          ...run,
+        },
+        null,
+        1,
+      ),
+    );
+    return;
+  }
+  console.log(
+    formatTable(
+      ['task', 'place', 'predicted finish', 'measured finish', 'difference'],
+      run.tasks.map((t) => [
+        dag.tasks[t.index].id,
+        t.place,
+        fixed(t.predictedFinish),
+        fixed(t.measuredFinish),
+        fixed(t.measuredFinish - t.predictedFinish),
+      ]),
+    ),
+  );
+  console.log(
+    `${source}: plan ${Array.from(plan).join('')} over ${problem.places.join('/')}, ${run.profile} profile, time scale ${run.timeScale}; device energy ${(score.energyMj / 1000).toFixed(4)} J, objective ${score.objective.toFixed(4)}`,
+  );
+  console.log(
+    `makespan: predicted ${run.predictedMakespanMs.toFixed(2)} ms, measured ${run.measuredMakespanMs.toFixed(2)} ms (${run.relativeError >= 0 ? '+' : ''}${(100 * run.relativeError).toFixed(2)}%; ${run.wallMs.toFixed(1)} ms of wall time)`,
   );
 }
