@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDag, type Dag } from '../src/dag/dag.js';
 import { DEFAULT_GENERATOR_PARAMS, generateDags } from '../src/dag/generate.js';
@@ -30,6 +30,7 @@ import { optimal } from '../src/schedulers/optimal.js';
 import { PLACEMENT_SCHEDULERS, placementSchedulerByName } from '../src/schedulers/places/registry.js';
 import type { Scheduler } from '../src/schedulers/scheduler.js';
 import { Rng } from '../src/util/rng.js';
+import { PlaceWorld } from '../src/world/place-world.js';
 import { cliPath, referenceData, repoRoot } from './helpers/paths.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -444,5 +445,49 @@ test('evaluate and gantt over places: a plan by place index, its energy and obje
   assert.match(
     bad.stderr,
     /--plan: "9" is not a place of this system \(places: 0 device, 1 near, 2 mid, 3 far, 4 cloud\)/,
+  );
+});
+
+test('servers whose links replay traces: a constant trace equals the model, a varying one changes makespan and energy, one seed one answer', () => {
+  const dir = tempDir('places-traces');
+  // Two-column traces (seconds, Mbit/s): a constant 7 Mbit/s, and one that drops to 1 Mbit/s half the time.
+  writeFileSync(join(dir, 'flat.txt'), '0 7\n1 7\n2 7\n');
+  writeFileSync(
+    join(dir, 'bumpy.txt'),
+    Array.from({ length: 20 }, (_, k) => `${k * 0.1} ${k % 2 ? 1 : 13}`).join('\n') + '\n',
+  );
+  const system = (file: string) => ({
+    device: { ghz: 1, power: DRLTO_POWER },
+    servers: [
+      { name: 'a', ghz: 10, users: 1, upMbps: 7, downMbps: 7, trace: { uplink: file, downlink: file } },
+      { name: 'b', ghz: 10, users: 2, upMbps: 9, downMbps: 9 },
+    ],
+  });
+  writeFileSync(join(dir, 'flat.json'), JSON.stringify(system('flat.txt')));
+  writeFileSync(join(dir, 'bumpy.json'), JSON.stringify(system('bumpy.txt')));
+  const flat = loadSystemSpec(join(dir, 'flat.json'));
+  assert.equal(flat.servers[0].trace?.uplink, join(dir, 'flat.txt'));
+  const dags = generateDags({ ...DEFAULT_GENERATOR_PARAMS, n: 12, seed: 3 }, 3);
+  const rng = new Rng(2);
+  for (const dag of dags) {
+    const p = createPlacementProblem(dag, flat, { profile: 'paper', objective: objectiveOf('qoe') });
+    const plan = Uint8Array.from(dag.tasks, () => rng.int(0, 2));
+    const model = scorePlan(p, plan);
+    for (const s of new PlaceWorld(flat).scoreIn(p, plan, p.order, 1, 0, 3)) {
+      assert.ok(Math.abs(s.makespanMs - model.makespanMs) <= 1e-9 * model.makespanMs, 'makespan');
+      assert.ok(Math.abs(s.energyMj - model.energyMj) <= 1e-9 * model.energyMj, 'energy');
+    }
+    const bumpy = loadSystemSpec(join(dir, 'bumpy.json'));
+    const q = createPlacementProblem(dag, bumpy, { profile: 'paper', objective: objectiveOf('qoe') });
+    const world = new PlaceWorld(bumpy);
+    const a = world.scoreIn(q, plan, q.order, 1, 0, 4);
+    assert.deepEqual(a, world.scoreIn(q, plan, q.order, 1, 0, 4));
+    if (plan.some((x) => x === 1)) assert.ok(a.some((s) => s.makespanMs !== model.makespanMs));
+    // The model is untouched once the world is done with the simulator.
+    assert.equal(scorePlan(q, plan).makespanMs, model.makespanMs);
+  }
+  assert.throws(
+    () => new PlaceWorld(validateSystemSpec(system('missing.txt'), 'sys.json', dir)),
+    (e: Error) => e.message.includes('missing.txt') && !e.message.includes('\n'),
   );
 });

@@ -16,6 +16,7 @@ import type { SimProfile } from '../mec/profiles.js';
 import type { RankWeight } from '../mec/rank.js';
 import type { PlacementScheduler } from '../schedulers/places/heuristics.js';
 import { mean } from './baselines.js';
+import type { PlaceWorld } from '../world/place-world.js';
 
 export interface PlacementSummary {
   scheduler: string;
@@ -31,6 +32,8 @@ export interface PlacementSummary {
   meanModelSteps?: number;
   meanNodes?: number;
   proven?: number;
+  /** With traced links: the plans (made on the model) as they happen, means over DAGs and realisations. */
+  realised?: { episodes: number; meanObjective: number; meanMakespanMs: number; meanEnergyJ: number };
 }
 
 export interface PlacementReport {
@@ -48,6 +51,8 @@ export interface PlacementModel {
 }
 
 export interface PlacementBaselineOptions {
+  /** Servers whose links replay traces: every plan is also scored in `episodes` realisations. */
+  world?: { world: PlaceWorld; episodes: number };
   seed?: number;
   timeLimitMs?: number;
   onProgress?: (scheduler: string, done: number, total: number) => void;
@@ -76,6 +81,7 @@ export function runPlacementBaselines(
     let steps = 0;
     let nodes = 0;
     let proven = 0;
+    const orders: (readonly number[])[] = [];
     problems.forEach((problem, d) => {
       const r = scheduler.schedule(problem, {
         seed: (options.seed ?? 0) * 1_000_003 + d,
@@ -83,17 +89,39 @@ export function runPlacementBaselines(
       });
       scores.push({ makespanMs: r.makespanMs, energyMj: r.energyMj, objective: r.objective });
       plans.push(Array.from(r.plan));
+      orders.push(r.order);
       steps += Number(r.stats?.modelSteps ?? 0);
       nodes += Number(r.stats?.nodes ?? 0);
       if (r.stats?.proven === true) proven++;
       options.onProgress?.(scheduler.name, d + 1, problems.length);
     });
     const summary = addRow(report, problems, scheduler.name, scores, plans, performance.now() - started);
+    if (options.world) addRealised(summary, problems, plans, options.world, options.seed ?? 0, orders);
     if (steps > 0) summary.meanModelSteps = steps / problems.length;
     if (scheduler.name === 'optimal') Object.assign(summary, { meanNodes: nodes / problems.length, proven });
     options.onSummary?.(summary);
   }
   return report;
+}
+
+/** Scores each DAG's plan in the world's realisations (the same ones for every row). */
+export function addRealised(
+  summary: PlacementSummary,
+  problems: readonly PlacementProblem[],
+  plans: readonly ArrayLike<number>[],
+  w: { world: PlaceWorld; episodes: number },
+  seed: number,
+  orders?: readonly (readonly number[])[],
+): void {
+  const all = problems.flatMap((p, d) =>
+    w.world.scoreIn(p, plans[d], orders?.[d] ?? p.order, seed, d, w.episodes),
+  );
+  summary.realised = {
+    episodes: w.episodes,
+    meanObjective: mean(all.map((x) => x.objective)),
+    meanMakespanMs: mean(all.map((x) => x.makespanMs)),
+    meanEnergyJ: mean(all.map((x) => x.energyMj)) / 1000,
+  };
 }
 
 /** Adds the plans of a method that is not a scheduler (a policy's), scored on the same problems. */

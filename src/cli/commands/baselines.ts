@@ -44,6 +44,7 @@ import {
   type PlacementCliOptions,
 } from '../system-spec-options.js';
 import { systemBaselines } from './system-baselines.js';
+import { hasTraces } from '../../mec/places/system-spec.js';
 
 interface BaselinesOptions extends SystemCliOptions, WorldCliOptions, PlacementCliOptions {
   episodes: number;
@@ -102,9 +103,13 @@ export function baselinesCommand(): Command {
         throw new UsageError(
           'a world over a system of several places is not built yet: give either --world (or traces) or --system/--objective',
         );
-      if (cmd.getOptionValueSource('episodes') !== 'default' || opts.plans !== undefined)
-        throw new UsageError('--episodes and --plans belong to a world: add --world (or a trace)');
       const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+      if (opts.plans !== undefined)
+        throw new UsageError('--plans belongs to a world: add --world (or a trace)');
+      if (cmd.getOptionValueSource('episodes') !== 'default' && !hasTraces(spec))
+        throw new UsageError(
+          "--episodes belongs to a world: give the system's servers traces, or add --world",
+        );
       const names = opts.schedulers
         .split(',')
         .map((s) => s.trim())
@@ -130,6 +135,7 @@ export function baselinesCommand(): Command {
         ...(names.includes('policy') ? { policyPath: placesPolicyPathOr(opts.policy) } : {}),
         samples: opts.samples,
         seed: opts.seed,
+        episodes: opts.episodes,
         timeLimitS: opts.timeLimit,
         ...(opts.json ? { json: true } : {}),
         ...(opts.csv ? { csv: true } : {}),

@@ -5,15 +5,18 @@
 import type { Dataset } from '../../dag/io.js';
 import { describeObjective, type Objective } from '../../mec/places/objective.js';
 import {
-  placeNames,
   describeSystemSpec,
+  hasTraces,
   oneServerParams,
+  placeNames,
   type SystemSpec,
 } from '../../mec/places/system-spec.js';
+import { PlaceWorld } from '../../world/place-world.js';
 import type { SimProfile } from '../../mec/profiles.js';
 import type { RankWeight } from '../../mec/rank.js';
 import {
   addPlacementPlansRow,
+  addRealised,
   placementProblems,
   runPlacementBaselines,
   type PlacementSummary,
@@ -39,6 +42,8 @@ export interface SystemBaselinesArgs {
   policyPath?: string;
   samples: number;
   seed: number;
+  /** Realisations per DAG when some server's link replays a trace. */
+  episodes: number;
   timeLimitS: number;
   json?: boolean;
   csv?: boolean;
@@ -63,6 +68,7 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
     ...(a.rankWeight ? { rankWeight: a.rankWeight } : {}),
   };
   const problems = placementProblems(a.dataset, a.spec, model);
+  const world = hasTraces(a.spec) ? { world: new PlaceWorld(a.spec), episodes: a.episodes } : undefined;
   const stream = !a.json && !a.csv;
   const gapUnit = a.objective.kind === 'qoe' ? 'pp' : '%';
   if (stream) {
@@ -74,8 +80,18 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
   const runOrder = [...schedulers].sort(
     (x, y) => Number(y.name === 'optimal') - Number(x.name === 'optimal'),
   );
-  const table = stream ? streamedTable(places, gapUnit) : undefined;
+  if (stream && world)
+    console.log(
+      `traced links (${a.spec.servers
+        .filter((s) => s.trace)
+        .map((s) => s.name)
+        .join(
+          ', ',
+        )}): every plan is made on the model's rates and also scored in ${a.episodes} realisations per DAG (seed ${a.seed})`,
+    );
+  const table = stream ? streamedTable(places, gapUnit, world !== undefined) : undefined;
   const report = runPlacementBaselines(problems, runOrder, a.objective, {
+    ...(world ? { world } : {}),
     seed: a.seed,
     timeLimitMs: a.timeLimitS * 1000,
     onSummary: (s) => table?.row(s),
@@ -83,7 +99,9 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
   if (placePolicy) {
     const started = performance.now();
     const plans = placePolicyPlans(getBackend(), placePolicy, problems);
-    table?.row(addPlacementPlansRow(report, problems, 'policy', plans, performance.now() - started));
+    const row = addPlacementPlansRow(report, problems, 'policy', plans, performance.now() - started);
+    if (world) addRealised(row, problems, plans, world, a.seed);
+    table?.row(row);
   }
   if (twoWay && params) {
     const started = performance.now();
@@ -102,6 +120,14 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
       decisions.map((d) => d.plan),
       performance.now() - started,
     );
+    if (world)
+      addRealised(
+        row,
+        problems,
+        decisions.map((d) => d.plan),
+        world,
+        a.seed,
+      );
     table?.row(row);
   }
   const opt = report.summaries.find((s) => s.scheduler === 'optimal');
@@ -135,13 +161,13 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
   }
   process.stdout.write(
     formatCsv(
-      csvHeader(places),
+      csvHeader(places, world !== undefined),
       report.summaries.map((s) => cellsOf(s, gapUnit)),
     ),
   );
 }
 
-function csvHeader(places: readonly string[]): string[] {
+function csvHeader(places: readonly string[], realised: boolean): string[] {
   return [
     'scheduler',
     'mean_objective',
@@ -151,6 +177,7 @@ function csvHeader(places: readonly string[]): string[] {
     ...places.map((p) => `share_${p}`),
     'ms_per_dag',
     'proven',
+    ...(realised ? ['realised_objective', 'realised_makespan_ms', 'realised_energy_j'] : []),
   ];
 }
 
@@ -164,11 +191,22 @@ function cellsOf(s: PlacementSummary, gapUnit: string): Cell[] {
     ...s.placeShares.map((x) => x.toFixed(3)),
     (s.wallMs / s.dags).toFixed(3),
     s.proven === undefined ? undefined : `${s.proven}/${s.dags}`,
+    ...(s.realised
+      ? [
+          s.realised.meanObjective.toFixed(gapUnit === 'pp' ? 4 : 2),
+          s.realised.meanMakespanMs.toFixed(2),
+          s.realised.meanEnergyJ.toFixed(3),
+        ]
+      : []),
   ];
 }
 
 /** The ladder a row at a time, as each scheduler finishes. */
-function streamedTable(places: readonly string[], gapUnit: string): { row(s: PlacementSummary): void } {
+function streamedTable(
+  places: readonly string[],
+  gapUnit: string,
+  realised: boolean,
+): { row(s: PlacementSummary): void } {
   const columns: [string, number][] = [
     ['scheduler', 16],
     ['objective', 10],
@@ -178,6 +216,13 @@ function streamedTable(places: readonly string[], gapUnit: string): { row(s: Pla
     [`places (% ${places.join('/')})`, Math.max(20, places.length * 4 + 12)],
     ['ms/DAG', 10],
     ['proven', 8],
+    ...(realised
+      ? ([
+          ['realised objective', 18],
+          ['realised makespan', 17],
+          ['realised energy', 15],
+        ] as [string, number][])
+      : []),
   ];
   let started = false;
   const line = (cells: readonly string[]) =>
@@ -203,8 +248,7 @@ function streamedTable(places: readonly string[], gapUnit: string): { row(s: Pla
             cells[3],
             cells[4],
             shares,
-            cells[cells.length - 2],
-            cells[cells.length - 1],
+            ...cells.slice(5 + s.placeShares.length),
           ].map((c) => (c === undefined ? '' : String(c))),
         ),
       );

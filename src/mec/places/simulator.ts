@@ -15,7 +15,18 @@
  *
  * It also keeps the device's energy (times.ts), and state is one array, so a branch saves and restores
  * it with one copy.
+ *
+ * A server's wireless link may have a capacity path each way (a replayed trace: world/place-world.ts):
+ * a transfer then ends when the path has carried its bytes, and its energy is the transfer's actual time
+ * at the radio's power. Without paths every stage lasts its PlaceTimes duration.
  */
+/** One server's wireless link as it happens: a capacity path per direction, or null (constant). */
+export interface LinkPaths {
+  readonly uplink: CapacityPath | null;
+  readonly downlink: CapacityPath | null;
+}
+
+import type { CapacityPath } from '../capacity.js';
 import type { ParentIndex } from '../simulator.js';
 import { PROFILE_RULES, type SimProfile } from '../profiles.js';
 import type { PlaceTimes } from './times.js';
@@ -73,6 +84,8 @@ export class PlaceSimulator {
   readonly stBhDown: Float64Array;
   readonly back: Float64Array;
   readonly stDown: Float64Array;
+  /** Per server link: its paths, or null when every link is constant (the model). */
+  private links: readonly LinkPaths[] | null = null;
 
   constructor(
     readonly times: PlaceTimes,
@@ -112,6 +125,13 @@ export class PlaceSimulator {
 
   reset(): void {
     this.state.fill(0);
+  }
+
+  /** Sets (or, with null, removes) the links' capacity paths, one entry per server. */
+  setLinkPaths(links: readonly LinkPaths[] | null): void {
+    if (links && links.length !== this.times.links)
+      throw new RangeError(`expected paths for ${this.times.links} links, got ${links.length}`);
+    this.links = links;
   }
 
   get makespan(): number {
@@ -205,7 +225,8 @@ export class PlaceSimulator {
         if (dep > ulStart) ulStart = dep;
         if (at === p && this.ftCpu[j] > cpuReady) cpuReady = this.ftCpu[j];
       }
-      const ulEnd = ulStart + t.up[x];
+      const paths = this.links?.[l];
+      const ulEnd = paths?.uplink ? paths.uplink.finish(ulStart, t.uploadBytes[i]) : ulStart + t.up[x];
       const b = t.backhaul[p];
       let arrive = ulEnd;
       let bhUpStart = 0;
@@ -225,7 +246,7 @@ export class PlaceSimulator {
       }
       const dlFree = s[this.DL + l];
       const dlStart = !this.queuedDownlink || back > dlFree ? back : dlFree;
-      finish = dlStart + t.down[x];
+      finish = paths?.downlink ? paths.downlink.finish(dlStart, t.resultBytes[i]) : dlStart + t.down[x];
       if (commit) {
         this.where[i] = p;
         this.ftLocal[i] = 0;
@@ -246,7 +267,9 @@ export class PlaceSimulator {
           s[this.BHD + b] = bhDownStart + t.bhDown[x];
         }
         if (this.queuedDownlink) s[this.DL + l] = finish;
-        s[this.EN] += t.energyRemote[x];
+        s[this.EN] += paths
+          ? t.transmitW * (ulEnd - ulStart) + t.receiveW * (finish - dlStart)
+          : t.energyRemote[x];
       }
     }
     if (commit && finish > s[this.MS]) s[this.MS] = finish;
@@ -310,7 +333,9 @@ export class PlaceSimulator {
       ...(cloud ? { backhaulDown: { start: this.stBhDown[i], finish: this.stBhDown[i] + t.bhDown[x] } } : {}),
       downlink: { start: this.stDown[i], finish: this.ftDown[i] },
       finish: this.ftDown[i],
-      energyMj: this.energyAt(i, p),
+      energyMj: this.links?.[t.link[p]]
+        ? t.transmitW * (this.ftUp[i] - this.stUp[i]) + t.receiveW * (this.ftDown[i] - this.stDown[i])
+        : this.energyAt(i, p),
     };
   }
 }

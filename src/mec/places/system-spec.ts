@@ -15,6 +15,7 @@
  * here there is one, and the `energy` preset takes DRLTO's 0.8 GHz for both.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InputError } from '../../util/errors.js';
 import { isObject } from '../../util/is-object.js';
 import { MAX_USERS } from '../../util/limits.js';
@@ -43,9 +44,23 @@ export interface ServerSpec {
   readonly ghz: number;
   /** k: users sharing it; this device's VM has f_s / k. */
   readonly users: number;
-  /** The device's wireless link to this server, Mbit/s each way. */
+  /** The device's wireless link to this server, Mbit/s each way: the model's rates (what a scheduler plans with). */
   readonly upMbps: number;
   readonly downMbps: number;
+  /**
+   * The link as it happens (optional): traces replayed in each realisation (world/place-world.ts), in
+   * Mahimahi's format or 'seconds Mbit/s', scaled to `meanMbps` (by the uplink trace's, or the only
+   * one's, mean). A direction without a trace keeps its constant rate. Paths are relative to the
+   * specification's folder.
+   */
+  readonly trace?: ServerTraceSpec;
+}
+
+export interface ServerTraceSpec {
+  readonly uplink?: string;
+  readonly downlink?: string;
+  readonly meanMbps?: number;
+  readonly format?: 'mahimahi' | 'rate';
 }
 
 export interface CloudSpec {
@@ -171,7 +186,7 @@ export function describeSystemSpec(spec: SystemSpec): string {
 }
 
 /** Checks a parsed specification; errors name `origin` and the field. */
-export function validateSystemSpec(doc: unknown, origin: string): SystemSpec {
+export function validateSystemSpec(doc: unknown, origin: string, base?: string): SystemSpec {
   const fail = (problem: string): never => {
     throw InputError.inFile(origin, problem);
   };
@@ -181,7 +196,7 @@ export function validateSystemSpec(doc: unknown, origin: string): SystemSpec {
   const device = deviceOf(doc.device, fail);
   if (!Array.isArray(doc.servers) || doc.servers.length === 0 || doc.servers.length > MAX_SERVERS)
     return fail(`"servers" must be a list of 1 to ${MAX_SERVERS} servers`);
-  const servers = doc.servers.map((s, k) => serverOf(s, `servers[${k}].`, fail));
+  const servers = doc.servers.map((s, k) => serverOf(s, `servers[${k}].`, fail, base));
   const names = new Set<string>(['device']);
   for (const s of servers) {
     if (names.has(s.name)) fail(`server name "${s.name}" is used twice (or is "device")`);
@@ -240,7 +255,7 @@ export function loadSystemSpec(nameOrFile: string): SystemSpec {
   } catch (err) {
     throw InputError.inFile(origin, `malformed JSON: ${(err as Error).message}`);
   }
-  return validateSystemSpec(doc, origin);
+  return validateSystemSpec(doc, origin, inline ? undefined : dirname(resolve(nameOrFile)));
 }
 
 function deviceOf(v: unknown, fail: (p: string) => never): DeviceSpec {
@@ -270,9 +285,9 @@ function deviceOf(v: unknown, fail: (p: string) => never): DeviceSpec {
   return device;
 }
 
-function serverOf(v: unknown, at: string, fail: (p: string) => never): ServerSpec {
+function serverOf(v: unknown, at: string, fail: (p: string) => never, base?: string): ServerSpec {
   if (!isObject(v)) return fail(`"${at.slice(0, -1)}" must be an object`);
-  known(v, ['name', 'ghz', 'users', 'upMbps', 'downMbps'], at, fail);
+  known(v, ['name', 'ghz', 'users', 'upMbps', 'downMbps', 'trace'], at, fail);
   if (typeof v.name !== 'string' || v.name === '') return fail(`"${at}name" must be a non-empty string`);
   const users = v.users ?? 1;
   if (typeof users !== 'number' || !Number.isInteger(users) || users < 1 || users > MAX_USERS)
@@ -283,7 +298,35 @@ function serverOf(v: unknown, at: string, fail: (p: string) => never): ServerSpe
     users: users as number,
     upMbps: positive(v.upMbps, `${at}upMbps`, 1e6, fail),
     downMbps: positive(v.downMbps, `${at}downMbps`, 1e6, fail),
+    ...(v.trace !== undefined ? { trace: traceOf(v.trace, `${at}trace.`, fail, base) } : {}),
   };
+}
+
+function traceOf(v: unknown, at: string, fail: (p: string) => never, base?: string): ServerTraceSpec {
+  if (!isObject(v))
+    return fail(`"${at.slice(0, -1)}" must be an object {"uplink"?, "downlink"?, "meanMbps"?, "format"?}`);
+  known(v, ['uplink', 'downlink', 'meanMbps', 'format'], at, fail);
+  if (v.uplink === undefined && v.downlink === undefined)
+    fail(`"${at.slice(0, -1)}" needs "uplink" or "downlink" (a trace file)`);
+  const file = (f: unknown, key: string) =>
+    typeof f === 'string' && f !== ''
+      ? base
+        ? resolve(base, f)
+        : f
+      : fail(`"${at}${key}" must be a file name`);
+  if (v.format !== undefined && v.format !== 'mahimahi' && v.format !== 'rate')
+    fail(`"${at}format" must be mahimahi or rate, got ${JSON.stringify(v.format)}`);
+  return {
+    ...(v.uplink !== undefined ? { uplink: file(v.uplink, 'uplink') } : {}),
+    ...(v.downlink !== undefined ? { downlink: file(v.downlink, 'downlink') } : {}),
+    ...(v.meanMbps !== undefined ? { meanMbps: positive(v.meanMbps, `${at}meanMbps`, 1e6, fail) } : {}),
+    ...(v.format !== undefined ? { format: v.format as 'mahimahi' | 'rate' } : {}),
+  };
+}
+
+/** True when some server's link replays a trace: the system is a world, not only a model. */
+export function hasTraces(spec: SystemSpec): boolean {
+  return spec.servers.some((s) => s.trace !== undefined);
 }
 
 function cloudOf(

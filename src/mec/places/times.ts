@@ -34,6 +34,9 @@ export interface PlaceTimes {
   /** Device energy of each task locally (n) and at each remote place ((P − 1)·n), mJ. */
   readonly energyLocal: Float64Array;
   readonly energyRemote: Float64Array;
+  /** Each task's upload and result sizes, bytes (what a link with a capacity path carries). */
+  readonly uploadBytes: Float64Array;
+  readonly resultBytes: Float64Array;
   /** Device idle power, W (0: waiting is free). */
   readonly idleW: number;
   readonly transmitW: number;
@@ -61,6 +64,8 @@ export function placeTimes(dag: Dag, spec: SystemSpec): PlaceTimes {
     backhauls: spec.cloud ? 1 : 0,
     energyLocal: new Float64Array(n),
     energyRemote: new Float64Array(R * n),
+    uploadBytes: Float64Array.from(dag.tasks, (t) => t.uploadBytes),
+    resultBytes: Float64Array.from(dag.tasks, (t) => t.resultBytes),
     idleW: spec.device.power.idleW ?? 0,
     transmitW: spec.device.power.transmitW,
     receiveW: spec.device.power.receiveW,
