@@ -215,3 +215,56 @@ test('experiment systems --quick: every reported mean re-simulates from the plan
   }
   assert.ok(loadPlacePolicy(join(out, 'mrlco-places.bin')).params.size > 0);
 });
+
+test('adapt --system: the shipped policy over places adapted on a dataset, its curve beside the ladder, its file written; other learning flags refused', () => {
+  const dir = tempDir('adapt-places');
+  const data = join(dir, 'dags');
+  const gen = spawnSync(
+    process.execPath,
+    [cliPath, 'generate', '--n', '10', '--count', '4', '--seed', '5', '--out', data],
+    { encoding: 'utf8' },
+  );
+  assert.equal(gen.status, 0, gen.stderr);
+  const out = join(dir, 'adapted');
+  const r = spawnSync(
+    process.execPath,
+    [
+      cliPath,
+      'adapt',
+      '--system',
+      'three-servers-cloud',
+      '--objective',
+      'qoe',
+      '--data',
+      data,
+      '--steps',
+      '2',
+      '--out',
+      out,
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.curve.length, 3);
+  assert.ok(j.references['heft-rollout:2'] <= j.references['heft-rollout']);
+  // The adapted file's argmax plans score what the curve's last step says.
+  const adapted = loadPlacePolicy(join(out, 'checkpoint.bin'));
+  const problems = readDataset(data).dags.map((d) =>
+    createPlacementProblem(d, BUILTIN_SYSTEMS['three-servers-cloud'], {
+      profile: 'paper',
+      objective: objectiveOf('qoe'),
+    }),
+  );
+  const plans = placePolicyPlans(be, adapted, problems);
+  const mean = plans.reduce((s, plan, d) => s + scorePlan(problems[d], plan).objective, 0) / plans.length;
+  assert.ok(Math.abs(mean - j.curve[2].objective) < 1e-9);
+  const refused = spawnSync(
+    process.execPath,
+    [cliPath, 'adapt', '--system', 'energy', '--data', data, '--lr', '0.1'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--lr does not apply/);
+});

@@ -11,6 +11,23 @@ import { OPTIMAL_DEFAULT_TIME_LIMIT_S } from '../../schedulers/optimal.js';
 import { parseIntIn } from '../options.js';
 import { MAX_ADAPT_STEPS, MAX_TIME_LIMIT_S } from '../../util/limits.js';
 import { addWorkersOption, limitBlasThreadsForWorkers } from '../workers.js';
+import { readDatasetArg } from '../dag-arg.js';
+import { systemFromOptions } from '../options.js';
+import {
+  addPlacementOptions,
+  placementFromOptions,
+  placementGiven,
+  type PlacementCliOptions,
+} from '../system-spec-options.js';
+import { describeObjective } from '../../mec/places/objective.js';
+import { scorePlan } from '../../mec/places/problem.js';
+import { mean } from '../../experiments/baselines.js';
+import { placementProblems } from '../../experiments/system-baselines.js';
+import { loadPlacePolicy, savePlacePolicy } from '../../rl/place-checkpoint.js';
+import { PLACE_PPO, placeAdam, placePolicyPlans, placePpoIteration } from '../../rl/place-ppo.js';
+import { placesPolicyPathOr } from '../../rl/shipped-policy.js';
+import { placementSchedulerByName } from '../../schedulers/places/registry.js';
+import { streamRng } from '../../util/rng-streams.js';
 import {
   addRunOptions,
   runConfigFromOptions,
@@ -18,7 +35,7 @@ import {
   type RunCliOptions,
 } from '../run-options.js';
 
-interface AdaptOptions extends RunCliOptions {
+interface AdaptOptions extends RunCliOptions, PlacementCliOptions {
   workers: number;
   from?: string;
   steps: number;
@@ -55,8 +72,10 @@ export function adaptCommand(): Command {
     )
     .option('--json', 'print the curve as JSON');
   addRunOptions(cmd, { iterations: false, policy: false });
+  addPlacementOptions(cmd);
   addWorkersOption(cmd, 'the episodes (sampling and evaluation)');
   return cmd.action((opts: AdaptOptions) => {
+    if (placementGiven(opts)) return adaptPlaces(cmd, opts);
     limitBlasThreadsForWorkers(opts.workers);
     const loaded = loadCheckpoint(policyPathOr(opts.from));
     // The checkpoint's profile, rank order and system unless the flags say otherwise (then a note says so).
@@ -138,4 +157,92 @@ export function adaptCommand(): Command {
         `wrote ${join(opts.out, 'adapt.csv')}, ${join(opts.out, 'checkpoint.bin')} (step ${opts.steps}) and ${join(opts.out, 'best.bin')} (best: ${best.toFixed(2)} ms)`,
       );
   });
+}
+
+/**
+ * `adapt --system S`: the policy over places (default: the shipped one) adapted by PPO on a dataset of
+ * the system; after each step its argmax objective beside HEFT, HEFT-rollout and rollout².
+ */
+function adaptPlaces(cmd: Command, opts: AdaptOptions): void {
+  const allowed = new Set([
+    'from',
+    'data',
+    'steps',
+    'out',
+    'json',
+    'seed',
+    'system',
+    'objective',
+    'lambdaT',
+    'lambdaE',
+    'profile',
+    'rankWeight',
+    'workers',
+    'optimalTimeLimit',
+  ]);
+  const notHere = cmd.options
+    .map((o) => o.attributeName())
+    .filter((k) => !allowed.has(k) && cmd.getOptionValueSource(k) === 'cli');
+  if (notHere.length > 0)
+    throw new UsageError(
+      `adapt --system adapts the policy over places with its own PPO settings (docs/system.md): ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${notHere.length === 1 ? 'does' : 'do'} not apply`,
+    );
+  if (opts.data === undefined) throw new UsageError('adapt --system needs --data DIR (the DAGs to adapt on)');
+  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const dataset = readDatasetArg(opts.data);
+  const problems = placementProblems(dataset, spec, {
+    profile: opts.profile ?? 'paper',
+    objective,
+    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+  });
+  const from = placesPolicyPathOr(opts.from);
+  const policy = loadPlacePolicy(from);
+  const be = getBackend();
+  const seed = typeof opts.seed === 'number' ? opts.seed : 1;
+  const qoe = objective.kind === 'qoe';
+  const fmt = (v: number) => v.toFixed(qoe ? 4 : 2);
+  const refs = Object.fromEntries(
+    ['heft', 'heft-rollout', 'heft-rollout:2'].map((name) => [
+      name,
+      mean(problems.map((p) => placementSchedulerByName(name).schedule(p).objective)),
+    ]),
+  );
+  const argmax = () =>
+    mean(placePolicyPlans(be, policy, problems).map((plan, d) => scorePlan(problems[d], plan).objective));
+  const curve: { step: number; objective: number }[] = [{ step: 0, objective: argmax() }];
+  if (!opts.json)
+    console.log(
+      `step  objective (${describeObjective(objective)})   HEFT ${fmt(refs.heft)}   HEFT-rollout ${fmt(refs['heft-rollout'])}   rollout² ${fmt(refs['heft-rollout:2'])}   (${spec.name ?? 'system'}, ${dataset.dags.length} DAGs)`,
+    );
+  const print = (p: { step: number; objective: number }) => {
+    if (!opts.json) console.log(`${String(p.step).padStart(4)}  ${fmt(p.objective).padStart(10)}`);
+  };
+  print(curve[0]);
+  const rng = streamRng(seed, 'adaptSample');
+  const adam = placeAdam(policy, PLACE_PPO.learningRate);
+  for (let step = 1; step <= opts.steps; step++) {
+    placePpoIteration(be, policy, adam, problems, rng, rng, PLACE_PPO);
+    curve.push({ step, objective: argmax() });
+    print(curve[curve.length - 1]);
+  }
+  if (opts.out) {
+    mkdirSync(opts.out, { recursive: true });
+    savePlacePolicy(
+      join(opts.out, 'checkpoint.bin'),
+      policy,
+      `adapted from ${from} on ${opts.data} (${opts.steps} steps, seed ${seed})`,
+    );
+  }
+  if (opts.json)
+    console.log(
+      JSON.stringify({
+        system: spec,
+        objective,
+        references: refs,
+        curve,
+        ...(opts.out ? { checkpoint: join(opts.out, 'checkpoint.bin') } : {}),
+      }),
+    );
+  else if (opts.out)
+    console.log(`wrote ${join(opts.out, 'checkpoint.bin')} (a policy over places, step ${opts.steps})`);
 }

@@ -186,7 +186,7 @@ async function worldsExperiment(opts: ExperimentCliOptions, patch: Record<string
   ].filter((k) => opts[k] !== undefined);
   if (notHere.length > 0)
     throw new UsageError(
-      `experiment worlds has its own scale: ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} do not apply`,
+      `experiment worlds has its own scale: ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${notHere.length === 1 ? 'does' : 'do'} not apply`,
     );
   const settings = worldExperimentSettings(opts.quick === true, patch);
   if (opts.drlIterations !== undefined) settings.drlIterations = opts.drlIterations;
@@ -242,7 +242,7 @@ function systemsExperiment(cmd: Command, opts: ExperimentCliOptions): void {
     .filter((k) => !allowed.has(k) && cmd.getOptionValueSource(k) === 'cli');
   if (notHere.length > 0)
     throw new UsageError(
-      `experiment systems has its own settings: ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} do not apply (it takes --quick, --out, --seed, --iterations, --adapt-steps, --max-dags, --optimal-time-limit, --data-root)`,
+      `experiment systems has its own settings: ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${notHere.length === 1 ? 'does' : 'do'} not apply (it takes --quick, --out, --seed, --iterations, --adapt-steps, --max-dags, --optimal-time-limit, --data-root)`,
     );
   const settings = systemsExperimentSettings(opts.quick === true, opts.seed ?? 1);
   if (opts.iterations !== undefined) settings.meta = { ...settings.meta, iterations: opts.iterations };
