@@ -89,7 +89,8 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
           ', ',
         )}): every plan is made on the model's rates and also scored in ${a.episodes} realisations per DAG (seed ${a.seed})`,
     );
-  const table = stream ? streamedTable(places, gapUnit, world !== undefined) : undefined;
+  const unit = { latency: ' (ms)', energy: ' (mJ)', qoe: '' }[a.objective.kind];
+  const table = stream ? streamedTable(places, gapUnit, unit, world !== undefined) : undefined;
   const report = runPlacementBaselines(problems, runOrder, a.objective, {
     ...(world ? { world } : {}),
     seed: a.seed,
@@ -205,11 +206,12 @@ function cellsOf(s: PlacementSummary, gapUnit: string): Cell[] {
 function streamedTable(
   places: readonly string[],
   gapUnit: string,
+  unit: string,
   realised: boolean,
 ): { row(s: PlacementSummary): void } {
   const columns: [string, number][] = [
     ['scheduler', 16],
-    ['objective', 10],
+    [`objective${unit}`, 14],
     [`gap to opt. (${gapUnit})`, 17],
     ['makespan (ms)', 13],
     ['energy (J)', 10],
