@@ -86,6 +86,12 @@ class PlaceSearch {
   /** Each task's position in the rank order. */
   private readonly position: Int32Array;
   private readonly needMakespan: boolean;
+  /** qoe's a = λ_t / T_local and b = λ_e / E_local (0 for the other objectives), and each task's least energy. */
+  private readonly penaltyA: number;
+  private readonly penaltyB: number;
+  private readonly leastEnergy: Float64Array;
+  /** Set by pathBound: the largest over undecided tasks of min_p a·f_p + b·(e_p − e_min). */
+  private penalised = 0;
   private readonly needEnergy: boolean;
 
   constructor(
@@ -107,6 +113,12 @@ class PlaceSearch {
     const sim = problem.simulator;
     const t = problem.times;
     this.energyTail = new Float64Array(n + 1);
+    this.leastEnergy = new Float64Array(n);
+    const obj = problem.objective;
+    this.penaltyA =
+      obj.kind === 'qoe' && problem.local.makespanMs > 0 ? obj.lambdaT / problem.local.makespanMs : 0;
+    this.penaltyB =
+      obj.kind === 'qoe' && problem.local.energyMj > 0 ? obj.lambdaE / problem.local.energyMj : 0;
     this.loadTail = new Float64Array(n + 1);
     for (let m = n - 1; m >= 0; m--) {
       const i = this.order[m];
@@ -117,6 +129,7 @@ class PlaceSearch {
         load = Math.min(load, t.up[(p - 1) * n + i]);
       }
       this.energyTail[m] = this.energyTail[m + 1] + e;
+      this.leastEnergy[i] = e;
       this.loadTail[m] = this.loadTail[m + 1] + load;
     }
     this.position = new Int32Array(n);
@@ -191,7 +204,13 @@ class PlaceSearch {
     const sim = problem.simulator;
     const T = this.needMakespan ? Math.max(sim.makespan, this.pathBound(m), this.loadBound(m)) : 0;
     const E = this.needEnergy ? sim.activeEnergy + this.energyTail[m] : 0;
-    return objectiveValue(problem.objective, T, E, problem.local);
+    const separate = objectiveValue(problem.objective, T, E, problem.local);
+    if (this.penaltyA === 0 || this.penaltyB === 0) return separate;
+    // qoe = a·T + b·E − λ_t − λ_e, and for each undecided task i at its place p, T ≥ f_p(i) while E ≥
+    // E_LB + e_p(i) − e_min(i): so qoe ≥ min_p [a·f_p(i) + b·(e_p(i) − e_min(i))] + b·E_LB − λ_t − λ_e.
+    const o = problem.objective;
+    const joint = this.penalised + this.penaltyB * E - o.lambdaT - o.lambdaE;
+    return joint > separate ? joint : separate;
   }
 
   /** The latest earliest-finish of the undecided tasks, each at its best place, through the DAG. */
@@ -204,6 +223,10 @@ class PlaceSearch {
     const queued = sim.queuedDownlink;
     const where = sim.where;
     let latest = 0;
+    const wa = this.penaltyA;
+    const wb = this.penaltyB;
+    const penalise = wa > 0 && wb > 0;
+    let penalised = 0;
     for (let k = m; k < n; k++) {
       const i = this.order[k];
       // A parent decided before m has its actual times; an undecided one its bounds.
@@ -215,6 +238,8 @@ class PlaceSearch {
       }
       const localFinish = localReady + t.local[i];
       let bestFinish = localFinish;
+      const eMin = this.leastEnergy[i];
+      let bestPenalised = penalise ? wa * localFinish + wb * (sim.energyAt(i, DEVICE) - eMin) : 0;
       let earliestDep = localFinish;
       for (let p = 1; p < this.P; p++) {
         const x = (p - 1) * n + i;
@@ -246,11 +271,17 @@ class PlaceSearch {
         if (queued && sim.downlinkFree(l) > back) back = sim.downlinkFree(l);
         const finish = back + t.down[x];
         if (finish < bestFinish) bestFinish = finish;
+        if (penalise) {
+          const v = wa * finish + wb * (sim.energyAt(i, p) - eMin);
+          if (v < bestPenalised) bestPenalised = v;
+        }
       }
       this.onDevice[i] = bestFinish;
       this.dep[i] = earliestDep;
       if (bestFinish > latest) latest = bestFinish;
+      if (bestPenalised > penalised) penalised = bestPenalised;
     }
+    this.penalised = penalised;
     return latest;
   }
 
