@@ -177,8 +177,6 @@ function adaptPlaces(cmd: Command, opts: AdaptOptions): void {
     'lambdaE',
     'profile',
     'rankWeight',
-    'workers',
-    'optimalTimeLimit',
   ]);
   const notHere = cmd.options
     .map((o) => o.attributeName())

@@ -232,10 +232,6 @@ function systemsExperiment(cmd: Command, opts: ExperimentCliOptions): void {
     'maxDags',
     'optimalTimeLimit',
     'dataRoot',
-    'workers',
-    'traces',
-    'paperTestLimit',
-    'paperHidden',
   ]);
   const notHere = cmd.options
     .map((o) => o.attributeName())
