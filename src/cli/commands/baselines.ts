@@ -119,19 +119,20 @@ export function baselinesCommand(): Command {
         throw new UsageError(
           '--policy and --samples belong to the policy scheduler: add policy to --schedulers',
         );
+      const dataset: Dataset = dir
+        ? readDatasetArg(dir)
+        : { name: 'generated', dir: '(built-in)', dags: generateDags({ ...DEFAULT_GENERATOR_PARAMS }, 100) };
+      // The default list is bounded here too: deep rollouts only on DAGs of a declared size.
+      const leftOut =
+        command.getOptionValueSource('schedulers') === 'default' ? deepRolloutsOver(dataset) : [];
+      for (const l of leftOut) console.error(`note: ${l.note}`);
       return systemBaselines({
-        dataset: dir
-          ? readDatasetArg(dir)
-          : {
-              name: 'generated',
-              dir: '(built-in)',
-              dags: generateDags({ ...DEFAULT_GENERATOR_PARAMS }, 100),
-            },
+        dataset,
         spec,
         objective,
         profile: opts.profile ?? 'paper',
         ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
-        names,
+        names: names.filter((n) => !leftOut.some((l) => l.name === n)),
         ...(names.includes('policy') ? { policyPath: placesPolicyPathOr(opts.policy) } : {}),
         samples: opts.samples,
         seed: opts.seed,

@@ -58,6 +58,10 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
   const placePolicy =
     a.policyPath !== undefined && isPlacePolicyFile(a.policyPath) ? loadPlacePolicy(a.policyPath) : undefined;
   const twoWay = a.policyPath !== undefined && !placePolicy ? loadCheckpoint(a.policyPath).policy : undefined;
+  if (placePolicy && a.samples > 0)
+    throw new UsageError(
+      '--samples: the policy over places decodes its argmax plan only; leave --samples out',
+    );
   if (twoWay && !params)
     throw new UsageError(
       `${a.policyPath}: this policy decides between the device and one server; ${a.spec.name ?? 'this system'} has ${places.length} places (${places.join(', ')}): give a policy over places (policies/mrlco-places.bin)`,
