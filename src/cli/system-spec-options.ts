@@ -13,6 +13,7 @@ import {
   type SystemSpec,
 } from '../mec/places/system-spec.js';
 import type { SystemParams } from '../mec/system.js';
+import type { PlacementOptions } from '../mec/places/problem.js';
 import { parseNumberIn, type SystemCliOptions } from './options.js';
 
 export interface PlacementCliOptions {
@@ -64,7 +65,7 @@ const PAPER_SYSTEM_FLAGS: [keyof SystemCliOptions, string][] = [
 export function placementFromOptions(
   opts: PlacementCliOptions & SystemCliOptions,
   paperSystem: SystemParams,
-): { spec: SystemSpec; objective: Objective } {
+): { spec: SystemSpec; objective: Objective; model: PlacementOptions } {
   let spec: SystemSpec;
   if (opts.system !== undefined) {
     const clash = PAPER_SYSTEM_FLAGS.filter(([k]) => opts[k] !== undefined).map(([, f]) => f);
@@ -81,5 +82,19 @@ export function placementFromOptions(
   const lambdaE = opts.lambdaE ?? (sameAsOwn ? own.lambdaE : undefined);
   if (kind !== 'qoe' && (opts.lambdaT !== undefined || opts.lambdaE !== undefined))
     throw new UsageError(`--lambda-t and --lambda-e weigh the qoe objective; add --objective qoe`);
-  return { spec, objective: kind === 'qoe' ? objectiveOf(kind, lambdaT, lambdaE) : objectiveOf(kind) };
+  const objective = kind === 'qoe' ? objectiveOf(kind, lambdaT, lambdaE) : objectiveOf(kind);
+  // The problem's model: the profile and rank order of the usual flags, and the objective.
+  const model: PlacementOptions = {
+    profile: opts.profile ?? 'paper',
+    objective,
+    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+  };
+  return { spec, objective, model };
+}
+
+/** The one line every command gives for --world beside --system (`worldFlags`: what it takes instead). */
+export function worldOverPlacesRefused(worldFlags: string): UsageError {
+  return new UsageError(
+    `a world over a system of several places is not built yet: give either ${worldFlags} or --system/--objective`,
+  );
 }

@@ -12,13 +12,17 @@ export type RankWeight = 'offload' | 'min';
 export const RANK_WEIGHTS: readonly RankWeight[] = ['offload', 'min'];
 
 export function upwardRanks(dag: Dag, times: TaskTimes, weight: RankWeight): Float64Array {
+  return upwardRanksBy(dag, (i) => {
+    const offload = times.uplink[i] + times.mec[i] + times.downlink[i];
+    return weight === 'offload' ? offload : Math.min(times.local[i], offload);
+  });
+}
+
+/** Eq. (10) with any per-task weight w: rank(i) = w(i) + the largest rank of its children. */
+export function upwardRanksBy(dag: Dag, w: (task: number) => number): Float64Array {
   const n = dag.tasks.length;
   const rank = new Float64Array(n);
   const done = new Uint8Array(n);
-  const w = (i: number): number => {
-    const offload = times.uplink[i] + times.mec[i] + times.downlink[i];
-    return weight === 'offload' ? offload : Math.min(times.local[i], offload);
-  };
   // Reverse topological sweep, iterative so that deep graphs cannot overflow the stack.
   const stack: number[] = [];
   for (let root = 0; root < n; root++) {

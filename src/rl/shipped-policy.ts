@@ -23,22 +23,21 @@ export const SHIPPED_ONLINE_POLICY_PATH = fileURLToPath(
 
 /** The given checkpoint path, or the shipped online policy's. */
 export function onlinePolicyPathOr(path: string | undefined): string {
-  if (path !== undefined) return path;
-  if (!existsSync(SHIPPED_ONLINE_POLICY_PATH))
-    throw new InputError(
-      `${SHIPPED_ONLINE_POLICY_PATH}: the shipped online policy is missing from this installation; give --policy a checkpoint trained in a world`,
-    );
-  return SHIPPED_ONLINE_POLICY_PATH;
+  return (
+    path ??
+    shippedOrRefuse(
+      SHIPPED_ONLINE_POLICY_PATH,
+      'the shipped online policy',
+      'give --policy a checkpoint trained in a world',
+    )
+  );
 }
 
 /** The given checkpoint path, or the shipped policy's when none is given. */
 export function policyPathOr(path: string | undefined): string {
-  if (path !== undefined) return path;
-  if (!existsSync(SHIPPED_POLICY_PATH))
-    throw new InputError(
-      `${SHIPPED_POLICY_PATH}: the shipped policy is missing from this installation; give --policy/--from a checkpoint`,
-    );
-  return SHIPPED_POLICY_PATH;
+  return (
+    path ?? shippedOrRefuse(SHIPPED_POLICY_PATH, 'the shipped policy', 'give --policy/--from a checkpoint')
+  );
 }
 
 /**
@@ -52,10 +51,18 @@ export const SHIPPED_PLACES_POLICY_PATH = fileURLToPath(
 
 /** The given policy path, or the shipped policy over places. */
 export function placesPolicyPathOr(path: string | undefined): string {
-  if (path !== undefined) return path;
-  if (!existsSync(SHIPPED_PLACES_POLICY_PATH))
-    throw new InputError(
-      `${SHIPPED_PLACES_POLICY_PATH}: the shipped policy over places is missing from this installation; give --policy a place policy`,
-    );
-  return SHIPPED_PLACES_POLICY_PATH;
+  return (
+    path ??
+    shippedOrRefuse(
+      SHIPPED_PLACES_POLICY_PATH,
+      'the shipped policy over places',
+      'give --policy a place policy',
+    )
+  );
+}
+
+/** A shipped file's path, or one line saying it is missing and what to give instead. */
+function shippedOrRefuse(path: string, what: string, hint: string): string {
+  if (!existsSync(path)) throw new InputError(`${path}: ${what} is missing from this installation; ${hint}`);
+  return path;
 }

@@ -18,8 +18,8 @@
  * only trace, this mean), or `{"kind": "markov", "states": [{"upMbps", "downMbps", "meanSojournMs"}, …],
  * "jumps"?: [[…]]}`. Trace files are relative to the specification's folder.
  */
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { readSpecDocument } from '../util/spec-document.js';
 import { InputError } from '../util/errors.js';
 import { isObject } from '../util/is-object.js';
 import type { MarkovState } from './markov.js';
@@ -112,36 +112,8 @@ export const WORLD_LIMITS = {
 export function loadWorldSpec(nameOrFile: string): WorldSpec {
   const builtin = BUILTIN_WORLDS[nameOrFile];
   if (builtin) return structuredClone(builtin);
-  if (nameOrFile.trim().startsWith('{')) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(nameOrFile);
-    } catch (err) {
-      throw InputError.inFile('--world', `malformed JSON: ${(err as Error).message}`);
-    }
-    return validateWorldSpec(doc, '--world');
-  }
-  let text: string;
-  try {
-    text = readFileSync(nameOrFile, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw InputError.inFile(
-      nameOrFile,
-      code === 'ENOENT'
-        ? `no such world file (built-in worlds: ${Object.keys(BUILTIN_WORLDS).join(', ')})`
-        : code === 'EISDIR'
-          ? 'is a folder, not a world file'
-          : `cannot read the world file (${code ?? (err as Error).message})`,
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw InputError.inFile(nameOrFile, `malformed JSON: ${(err as Error).message}`);
-  }
-  return validateWorldSpec(doc, nameOrFile, dirname(resolve(nameOrFile)));
+  const { doc, origin, base } = readSpecDocument(nameOrFile, '--world', 'world', Object.keys(BUILTIN_WORLDS));
+  return validateWorldSpec(doc, origin, base);
 }
 
 /** Checks a parsed specification; `base` resolves relative trace paths. Errors name `origin` and the field. */

@@ -186,13 +186,9 @@ function adaptPlaces(cmd: Command, opts: AdaptOptions): void {
       `adapt --system adapts the policy over places with its own PPO settings (docs/system.md): ${notHere.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} ${notHere.length === 1 ? 'does' : 'do'} not apply`,
     );
   if (opts.data === undefined) throw new UsageError('adapt --system needs --data DIR (the DAGs to adapt on)');
-  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const { spec, objective, model } = placementFromOptions(opts, systemFromOptions(opts).system);
   const dataset = readDatasetArg(opts.data);
-  const problems = placementProblems(dataset, spec, {
-    profile: opts.profile ?? 'paper',
-    objective,
-    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
-  });
+  const problems = placementProblems(dataset, spec, model);
   const from = placesPolicyPathOr(opts.from);
   const policy = loadPlacePolicy(from);
   const be = getBackend();

@@ -41,6 +41,7 @@ import {
   addPlacementOptions,
   placementFromOptions,
   placementGiven,
+  worldOverPlacesRefused,
   type PlacementCliOptions,
 } from '../system-spec-options.js';
 import { systemBaselines } from './system-baselines.js';
@@ -99,11 +100,8 @@ export function baselinesCommand(): Command {
   return cmd.action((dir: string | undefined, opts: BaselinesOptions, command: Command) => {
     if (opts.json && opts.csv) throw new UsageError('give either --json or --csv, not both');
     if (placementGiven(opts)) {
-      if (worldGiven(opts))
-        throw new UsageError(
-          'a world over a system of several places is not built yet: give either --world (or traces) or --system/--objective',
-        );
-      const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+      if (worldGiven(opts)) throw worldOverPlacesRefused('--world (or traces)');
+      const { spec, objective, model } = placementFromOptions(opts, systemFromOptions(opts).system);
       if (opts.plans !== undefined)
         throw new UsageError('--plans belongs to a world: add --world (or a trace)');
       if (cmd.getOptionValueSource('episodes') !== 'default' && !hasTraces(spec))
@@ -130,8 +128,7 @@ export function baselinesCommand(): Command {
         dataset,
         spec,
         objective,
-        profile: opts.profile ?? 'paper',
-        ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
+        model,
         names: names.filter((n) => !leftOut.some((l) => l.name === n)),
         ...(names.includes('policy') ? { policyPath: placesPolicyPathOr(opts.policy) } : {}),
         samples: opts.samples,

@@ -24,6 +24,7 @@ import {
   addPlacementOptions,
   placementFromOptions,
   placementGiven,
+  worldOverPlacesRefused,
   type PlacementCliOptions,
 } from '../system-spec-options.js';
 
@@ -118,16 +119,9 @@ export function evaluateCommand(): Command {
 
 /** A plan over the places of a system: its timeline, makespan, device energy and objective. */
 function evaluatePlaces(dag: Dag, opts: EvaluateOptions): void {
-  if (worldGiven(opts))
-    throw new UsageError(
-      'a world over a system of several places is not built yet: give either --world or --system/--objective',
-    );
-  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
-  const problem = createPlacementProblem(dag, spec, {
-    profile: opts.profile ?? 'paper',
-    objective,
-    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
-  });
+  if (worldGiven(opts)) throw worldOverPlacesRefused('--world');
+  const { spec, objective, model } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const problem = createPlacementProblem(dag, spec, model);
   const plan = parsePlacePlan(opts.plan, dag.tasks.length, problem.places);
   const order = opts.order === 'rank' ? problem.order : topologicalOrder(dag);
   const score = scorePlan(problem, plan, order);

@@ -43,6 +43,7 @@ import {
   addPlacementOptions,
   placementFromOptions,
   placementGiven,
+  worldOverPlacesRefused,
   type PlacementCliOptions,
 } from '../system-spec-options.js';
 
@@ -139,10 +140,7 @@ export function ganttCommand(): Command {
 
 /** A schedule over the places of a system (--system/--objective): a lane per link, server and backhaul. */
 function ganttPlaces(opts: GanttOptions, format: string): void {
-  if (worldGiven(opts))
-    throw new UsageError(
-      'a world over a system of several places is not built yet: give either --world or --system/--objective',
-    );
+  if (worldGiven(opts)) throw worldOverPlacesRefused('--world');
   if (opts.decider !== undefined)
     throw new UsageError('--decider decides in a world: add --world (or a trace)');
   if (opts.plan !== undefined && (opts.scheduler !== undefined || opts.policy !== undefined))
@@ -151,12 +149,8 @@ function ganttPlaces(opts: GanttOptions, format: string): void {
   if (opts.policy !== undefined && scheduler !== 'policy')
     throw new UsageError('--policy belongs to --scheduler policy');
   const dag = loadDagArg(opts.dag);
-  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
-  const problem = createPlacementProblem(dag, spec, {
-    profile: opts.profile ?? 'paper',
-    objective,
-    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
-  });
+  const { spec, objective, model } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const problem = createPlacementProblem(dag, spec, model);
   let plan: Uint8Array;
   let order: readonly number[] = problem.order;
   let label: string;

@@ -35,6 +35,7 @@ import {
   addPlacementOptions,
   placementFromOptions,
   placementGiven,
+  worldOverPlacesRefused,
   type PlacementCliOptions,
 } from '../system-spec-options.js';
 
@@ -298,10 +299,7 @@ async function runInWorld(opts: RunCliOptions): Promise<void> {
 
 /** A plan over several servers, each on its own executor (--system, --executors NAME=HOST:PORT,…). */
 async function runPlaces(opts: RunCliOptions): Promise<void> {
-  if (worldGiven(opts) || opts.online)
-    throw new UsageError(
-      'a world over a system of several places is not built yet: give either --world/--online or --system/--objective',
-    );
+  if (worldGiven(opts) || opts.online) throw worldOverPlacesRefused('--world/--online');
   if (opts.executor !== undefined)
     throw new UsageError('with --system, give each server its executor: --executors NAME=HOST:PORT,…');
   if (opts.executors === undefined)
@@ -309,7 +307,7 @@ async function runPlaces(opts: RunCliOptions): Promise<void> {
   if (opts.policy !== undefined) throw new UsageError('run --system takes --scheduler or --plan');
   if (opts.plan !== undefined && opts.scheduler !== undefined)
     throw new UsageError('give either --scheduler or --plan');
-  const { spec, objective } = placementFromOptions(opts, systemFromOptions(opts).system);
+  const { spec, objective, model } = placementFromOptions(opts, systemFromOptions(opts).system);
   const executors: Record<string, string> = {};
   for (const item of opts.executors
     .split(',')
@@ -325,11 +323,7 @@ async function runPlaces(opts: RunCliOptions): Promise<void> {
     executors[m[1]] = m[2];
   }
   const dag = loadDagArg(opts.dag);
-  const problem = createPlacementProblem(dag, spec, {
-    profile: opts.profile ?? 'paper',
-    objective,
-    ...(opts.rankWeight ? { rankWeight: opts.rankWeight } : {}),
-  });
+  const problem = createPlacementProblem(dag, spec, model);
   let plan: Uint8Array;
   let order: readonly number[] = problem.order;
   let source: string;

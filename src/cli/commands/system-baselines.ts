@@ -4,6 +4,7 @@
  */
 import type { Dataset } from '../../dag/io.js';
 import { describeObjective, type Objective } from '../../mec/places/objective.js';
+import type { PlacementOptions } from '../../mec/places/problem.js';
 import {
   describeSystemSpec,
   hasTraces,
@@ -12,8 +13,6 @@ import {
   type SystemSpec,
 } from '../../mec/places/system-spec.js';
 import { PlaceWorld } from '../../world/place-world.js';
-import type { SimProfile } from '../../mec/profiles.js';
-import type { RankWeight } from '../../mec/rank.js';
 import {
   addPlacementPlansRow,
   addRealised,
@@ -35,8 +34,8 @@ export interface SystemBaselinesArgs {
   dataset: Dataset;
   spec: SystemSpec;
   objective: Objective;
-  profile: SimProfile;
-  rankWeight?: RankWeight;
+  /** The problems' profile, rank order and objective (placementFromOptions). */
+  model: PlacementOptions;
   names: readonly string[];
   /** The `policy` row's file: a policy over places, or a two-way policy (one-server systems only). */
   policyPath?: string;
@@ -66,18 +65,14 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
     throw new UsageError(
       `${a.policyPath}: this policy decides between the device and one server; ${a.spec.name ?? 'this system'} has ${places.length} places (${places.join(', ')}): give a policy over places (policies/mrlco-places.bin)`,
     );
-  const model = {
-    profile: a.profile,
-    objective: a.objective,
-    ...(a.rankWeight ? { rankWeight: a.rankWeight } : {}),
-  };
+  const model = a.model;
   const problems = placementProblems(a.dataset, a.spec, model);
   const world = hasTraces(a.spec) ? { world: new PlaceWorld(a.spec), episodes: a.episodes } : undefined;
   const stream = !a.json && !a.csv;
   const gapUnit = a.objective.kind === 'qoe' ? 'pp' : '%';
   if (stream) {
     console.log(
-      `${a.dataset.name}: ${a.dataset.dags.length} DAGs; ${describeSystemSpec(a.spec)}; ${a.profile} profile; objective ${describeObjective(a.objective)}`,
+      `${a.dataset.name}: ${a.dataset.dags.length} DAGs; ${describeSystemSpec(a.spec)}; ${model.profile} profile; objective ${describeObjective(a.objective)}`,
     );
   }
   // Optimal first, so that every later row shows its gap to the optimum as it is printed.
@@ -115,7 +110,7 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
       twoWay,
       a.dataset.dags,
       params,
-      { profile: a.profile, ...(a.rankWeight ? { rankWeight: a.rankWeight } : {}) },
+      { profile: model.profile, ...(model.rankWeight ? { rankWeight: model.rankWeight } : {}) },
       { samples: a.samples, polish: false, rng: streamRng(a.seed, 'inferenceSamples') },
     );
     const row = addPlacementPlansRow(
@@ -152,7 +147,7 @@ export function systemBaselines(a: SystemBaselinesArgs): void {
           dags: a.dataset.dags.length,
           system: a.spec,
           places,
-          profile: a.profile,
+          profile: model.profile,
           objective: a.objective,
           ...(opt ? { gapTo: opt.proven === opt.dags ? 'optimum' : 'best found (not proven)' } : {}),
           schedulers: Object.fromEntries(report.summaries.map(({ scheduler, ...rest }) => [scheduler, rest])),

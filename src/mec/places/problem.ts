@@ -2,10 +2,10 @@
  * A placement problem: one DAG on a system of several places, judged by one objective, compiled once
  * and shared by every scheduler (the several-place counterpart of mec/problem.ts).
  */
-import { topologicalOrder, type Dag } from '../../dag/dag.js';
+import type { Dag } from '../../dag/dag.js';
 import { defaultRankWeight } from '../problem.js';
 import type { SimProfile } from '../profiles.js';
-import { rankOrder, type RankWeight } from '../rank.js';
+import { rankOrder, upwardRanksBy, type RankWeight } from '../rank.js';
 import { parentIndex, type ParentIndex } from '../simulator.js';
 import { objectiveValue, type LocalReference, type Objective } from './objective.js';
 import { DEVICE, PlaceSimulator, type PlaceTaskTimeline } from './simulator.js';
@@ -129,24 +129,12 @@ export function validPlan(problem: PlacementProblem, plan: ArrayLike<number>): b
  * remote chain, `min` the smaller of that and its local time (one server: the paper's weights).
  */
 function placeRanks(dag: Dag, times: PlaceTimes, weight: RankWeight): Float64Array {
-  const n = dag.tasks.length;
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  return upwardRanksBy(dag, (i) => {
     let best = Infinity;
     for (let p = 1; p < times.places; p++) {
       const c = remoteChain(times, p, i);
       if (c < best) best = c;
     }
-    w[i] = weight === 'offload' ? best : Math.min(times.local[i], best);
-  }
-  // Reverse topological order: children before parents.
-  const rank = new Float64Array(n);
-  const order = topologicalOrder(dag);
-  for (let k = order.length - 1; k >= 0; k--) {
-    const v = order[k];
-    let best = 0;
-    for (const c of dag.children[v]) best = Math.max(best, rank[c]);
-    rank[v] = w[v] + best;
-  }
-  return rank;
+    return weight === 'offload' ? best : Math.min(times.local[i], best);
+  });
 }

@@ -14,8 +14,8 @@
  * computing power ρ·f^ζ. DRLTO's code computes local time at another speed than its energy formula;
  * here there is one, and the `energy` preset takes DRLTO's 0.8 GHz for both.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { readSpecDocument } from '../../util/spec-document.js';
 import { InputError } from '../../util/errors.js';
 import { isObject } from '../../util/is-object.js';
 import { MAX_USERS } from '../../util/limits.js';
@@ -231,31 +231,13 @@ function objectiveSpecOf(v: unknown, fail: (p: string) => never): ObjectiveSpec 
 export function loadSystemSpec(nameOrFile: string): SystemSpec {
   const builtin = BUILTIN_SYSTEMS[nameOrFile];
   if (builtin) return structuredClone(builtin);
-  const inline = nameOrFile.trim().startsWith('{');
-  const origin = inline ? '--system' : nameOrFile;
-  let text = nameOrFile;
-  if (!inline) {
-    try {
-      text = readFileSync(nameOrFile, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw InputError.inFile(
-        nameOrFile,
-        code === 'ENOENT'
-          ? `no such system file (built-in systems: ${Object.keys(BUILTIN_SYSTEMS).join(', ')})`
-          : code === 'EISDIR'
-            ? 'is a folder, not a system file'
-            : `cannot read the system file (${code ?? (err as Error).message})`,
-      );
-    }
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw InputError.inFile(origin, `malformed JSON: ${(err as Error).message}`);
-  }
-  return validateSystemSpec(doc, origin, inline ? undefined : dirname(resolve(nameOrFile)));
+  const { doc, origin, base } = readSpecDocument(
+    nameOrFile,
+    '--system',
+    'system',
+    Object.keys(BUILTIN_SYSTEMS),
+  );
+  return validateSystemSpec(doc, origin, base);
 }
 
 function deviceOf(v: unknown, fail: (p: string) => never): DeviceSpec {
